@@ -1,0 +1,40 @@
+# One entry point for people and CI. Every target creates .venv on first use.
+PY      ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck bench i18n check clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m bot playground
+
+test: $(STAMP)
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/python -m bot content check --quiet
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff format --check bot tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+i18n: $(STAMP)
+	$(BIN)/python -m bot i18n
+
+check: $(STAMP)
+	$(BIN)/python -m bot content check
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

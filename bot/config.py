@@ -1,0 +1,161 @@
+"""Settings read from environment variables, validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line meant for the operator."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything an operator can set. Names match the env vars in README.md."""
+
+    bot_token: str = ""
+    bot_api_url: str = DEFAULT_API_URL
+    database_path: Path = Path("data/bot.db")
+    staff_chat_id: int | None = None
+    admin_ids: frozenset[int] = frozenset()
+    content_dir: Path = Path("content")
+    log_level: str = "INFO"
+    # How a caseworker's reply is signed to the person: "role" ("Caseworker") or "first_name".
+    staff_signature: str = "role"
+    # Hours until a first response is due, by priority (0 = highest).
+    first_response_hours: tuple[int, ...] = (4, 24, 72)
+    # Hours after the first reminder before an overdue case is escalated to admins.
+    escalation_hours: int = 24
+    retention_closed_days: int = 180
+    retention_inactive_days: int = 365
+    max_requests_per_day: int = 3
+    max_messages_per_minute: int = 20
+    # Updates handled at once across different chats; one chat is always sequential.
+    max_concurrent_chats: int = 64
+    poll_timeout: int = 25
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """Return a copy with some fields replaced (tests and the playground use this)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}.")
+    return value
+
+
+def parse_database_url(url: str) -> Path:
+    """Turn `sqlite:///path` into a path; reject schemes this build cannot serve."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ConfigError(
+            f"DATABASE_URL must look like sqlite:///path/to/bot.db, got {url!r}."
+        )
+    if scheme == "sqlite":
+        path = rest[1:] if rest.startswith("/") else rest
+        if rest.startswith("//"):
+            path = rest[1:]  # sqlite:////abs/path -> /abs/path
+        if not path:
+            raise ConfigError("DATABASE_URL has no file path: use sqlite:///data/bot.db.")
+        return Path(path)
+    if scheme in {"postgres", "postgresql"}:
+        raise ConfigError(
+            "DATABASE_URL: PostgreSQL is not supported yet; use sqlite:///path/to/bot.db."
+        )
+    raise ConfigError(
+        f"DATABASE_URL scheme {scheme!r} is unknown; use sqlite:///path/to/bot.db."
+    )
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool = True) -> Settings:
+    """Read and validate settings; raise ConfigError with one clear line on a bad value."""
+    env = os.environ if env is None else env
+    token = env.get("BOT_TOKEN", "").strip()
+    if require_token and not token:
+        raise ConfigError(
+            "BOT_TOKEN is not set: get a token from @BotFather in Telegram and run "
+            "BOT_TOKEN=... python -m bot run (or try the bot offline: python -m bot playground)."
+        )
+
+    staff_raw = env.get("STAFF_CHAT_ID", "").strip()
+    staff_chat_id: int | None = None
+    if staff_raw:
+        try:
+            staff_chat_id = int(staff_raw)
+        except ValueError:
+            raise ConfigError(
+                f"STAFF_CHAT_ID must be a chat id such as -1001234567890, got {staff_raw!r}."
+            ) from None
+        if staff_chat_id >= 0:
+            raise ConfigError(
+                f"STAFF_CHAT_ID must be a group id (negative, e.g. -1001234567890), got {staff_raw!r}."
+            )
+
+    admin_ids: set[int] = set()
+    for part in env.get("ADMIN_IDS", "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit():
+            raise ConfigError(
+                f"ADMIN_IDS must be comma-separated numeric Telegram user ids, got {part!r}."
+            )
+        admin_ids.add(int(part))
+
+    level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ConfigError(
+            f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got {level!r}."
+        )
+
+    signature = env.get("STAFF_SIGNATURE", "role").strip() or "role"
+    if signature not in {"role", "first_name"}:
+        raise ConfigError(f"STAFF_SIGNATURE must be 'role' or 'first_name', got {signature!r}.")
+
+    hours_raw = env.get("FIRST_RESPONSE_HOURS", "").strip()
+    hours: tuple[int, ...] = (4, 24, 72)
+    if hours_raw:
+        try:
+            hours = tuple(int(h) for h in hours_raw.split(","))
+        except ValueError:
+            raise ConfigError(
+                f"FIRST_RESPONSE_HOURS must be comma-separated hours by priority (high,normal,low), got {hours_raw!r}."
+            ) from None
+        if len(hours) != 3 or any(h <= 0 for h in hours):
+            raise ConfigError(
+                "FIRST_RESPONSE_HOURS needs three positive numbers: high,normal,low (e.g. 4,24,72)."
+            )
+
+    content_dir = Path(env.get("CONTENT_DIR", "content").strip() or "content")
+
+    return Settings(
+        bot_token=token,
+        bot_api_url=(env.get("BOT_API_URL", "").strip() or DEFAULT_API_URL),
+        database_path=parse_database_url(env.get("DATABASE_URL", "").strip() or "sqlite:///data/bot.db"),
+        staff_chat_id=staff_chat_id,
+        admin_ids=frozenset(admin_ids),
+        content_dir=content_dir,
+        log_level=level,
+        staff_signature=signature,
+        first_response_hours=hours,
+        escalation_hours=_int(env, "ESCALATION_HOURS", 24, 1),
+        retention_closed_days=_int(env, "RETENTION_CLOSED_DAYS", 180, 1),
+        retention_inactive_days=_int(env, "RETENTION_INACTIVE_DAYS", 365, 1),
+        max_requests_per_day=_int(env, "MAX_REQUESTS_PER_DAY", 3, 1),
+        max_messages_per_minute=_int(env, "MAX_MESSAGES_PER_MINUTE", 20, 1),
+        max_concurrent_chats=_int(env, "MAX_CONCURRENT_CHATS", 64, 1),
+    )

@@ -1,0 +1,1 @@
+"""Content pack: model, loader, validator and search. No Telegram imports."""
