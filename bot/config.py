@@ -27,6 +27,8 @@ class Settings:
     log_level: str = "INFO"
     # How a caseworker's reply is signed to the person: "role" ("Caseworker") or "first_name".
     staff_signature: str = "role"
+    # Language of the staff side (cards, reminders); empty = the content pack's default.
+    staff_language: str = ""
     # Hours until a first response is due, by priority (0 = highest).
     first_response_hours: tuple[int, ...] = (4, 24, 72)
     # Hours after the first reminder before an overdue case is escalated to admins.
@@ -151,6 +153,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         content_dir=content_dir,
         log_level=level,
         staff_signature=signature,
+        staff_language=env.get("STAFF_LANGUAGE", "").strip(),
         first_response_hours=hours,
         escalation_hours=_int(env, "ESCALATION_HOURS", 24, 1),
         retention_closed_days=_int(env, "RETENTION_CLOSED_DAYS", 180, 1),

@@ -76,7 +76,7 @@ def load_yaml(path: Path) -> Any:
     """Parse one YAML file into LineDict/LineList values; raise YamlError with a line."""
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+            return yaml.load(fh, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0

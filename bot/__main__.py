@@ -1,0 +1,149 @@
+"""Command line: run · playground · emulator · content check · flows show · export · i18n."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import date
+from pathlib import Path
+
+from bot.config import ConfigError, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Helpdesk bot for returnees and migrants. Settings come from environment "
+        "variables (see README.md).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("run", help="run the bot against Telegram (needs BOT_TOKEN)",
+                   description="Run the bot. Needs BOT_TOKEN; BOT_API_URL may point at "
+                   "`python -m bot emulator` to try it offline.")
+
+    play = sub.add_parser("playground", help="chat with the bot offline in this terminal",
+                          description="Run the emulator and the bot together, no token and no "
+                          "network needed, and chat as a person or a caseworker. Reads a script "
+                          "from stdin when it is not a terminal.")
+    play.add_argument("--database", type=Path, default=None,
+                      help="keep data in this SQLite file (default: a temporary one)")
+    play.add_argument("--lang", default="en", help="the simulated person's Telegram language")
+
+    emu = sub.add_parser("emulator", help="serve a local Bot API emulator",
+                         description="Serve a local Telegram Bot API emulator on 127.0.0.1.")
+    emu.add_argument("--port", type=int, default=8081)
+    emu.add_argument("--latency", type=float, default=0.0, help="seconds added to every call")
+    emu.add_argument("--token", default="123456:TEST-TOKEN")
+
+    content = sub.add_parser("content", help="content pack tools")
+    content_sub = content.add_subparsers(dest="content_command", required=True, metavar="ACTION")
+    check = content_sub.add_parser("check", help="validate the pack and print coverage",
+                                   description="Validate CONTENT_DIR (default: content) and print "
+                                   "a coverage table per language. Exits 1 on errors.")
+    check.add_argument("--dir", type=Path, default=None)
+    check.add_argument("--quiet", action="store_true", help="print only problems and the summary")
+
+    flows = sub.add_parser("flows", help="eligibility questionnaire tools")
+    flows_sub = flows.add_subparsers(dest="flows_command", required=True, metavar="ACTION")
+    show = flows_sub.add_parser("show", help="print every path of a flow and its outcome",
+                                description="Print every path through a flow as a table.")
+    show.add_argument("flow_id")
+    show.add_argument("--lang", default="en")
+    show.add_argument("--dir", type=Path, default=None)
+
+    export = sub.add_parser("export", help="export data without personal details")
+    export_sub = export.add_subparsers(dest="export_command", required=True, metavar="WHAT")
+    cases = export_sub.add_parser("cases", help="cases as CSV (no names, phones or texts)",
+                                  description="Write cases created in [--from, --to] as CSV.")
+    cases.add_argument("--from", dest="date_from", type=date.fromisoformat, default=None)
+    cases.add_argument("--to", dest="date_to", type=date.fromisoformat, default=None)
+    cases.add_argument("--output", type=Path, default=None, help="file (default: stdout)")
+
+    sub.add_parser("i18n", help="extract, update and compile the UI string catalogs",
+                   description="Run babel extract → update → compile for locales/.")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from bot.logging_setup import setup_logging
+
+    if args.command == "run":
+        settings = load_settings()
+        setup_logging(settings.log_level)
+        return _run(settings)
+    if args.command == "playground":
+        from bot.sandbox.playground import run_playground
+
+        settings = load_settings(require_token=False)
+        setup_logging("WARNING")
+        return asyncio.run(run_playground(settings, database=args.database, language_code=args.lang))
+    if args.command == "emulator":
+        from bot.sandbox.emulator import serve_forever
+
+        setup_logging("INFO")
+        asyncio.run(serve_forever(args.port, args.latency, args.token))
+        return 0
+    if args.command == "content":
+        from bot.content.check import main as check_main
+        from bot.handlers.ui_coverage import content_extras
+
+        root = args.dir or load_settings(require_token=False).content_dir
+        return check_main(root, quiet=args.quiet, extra=content_extras)
+    if args.command == "flows":
+        from bot.flows.show import main as show_main
+
+        root = args.dir or load_settings(require_token=False).content_dir
+        return show_main(root, args.flow_id, args.lang)
+    if args.command == "export":
+        from bot.export import export_cases
+
+        settings = load_settings(require_token=False)
+        return asyncio.run(export_cases(settings, args.date_from, args.date_to, args.output))
+    if args.command == "i18n":
+        from bot.i18n_tools import update_catalogs
+
+        return update_catalogs()
+    return 2
+
+
+def _run(settings: object) -> int:
+    import logging
+
+    from bot.app import BotRuntime, run_until_signal
+    from bot.content.problems import PackError
+    from bot.i18n import CatalogError
+    from bot.storage.db import StorageError
+
+    log = logging.getLogger("bot")
+    try:
+        asyncio.run(run_until_signal(BotRuntime(settings)))  # type: ignore[arg-type]
+    except PackError as exc:
+        print("error: the content pack has errors; the bot will not start:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 3
+    except CatalogError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    except StorageError as exc:
+        log.critical("storage: %s", exc)
+        print(f"error: {exc}", file=sys.stderr)
+        return 4
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,203 @@
+"""Builds the running bot: storage, content, the PTB Application, and the three workers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.content.bundle import ContentBundle, load_bundle
+from bot.delivery.inbox_worker import InboxDispatcher
+from bot.delivery.outbox_worker import OutboxWorker
+from bot.delivery.poller import UpdatePoller
+from bot.handlers import register
+from bot.handlers.context import BotContext
+from bot.i18n import Catalogs
+from bot.services import Services
+from bot.storage.cases import CasesRepo
+from bot.storage.db import Database
+from bot.storage.inbox import InboxRepo, InboxRow
+from bot.storage.outbox import OutboxRepo
+from bot.storage.people import PeopleRepo
+from bot.storage.records import RecordsRepo
+
+log = logging.getLogger(__name__)
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+def load_catalogs(bundle: ContentBundle) -> Catalogs:
+    """Compiled UI catalogs for every language the pack enables (refuses missing ones)."""
+    pack = bundle.pack
+    catalogs = Catalogs()
+    catalogs.load(
+        [(lang.code, lang.direction, tuple(pack.language_chain(lang.code)[1:])) for lang in pack.enabled_languages()],
+        source_language="en",
+    )
+    return catalogs
+
+
+@dataclass
+class BotRuntime:
+    """The bot as a whole: start it, let it run, stop it cleanly."""
+
+    settings: Settings
+    clock: Clock = field(default_factory=SystemClock)
+    rate_limiter: bool = True
+    services: Services | None = None
+    application: AnyApplication | None = None
+    dispatcher: InboxDispatcher | None = None
+    poller: UpdatePoller | None = None
+    outbox_worker: OutboxWorker | None = None
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        """Open storage, load content, initialise PTB, replay unfinished updates, start workers."""
+        settings = self.settings
+        bundle = load_bundle(settings.content_dir)
+        catalogs = load_catalogs(bundle)
+        db = await Database.open(settings.database_path)
+        services = Services(
+            settings=settings,
+            clock=self.clock,
+            db=db,
+            inbox=InboxRepo(db),
+            outbox=OutboxRepo(db),
+            people=PeopleRepo(db),
+            cases=CasesRepo(db),
+            records=RecordsRepo(db),
+            catalogs=catalogs,
+            content=bundle,
+        )
+        self.services = services
+        builder = (
+            ApplicationBuilder()
+            .token(settings.bot_token)
+            .base_url(settings.bot_api_url)
+            .base_file_url(settings.bot_api_url.replace("/bot", "/file/bot"))
+            .updater(None)
+            .context_types(ContextTypes(context=BotContext))
+            .connection_pool_size(max(16, settings.max_concurrent_chats + 8))
+            .pool_timeout(30)
+        )
+        if self.rate_limiter:
+            builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
+        application = builder.build()
+        application.bot_data["services"] = services
+        register(application, services)
+        self.application = application
+        await application.initialize()
+        await application.start()
+
+        self.outbox_worker = OutboxWorker(
+            application.bot, services.outbox, SystemClock(), on_unreachable=services.people.mark_unreachable
+        )
+        services.outbox_worker = self.outbox_worker
+        from bot.casework.hooks import install_outbox_hooks
+
+        install_outbox_hooks(self.outbox_worker, services, application.bot)
+
+        self.dispatcher = InboxDispatcher(
+            services.inbox, self._process, self.clock, settings.max_concurrent_chats
+        )
+        backlog = await services.inbox.unfinished()
+        if backlog:
+            log.info("resuming %s updates stored before the last stop", len(backlog))
+        for row in backlog:
+            self.dispatcher.submit(row)
+        self.poller = UpdatePoller(
+            application.bot, services.inbox, self.dispatcher, self.clock, timeout=settings.poll_timeout
+        )
+        self._tasks = [
+            asyncio.create_task(self.poller.run(), name="poller"),
+            asyncio.create_task(self.outbox_worker.run(), name="outbox"),
+        ]
+        from bot.handlers.setup import post_start
+
+        await post_start(application, services)
+        log.info("bot started")
+
+    async def _process(self, row: InboxRow) -> None:
+        assert self.application is not None
+        update = Update.de_json(json.loads(row.payload), self.application.bot)
+        await self.application.process_update(update)
+
+    async def wait(self) -> None:
+        """Until a worker stops (a fatal error) or the tasks are cancelled."""
+        done, _ = await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            exc = task.exception()
+            if exc is not None:
+                raise exc
+
+    async def stop(self) -> None:
+        """Stop fetching, let handlers in flight finish briefly, then close everything."""
+        if self.poller:
+            self.poller.stop()
+        if self.outbox_worker:
+            self.outbox_worker.stop()
+        if self.dispatcher:
+            try:
+                await asyncio.wait_for(self.dispatcher.wait_idle(), timeout=5)
+            except TimeoutError:
+                log.warning("stopping with updates in flight; they will be handled after restart")
+            await self.dispatcher.close()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.application:
+            if self.application.running:
+                await self.application.stop()
+            await self.application.shutdown()
+        if self.services:
+            await self.services.db.close()
+
+    async def reload_content(self) -> ContentBundle:
+        """Load the pack again and swap it in whole; the old one stays if the new has errors."""
+        assert self.services is not None
+        bundle = load_bundle(self.settings.content_dir)
+        self.services.catalogs = load_catalogs(bundle)
+        self.services.content = bundle
+        return bundle
+
+
+async def run_until_signal(runtime: BotRuntime) -> None:
+    """Run until SIGINT/SIGTERM; SIGHUP reloads the content pack."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    reloads: set[asyncio.Future[None]] = set()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    def reload() -> None:
+        async def _do() -> None:
+            try:
+                bundle = await runtime.reload_content()
+                log.info("content reloaded: version %s", bundle.version)
+            except Exception as exc:  # keep serving the old pack
+                log.error("content reload failed, keeping the old pack: %s", exc)
+
+        task = asyncio.ensure_future(_do())
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, reload)
+    await runtime.start()
+    waiter = asyncio.create_task(runtime.wait())
+    stopper = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if waiter.done() and waiter.exception():
+            raise waiter.exception()  # type: ignore[misc]
+    finally:
+        waiter.cancel()
+        stopper.cancel()
+        await runtime.stop()

@@ -1,0 +1,359 @@
+"""Opening cases, relaying messages both ways, status notices: state change + outbox, atomically."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.cases import lifecycle
+from bot.cases.model import CaseRecord
+from bot.cases.routing import priority_for, route
+from bot.cases.sla import first_response_due
+from bot.i18n import Tr
+from bot.services import Services
+from bot.storage.cases import CaseRow
+from bot.storage.outbox import enqueue
+from bot.ui import cases as case_ui
+from bot.ui.screen import Screen, esc
+
+log = logging.getLogger(__name__)
+
+THREAD = "$thread"  # replaced by the case's forum topic id when the outbox sends
+
+
+@dataclass(frozen=True)
+class Part:
+    """One message of the person's, to be copied into the staff chat."""
+
+    message_id: int
+    kind: str  # text, photo, voice, document, ...
+    text: str | None = None
+    file_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Draft:
+    user_id: int
+    language: str
+    audience: str | None
+    category: str
+    parts: list[Part]
+    region: str | None
+    adults: int | None
+    children: int | None
+    vulnerabilities: list[str]
+    phone: str | None
+    item_id: str | None
+    flow: tuple[str, int, list[tuple[str, str]], str] | None
+
+
+def staff_tr(services: Services) -> Tr:
+    """Staff-side texts: the operator's STAFF_LANGUAGE, else the pack's default."""
+    lang = services.settings.staff_language or services.content.pack.default_language
+    return services.catalogs.tr(lang)
+
+
+def staff_chat_for(services: Services, team_id: str) -> int | None:
+    team = services.content.routing.team(team_id)
+    return team.chat_id if team.chat_id is not None else services.settings.staff_chat_id
+
+
+def _markup(rows: Any) -> dict[str, Any]:
+    return {
+        "inline_keyboard": [
+            [{"text": b.label, "callback_data": b.data} for b in row] for row in rows
+        ]
+    }
+
+
+def render_card(services: Services, row: CaseRow, phone: str | None = None) -> tuple[str, dict[str, Any]]:
+    """The card's HTML text and keyboard as Bot API JSON."""
+    tr = staff_tr(services)
+    pack = services.content.pack
+    flow_title, flow_lines = None, []
+    if row.flow_id and row.flow_id in services.content.flows:
+        from bot.flows.engine import answer_lines
+
+        flow = services.content.flows[row.flow_id]
+        chain = pack.language_chain(tr.lang)
+        flow_title = str(flow.texts.title(chain))
+        try:
+            flow_lines = answer_lines(flow, row.flow_answers, chain)
+        except Exception:  # answers from an older version: show them raw
+            flow_lines = [f"{q}: {a}" for q, a in row.flow_answers]
+        if row.flow_outcome:
+            flow_lines.append("→ " + str(flow.texts.outcome_title(row.flow_outcome, chain)))
+    assignee = row.record.assignee_id
+    name = None
+    if assignee is not None and services.staff is not None:
+        name = services.staff.names.get(assignee) or f"id {assignee}"
+    due = first_response_due(row.record, services.settings.first_response_hours)
+    text = case_ui.staff_card(
+        row, tr, pack, due=due, assignee_name=name, flow_lines=flow_lines, flow_title=flow_title, phone=phone
+    )
+    return text, _markup(case_ui.card_buttons(row.id, tr, status=row.status))
+
+
+async def open_case(services: Services, draft: Draft, source_update_id: int | None) -> int:
+    """Create the case, its topic, card and copies of the person's messages in one transaction."""
+    now = services.clock.now()
+    rules = services.content.routing
+    team = route(rules, draft.category, draft.language)
+    priority = priority_for(rules, draft.vulnerabilities)
+    staff_chat = staff_chat_for(services, team.id)
+    description = "\n\n".join(p.text for p in draft.parts if p.text) or None
+    async with services.db.transaction() as conn:
+        case_id = await services.cases.create(
+            conn,
+            user_id=draft.user_id,
+            source_update_id=source_update_id,
+            category=draft.category,
+            language=draft.language,
+            audience=draft.audience,
+            region=draft.region,
+            adults=draft.adults,
+            children=draft.children,
+            vulnerabilities=draft.vulnerabilities,
+            description=description,
+            priority=priority,
+            team=team.id,
+            staff_chat_id=staff_chat,
+            flow=draft.flow,
+            now=now,
+        )
+        if case_id is None:  # this update was handled before a crash: the case exists
+            existing = await services.cases.by_source_update(source_update_id or 0)
+            return existing.id if existing else 0
+        await conn.execute(
+            "UPDATE people SET state = NULL, state_data = NULL, phone = COALESCE(?, phone) WHERE user_id = ?",
+            (draft.phone, draft.user_id),
+        )
+        for part in draft.parts:
+            await services.cases.add_message(
+                conn, case_id=case_id, direction="in", author_id=draft.user_id, text=part.text,
+                media_kind=None if part.kind == "text" else part.kind, file_id=part.file_id,
+                update_id=None, now=now,
+            )
+        if staff_chat is not None:
+            await _enqueue_staff_opening(services, conn, case_id, draft, staff_chat, now)
+    services.wake_outbox()
+    return case_id
+
+
+async def _enqueue_staff_opening(
+    services: Services, conn: aiosqlite.Connection, case_id: int, draft: Draft, staff_chat: int, now: datetime
+) -> None:
+    forum = services.staff is not None and services.staff.is_forum and staff_chat == services.settings.staff_chat_id
+    if forum:
+        await enqueue(
+            conn, chat_id=staff_chat, method="createForumTopic",
+            params={"chat_id": staff_chat, "name": case_ui.topic_name(case_id, draft.category, draft.language)},
+            kind="topic", case_id=case_id, dedupe_key=f"case:{case_id}:topic", now=now,
+        )
+    await enqueue(
+        conn, chat_id=staff_chat, method="sendMessage",
+        params={"chat_id": staff_chat, "text": "$card", "parse_mode": "HTML", "message_thread_id": THREAD},
+        kind="card", case_id=case_id, dedupe_key=f"case:{case_id}:card", now=now,
+    )
+    for part in draft.parts:
+        await enqueue(
+            conn, chat_id=staff_chat, method="copyMessage",
+            params={"chat_id": staff_chat, "from_chat_id": draft.user_id, "message_id": part.message_id,
+                    "message_thread_id": THREAD},
+            kind="to_staff", case_id=case_id, dedupe_key=f"case:{case_id}:part:{part.message_id}", now=now,
+        )
+
+
+async def relay_from_person(
+    services: Services, row: CaseRow, message_id: int, kind: str, text: str | None, file_id: str | None,
+    update_id: int,
+) -> CaseRow:
+    """A person's message about their case: store it, reopen if needed, copy it to the staff."""
+    now = services.clock.now()
+    record = lifecycle.person_wrote(row.record, now) or row.record
+    staff_chat = row.staff_chat_id
+    async with services.db.transaction() as conn:
+        fresh = await services.cases.add_message(
+            conn, case_id=row.id, direction="in", author_id=row.user_id, text=text,
+            media_kind=None if kind == "text" else kind, file_id=file_id, update_id=update_id, now=now,
+        )
+        if not fresh:
+            return row  # a replayed update: already relayed
+        if record.status != row.status:
+            await services.cases.save(record, now, conn=conn)
+        if staff_chat is not None:
+            await enqueue(
+                conn, chat_id=staff_chat, method="copyMessage",
+                params={"chat_id": staff_chat, "from_chat_id": row.user_id, "message_id": message_id,
+                        "message_thread_id": THREAD},
+                kind="to_staff", case_id=row.id, dedupe_key=f"u:{update_id}:to_staff", now=now,
+            )
+            if record.status != row.status:
+                await _enqueue_staff_note(
+                    services, conn, row, staff_chat, now, f"u:{update_id}:reopen",
+                    "🔁 " + staff_tr(services)._("The person wrote again; the case is {status} now.",
+                                                  status=staff_tr(services)._(case_ui.STAFF_STATUS_LABELS[record.status])),
+                )
+                await _enqueue_card_refresh(services, conn, row, staff_chat, now, f"u:{update_id}:card")
+    services.wake_outbox()
+    return row
+
+
+async def relay_to_person(
+    services: Services,
+    row: CaseRow,
+    *,
+    staff_chat_id: int,
+    staff_message_id: int,
+    author_id: int | None,
+    author_name: str | None,
+    text: str | None,
+    caption: str | None,
+    kind: str,
+    file_id: str | None,
+    update_id: int,
+) -> bool:
+    """A caseworker's message to the person: stored, signed, queued; first response recorded."""
+    if row.user_id is None or row.deleted_at is not None:
+        return False
+    now = services.clock.now()
+    tr = services.catalogs.tr(row.record.language)
+    if services.settings.staff_signature == "first_name" and author_name:
+        signature = f"👤 <b>{esc(author_name)}</b>"
+    else:
+        signature = f"👤 <b>{esc(tr._('Caseworker'))}</b>"
+    header = f"{signature} · {esc(tr.isolate(f'#{row.id}'))}"
+    record = row.record
+    if record.first_response_at is None:
+        record = lifecycle.record_first_response(record, now)
+    if record.status == "new":
+        if record.assignee_id is None and author_id is not None:
+            record = lifecycle.claim(record, author_id, now)
+        if record.status == "new":
+            record = lifecycle.transition(record, "in_progress", now)
+    async with services.db.transaction() as conn:
+        fresh = await services.cases.add_message(
+            conn, case_id=row.id, direction="out", author_id=author_id, text=text or caption,
+            media_kind=None if kind == "text" else kind, file_id=file_id, update_id=update_id, now=now,
+        )
+        if not fresh:
+            return False
+        await services.cases.save(record, now, conn=conn)
+        if kind == "text" and text is not None:
+            params: dict[str, Any] = {"chat_id": row.user_id, "text": f"{header}\n\n{esc(text)}"[:4096], "parse_mode": "HTML"}
+            method = "sendMessage"
+        else:
+            cap = f"{header}\n\n{esc(caption)}" if caption else header
+            params = {"chat_id": row.user_id, "from_chat_id": staff_chat_id, "message_id": staff_message_id,
+                      "caption": cap[:1024], "parse_mode": "HTML"}
+            method = "copyMessage"
+        await enqueue(conn, chat_id=row.user_id, method=method, params=params, kind="to_person",
+                      case_id=row.id, dedupe_key=f"u:{update_id}:to_person", now=now)
+        if record.status != row.status or record.assignee_id != row.record.assignee_id:
+            await _enqueue_card_refresh(services, conn, row, staff_chat_id, now, f"u:{update_id}:card")
+    services.wake_outbox()
+    return True
+
+
+async def change(
+    services: Services,
+    row: CaseRow,
+    record: CaseRecord,
+    *,
+    actor_id: int | None,
+    action: str,
+    detail: str | None,
+    dedupe: str,
+    notify_person: bool = True,
+) -> None:
+    """Persist a staff change, audit it, refresh the card, and tell the person of status changes."""
+    now = services.clock.now()
+    async with services.db.transaction() as conn:
+        await services.cases.save(record, now, conn=conn)
+        await conn.execute(
+            "INSERT INTO audit_log (actor_id, action, case_id, detail, at) VALUES (?, ?, ?, ?, ?)",
+            (actor_id, action, row.id, detail, now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")),
+        )
+        if row.staff_chat_id is not None:
+            await _enqueue_card_refresh(services, conn, row, row.staff_chat_id, now, f"{dedupe}:card")
+        if notify_person and record.status != row.status and row.user_id is not None:
+            await enqueue_status_notice(services, conn, row, record.status, now, f"{dedupe}:notice")
+    services.wake_outbox()
+
+
+async def enqueue_status_notice(
+    services: Services, conn: aiosqlite.Connection, row: CaseRow, status: str, now: datetime, dedupe: str
+) -> None:
+    """Tell the person, in their language, that their case changed; ask for a rating on close."""
+    if row.user_id is None:
+        return
+    tr = services.catalogs.tr(row.record.language)
+    text = "🔔 " + esc(tr._("Your request {number} is now: {status}.", number=tr.isolate(f"#{row.id}"),
+                                   status=tr._(case_ui.STATUS_LABELS[status])))
+    params: dict[str, Any] = {"chat_id": row.user_id, "text": text, "parse_mode": "HTML"}
+    if status in ("closed", "resolved"):
+        rating = case_ui.rating_request(tr, row.id)
+        params["text"] = text + "\n\n" + esc(rating.text)
+        params["reply_markup"] = _markup(rating.rows)
+    elif status == "waiting":
+        params["text"] = text + "\n" + esc(tr._("Your caseworker is waiting for an answer or a document from you. Reply here."))
+    await enqueue(conn, chat_id=row.user_id, method="sendMessage", params=params, kind="notice",
+                  case_id=row.id, dedupe_key=dedupe, now=now)
+
+
+async def _enqueue_card_refresh(
+    services: Services, conn: aiosqlite.Connection, row: CaseRow, staff_chat: int, now: datetime, dedupe: str
+) -> None:
+    await enqueue(conn, chat_id=staff_chat, method="editMessageText",
+                  params={"chat_id": staff_chat, "message_id": "$card_id", "text": "$card", "parse_mode": "HTML"},
+                  kind="card_edit", case_id=row.id, dedupe_key=dedupe, now=now)
+
+
+async def _enqueue_staff_note(
+    services: Services, conn: aiosqlite.Connection, row: CaseRow, staff_chat: int, now: datetime, dedupe: str, html: str
+) -> None:
+    await enqueue(conn, chat_id=staff_chat, method="sendMessage",
+                  params={"chat_id": staff_chat, "text": html, "parse_mode": "HTML", "message_thread_id": THREAD},
+                  kind="staff_note", case_id=row.id, dedupe_key=dedupe, now=now)
+
+
+async def post_to_case(services: Services, row: CaseRow, html: str, dedupe: str) -> None:
+    """An automatic notice in the case's topic (reminders, deletions, delivery problems)."""
+    if row.staff_chat_id is None:
+        return
+    async with services.db.transaction() as conn:
+        await _enqueue_staff_note(services, conn, row, row.staff_chat_id, services.clock.now(), dedupe, html)
+    services.wake_outbox()
+
+
+def draft_from_state(user_id: int, language: str, audience: str | None, data: dict[str, Any]) -> Draft:
+    """Rebuild the intake draft stored in the person's state."""
+    flow = data.get("flow")
+    return Draft(
+        user_id=user_id,
+        language=language,
+        audience=audience,
+        category=data.get("category") or "other",
+        parts=[Part(p["m"], p["k"], p.get("t"), p.get("f")) for p in data.get("parts", [])],
+        region=data.get("region"),
+        adults=data.get("adults"),
+        children=data.get("children"),
+        vulnerabilities=list(data.get("vuln", [])),
+        phone=data.get("phone"),
+        item_id=data.get("item"),
+        flow=(flow[0], int(flow[1]), [tuple(a) for a in flow[2]], flow[3]) if flow else None,
+    )
+
+
+def screen_to_params(screen: Screen) -> dict[str, Any]:
+    return {"text": screen.text, "parse_mode": "HTML", "reply_markup": _markup(screen.rows)} if screen.rows else {
+        "text": screen.text, "parse_mode": "HTML"}
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)

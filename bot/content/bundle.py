@@ -1,0 +1,79 @@
+"""Everything the operator edits in content/, loaded and validated as one unit.
+
+The pack (topics, FAQ, contacts), the search index built from it, the eligibility flows,
+routing rules and canned replies. A reload builds a new bundle and swaps it in whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.cases.replies import Replies, load_replies
+from bot.cases.routing import RoutingRules, load_routing
+from bot.content.loader import inspect_pack
+from bot.content.model import Pack
+from bot.content.problems import PackError, Problem
+from bot.content.search import SearchIndex
+from bot.flows.model import Flow
+
+Coverage = dict[str, dict[str, tuple[int, int]]]
+
+
+@dataclass(frozen=True)
+class ContentBundle:
+    pack: Pack
+    search: SearchIndex
+    flows: dict[str, Flow]
+    routing: RoutingRules
+    replies: Replies
+
+    @property
+    def version(self) -> str:
+        return self.pack.version
+
+    def flow_titles(self, flow_ids: tuple[str, ...] | list[str], lang: str) -> dict[str, str]:
+        """Titles of the given flows that exist, in the person's language (with fallback)."""
+        chain = self.pack.language_chain(lang)
+        return {fid: str(self.flows[fid].texts.title(chain)) for fid in flow_ids if fid in self.flows}
+
+
+def inspect_extras(pack: Pack) -> tuple[dict[str, Flow], RoutingRules, Replies, list[Problem], Coverage]:
+    """Load the parts beyond the pack; return them with their problems and coverage columns."""
+    root = pack.root
+    languages = [lang.code for lang in pack.languages.values()]
+    flows, flow_problems, flow_cov = load_flows_for(pack)
+    routing, routing_problems = load_routing(root, set(pack.categories), set(pack.languages))
+    replies, reply_problems, reply_cov = load_replies(root, languages, pack.default_language)
+    problems = [*flow_problems, *routing_problems, *reply_problems]
+    for item in pack.items.values():
+        for flow_id in item.flows:
+            if flow_id not in flows:
+                problems.append(
+                    Problem(f"content/faq ({item.id})", 0, f"item {item.id} offers unknown flow {flow_id!r}")
+                )
+    coverage: Coverage = {}
+    for lang in languages:
+        coverage.setdefault(lang, {})["flows"] = flow_cov.get(lang, (0, 0))
+        coverage[lang]["replies"] = reply_cov.get(lang, (0, 0))
+    return flows, routing, replies, problems, coverage
+
+
+def load_flows_for(pack: Pack) -> tuple[dict[str, Flow], list[Problem], dict[str, tuple[int, int]]]:
+    from bot.flows.loader import load_flows
+
+    languages = [lang.code for lang in pack.languages.values()]
+    return load_flows(pack.root, languages, pack.default_language, set(pack.items))
+
+
+def load_bundle(root: Path) -> ContentBundle:
+    """Load and validate everything; raise PackError listing every error with file and line."""
+    pack, problems = inspect_pack(root)
+    errors = [p for p in problems if p.severity == "error"]
+    if pack is None or errors:
+        raise PackError(errors or problems)
+    flows, routing, replies, extra, _coverage = inspect_extras(pack)
+    extra_errors = [p for p in extra if p.severity == "error"]
+    if extra_errors:
+        raise PackError(extra_errors)
+    return ContentBundle(pack=pack, search=SearchIndex.build(pack), flows=flows, routing=routing, replies=replies)

@@ -1,0 +1,349 @@
+"""Full-text search over FAQ items: SQLite FTS5 in memory, typo- and layout-tolerant."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import sqlite3
+import threading
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+from bot.content.model import ItemText, Pack
+from bot.content.normalize import normalize, swap_layout
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 200
+MAX_QUERY_TOKENS = 10
+# Candidates per query token from the typo index: enough for a misspelling, few enough
+# that a long pasted letter stays a short FTS query.
+MAX_EXPANSIONS = 6
+# Rows ranked per FTS query at most (see SearchIndex._run).
+RANK_CAP = 300
+# Words of a long question used when no item has all of them.
+ANY_WORDS = 4
+_MAX_ROWID = 2**62
+# bm25 column weights: item_id (unindexed), title, keywords+synonyms, answer.
+_WEIGHTS = (0.0, 10.0, 8.0, 1.0)
+
+# Words too common to say what a question is about, already normalised (ə→e, ı→i ...).
+STOP_WORDS: frozenset[str] = frozenset(
+    normalize(word)
+    for word in (
+        # en
+        "a an the and or of to in on at for from with by is are was be do does did i me my"
+        " you your we our it this that what how when where who which can could should would"
+        " will have has get about please need want if not no yes hello hi"
+        # ru
+        " и в во на с со по к ко о об от до за из у как что где когда кто я мне меня мой моя"
+        " мои ты вы он она мы они это этот эта ли не нет да для или а но же бы если можно"
+        " нужно надо здравствуйте привет"
+        # az
+        " ve ile üçün ucun nə ne necə nece harada kim bu o bir mən men sən sen biz siz mənim"
+        " menim var yox hə salam zəhmət xahiş edirəm"
+        # tr
+        " ve ile için bir bu şu ne nasıl nerede kim ben sen benim mi mı mu mü da de"
+        # fa
+        " و در به از که را با این آن است هست من تو ما شما یا برای چه چگونه کجا سلام"
+    ).split()
+)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A search result: the item, its relevance (higher is better), the text's language."""
+
+    item_id: str
+    score: float
+    lang: str
+
+
+def _max_distance(token: str) -> int:
+    if len(token) >= 8:
+        return 2
+    if len(token) >= 4:
+        return 1
+    return 0
+
+
+def _deletes(term: str, depth: int) -> set[str]:
+    """All strings made by deleting up to `depth` characters of `term`."""
+    out = {term}
+    for k in range(1, depth + 1):
+        if len(term) - k < 1:
+            break
+        for positions in combinations(range(len(term)), k):
+            skip = set(positions)
+            out.add("".join(ch for i, ch in enumerate(term) if i not in skip))
+    return out
+
+
+def _osa_distance(a: str, b: str, limit: int) -> int:
+    """Edit distance with adjacent transpositions; returns limit+1 once it exceeds limit."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+class _Vocabulary:
+    """One language's indexed words with a symmetric-delete index for typo lookups."""
+
+    def __init__(self, doc_freq: dict[str, int]) -> None:
+        self.doc_freq = doc_freq
+        self.sorted_terms = sorted(doc_freq)
+        self.deletes: dict[str, list[str]] = {}
+        for term in doc_freq:
+            if len(term) < 3 or term.isdigit():
+                continue
+            # Distance 2 is allowed only for queries of 8+ letters, so only terms of 6+
+            # letters can be that far from one.
+            for variant in _deletes(term, 2 if len(term) >= 6 else 1):
+                self.deletes.setdefault(variant, []).append(term)
+
+    def known(self, token: str) -> bool:
+        """Whether some indexed word is the token or starts with it."""
+        if token in self.doc_freq:
+            return True
+        i = bisect_left(self.sorted_terms, token)
+        return i < len(self.sorted_terms) and self.sorted_terms[i].startswith(token)
+
+    def near(self, token: str) -> list[str]:
+        """Indexed words within the token's edit-distance budget, closest and commonest first."""
+        limit = _max_distance(token)
+        if limit == 0 or token.isdigit():
+            return []
+        found: dict[str, int] = {}
+        for variant in _deletes(token, limit):
+            for term in self.deletes.get(variant, ()):
+                if term != token and term not in found:
+                    distance = _osa_distance(token, term, limit)
+                    if distance <= limit:
+                        found[term] = distance
+        ranked = sorted(found, key=lambda t: (found[t], -self.doc_freq.get(t, 0), t))
+        return ranked[:MAX_EXPANSIONS]
+
+
+def _quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _group(token: str, expansions: Sequence[str], prefix: bool) -> str:
+    # A prefix phrase also matches the word itself, so it replaces the exact one.
+    parts = [_quote(token) + (" *" if prefix and len(token) >= 3 else "")]
+    parts.extend(_quote(term) for term in expansions)
+    return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+
+
+def query_tokens(query: str) -> list[str]:
+    """The words of a query worth searching for: normalised, deduplicated, no stop-words."""
+    words: list[str] = []
+    for word in normalize(query[:MAX_QUERY_CHARS]).split():
+        if (len(word) >= 2 or word.isdigit()) and word not in STOP_WORDS and word not in words:
+            words.append(word)
+    return words[:MAX_QUERY_TOKENS]
+
+
+def _text_fields(text: ItemText, seen: dict[str, str]) -> tuple[str, str, str]:
+    """Title, keywords+synonyms and answer, normalised; `seen` reuses repeated strings."""
+    fields = (text.title, " ".join((*text.keywords, *text.synonyms)), text.answer)
+    out: list[str] = []
+    for field in fields:
+        if field not in seen:
+            seen[field] = normalize(field)
+        out.append(seen[field])
+    return out[0], out[1], out[2]
+
+
+class SearchIndex:
+    """FTS5 tables per language in one in-memory database; build anew on every reload."""
+
+    def __init__(
+        self, conn: sqlite3.Connection, tables: dict[str, str], vocab: dict[str, _Vocabulary]
+    ) -> None:
+        self._conn = conn
+        self._tables = tables
+        self._vocab = vocab
+        self._lock = threading.Lock()
+
+    @classmethod
+    def build(cls, pack: Pack) -> SearchIndex:
+        """Index every language's item texts (title, keywords+synonyms, answer), normalised."""
+        conn = sqlite3.connect(":memory:", check_same_thread=False)
+        tables: dict[str, str] = {}
+        vocab: dict[str, _Vocabulary] = {}
+        order = {
+            item.id: (item.importance if item.importance is not None else 1_000_000, pos)
+            for pos, item in enumerate(pack.items.values())
+        }
+        seen: dict[str, str] = {}
+        for n, (lang, texts) in enumerate(pack.texts.items()):
+            if not texts:
+                continue
+            table = f"fts_{n}"
+            conn.execute(
+                f"CREATE VIRTUAL TABLE {table} USING fts5("
+                "item_id UNINDEXED, title, keys, answer,"
+                " tokenize = 'unicode61 remove_diacritics 0')"
+            )
+            # Most important items first: capped ranking (see _run) keeps the first rows.
+            ordered = sorted(texts, key=lambda i: order.get(i, (1_000_000, len(order))))
+            rows = [(item_id, *_text_fields(texts[item_id], seen)) for item_id in ordered]
+            conn.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", rows)
+            doc_freq: dict[str, int] = {}
+            for _item_id, *fields in rows:
+                for word in set(" ".join(fields).split()):
+                    doc_freq[word] = doc_freq.get(word, 0) + 1
+            tables[lang] = table
+            vocab[lang] = _Vocabulary(doc_freq)
+        conn.commit()
+        return cls(conn, tables, vocab)
+
+    def languages(self) -> list[str]:
+        """Languages that have an index."""
+        return list(self._tables)
+
+    def _run(self, lang: str, match: str, limit: int) -> list[tuple[str, float]]:
+        """(item_id, score) of the best `limit` rows for one MATCH expression."""
+        table = self._tables[lang]
+        weights = ", ".join(str(w) for w in _WEIGHTS)
+        rank_sql = (
+            f"SELECT item_id, bm25({table}, {weights}) AS s FROM {table}"
+            f" WHERE {table} MATCH ? AND rowid <= ? ORDER BY s LIMIT ?"
+        )
+        # bm25 costs about a microsecond per matching row; a word in thousands of items
+        # says little anyway, so rank only the first RANK_CAP matches. Rows are stored
+        # most important first, so those are the ones kept.
+        cap_sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid LIMIT 1 OFFSET ?"
+        try:
+            with self._lock:
+                last = self._conn.execute(cap_sql, (match, RANK_CAP - 1)).fetchone()
+                bound = last[0] if last is not None else _MAX_ROWID
+                rows = self._conn.execute(rank_sql, (match, bound, limit)).fetchall()
+        except sqlite3.OperationalError:
+            # Tokens are quoted, so this should not happen; a search must never crash a chat.
+            log.warning("FTS query failed: %r", match, exc_info=True)
+            return []
+        return [(item_id, -score) for item_id, score in rows]
+
+    def search(
+        self, query: str, lang: str, fallbacks: Sequence[str] = (), limit: int = 5
+    ) -> list[Hit]:
+        """Best items for a query: exact words first, then typo-tolerant, then any word.
+
+        Within each stage the person's language comes first, then the fallbacks; text typed
+        in the wrong keyboard layout is tried converted after the text as typed. If none of
+        those languages has a match, the other languages are tried (a person may write in
+        a language other than the one they chose).
+        """
+        if limit <= 0 or not query:
+            return []
+        variants = [query_tokens(query)]
+        swapped = swap_layout(query[:MAX_QUERY_CHARS])
+        if swapped is not None:
+            other = query_tokens(swapped)
+            if other and other != variants[0]:
+                variants.append(other)
+        variants = [v for v in variants if v]
+        if not variants:
+            return []
+        chain = [code for code in dict.fromkeys((lang, *fallbacks)) if code in self._tables]
+        hits = self._search(variants, chain, ("exact", "typo", "any"), limit)
+        if not hits:
+            rest = [code for code in self._tables if code not in chain]
+            hits = self._search(variants, rest, ("exact",), limit)
+        return hits
+
+    def _search(
+        self, variants: list[list[str]], chain: list[str], stages: Sequence[str], limit: int
+    ) -> list[Hit]:
+        hits: dict[str, Hit] = {}
+        near: dict[tuple[str, str], list[str]] = {}
+        done: set[tuple[str, str]] = set()
+        for stage in stages:
+            for words in variants:
+                for code in chain:
+                    match = self._match(words, code, stage, near)
+                    if match is None or (code, match) in done:
+                        continue
+                    done.add((code, match))
+                    for item_id, score in self._run(code, match, limit + len(hits)):
+                        if item_id not in hits:
+                            hits[item_id] = Hit(item_id, score, code)
+                            if len(hits) >= limit:
+                                return list(hits.values())
+        return list(hits.values())
+
+    def _match(
+        self, words: list[str], lang: str, stage: str, near: dict[tuple[str, str], list[str]]
+    ) -> str | None:
+        """The FTS5 MATCH expression for one stage, or None if the stage adds nothing."""
+        vocab = self._vocab[lang]
+        # Words no indexed word equals or starts with cannot match: leaving them out
+        # (or skipping the query) saves an FTS query for text in another language or
+        # another keyboard layout.
+        known = [vocab.known(w) for w in words]
+        # Prefix matching is several times dearer than a word lookup, so it is used only
+        # for words the index does not have whole (a word cut short, or "qeydiyyat" where
+        # the texts say "qeydiyyatı"); near misses of whole words come from the typo stage.
+        if stage == "exact":
+            if not all(known):
+                return None
+            return " AND ".join(_group(w, (), w not in vocab.doc_freq) for w in words)
+        expansions = []
+        for word in words:
+            if (lang, word) not in near:
+                near[(lang, word)] = vocab.near(word)
+            expansions.append(near[(lang, word)])
+        usable = [i for i in range(len(words)) if known[i] or expansions[i]]
+        groups = {
+            i: _group(words[i], expansions[i], words[i] not in vocab.doc_freq) for i in usable
+        }
+        if stage == "typo":
+            if len(usable) < len(words):
+                return None
+            return " AND ".join(groups[i] for i in usable)
+        if len(words) < 2:
+            return None
+        # Any-word matching for long questions: the rarest words carry the meaning, and
+        # each extra common word only adds rows to rank.
+        rarest = sorted(usable, key=lambda i: vocab.doc_freq.get(words[i], 0))
+        chosen = sorted(rarest[:ANY_WORDS])
+        return " OR ".join(groups[i] for i in chosen) if chosen else None
+
+    def close(self) -> None:
+        """Free the in-memory database."""
+        self._conn.close()
+
+
+def scaled_pack(pack: Pack, n_items: int) -> Pack:
+    """A copy of `pack` with `n_items` items, made by repeating its items (for benchmarks)."""
+    originals = list(pack.items.values())
+    if not originals:
+        raise ValueError("the pack has no items to repeat")
+    items = {}
+    texts: dict[str, dict[str, ItemText]] = {lang: {} for lang in pack.texts}
+    for i in range(n_items):
+        item = originals[i % len(originals)]
+        copy_id = item.id if i < len(originals) else f"{item.id}.x{i}"
+        items[copy_id] = dataclasses.replace(item, id=copy_id)
+        for lang, lang_texts in pack.texts.items():
+            text = lang_texts.get(item.id)
+            if text is not None:
+                title = text.title if copy_id == item.id else f"{text.title} {i}"
+                texts[lang][copy_id] = dataclasses.replace(text, title=title)
+    return dataclasses.replace(pack, items=items, texts=texts, version=f"{pack.version}-x{n_items}")

@@ -1,0 +1,133 @@
+"""Feeds stored updates to the handlers: one lane at a time per chat, many chats at once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from bot.clock import Clock
+from bot.storage.inbox import InboxRepo, InboxRow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class UpdateOutcome:
+    """Filled by the error handler when a handler raised while processing one update."""
+
+    update_id: int
+    error: BaseException | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+# The error handler runs inside the same task as process_update, so it sees this variable.
+current_outcome: contextvars.ContextVar[UpdateOutcome | None] = contextvars.ContextVar(
+    "current_outcome", default=None
+)
+
+def describe_error(exc: BaseException) -> str:
+    """Exception type and where it was raised; never its message, which may quote a person."""
+    frame = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if "/bot/" in tb.tb_frame.f_code.co_filename:
+            frame = tb
+        tb = tb.tb_next
+    where = ""
+    if frame is not None:
+        code = frame.tb_frame.f_code
+        where = f" at {code.co_filename.rsplit('/bot/', 1)[-1]}:{frame.tb_lineno} in {code.co_name}"
+    return f"{type(exc).__qualname__}{where}"
+
+
+ProcessFn = Callable[[InboxRow], Awaitable[None]]
+
+
+class InboxDispatcher:
+    """Runs each lane's updates in order; lanes run concurrently up to a bound."""
+
+    def __init__(self, inbox: InboxRepo, process: ProcessFn, clock: Clock, max_concurrency: int = 64) -> None:
+        self._inbox = inbox
+        self._process = process
+        self._clock = clock
+        self._lanes: dict[str, deque[InboxRow]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(max_concurrency)
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._queued = 0
+        self.processed = 0
+        self.failed = 0
+        self._fatal: BaseException | None = None
+
+    @property
+    def pending(self) -> int:
+        return self._queued
+
+    def submit(self, row: InboxRow) -> None:
+        """Queue one stored update behind earlier ones of its lane."""
+        self._queued += 1
+        self._idle.clear()
+        lane = self._lanes.get(row.lane)
+        if lane is not None:
+            lane.append(row)
+            return
+        self._lanes[row.lane] = deque([row])
+        task = asyncio.create_task(self._drain(row.lane), name=f"lane-{row.lane}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _drain(self, lane_key: str) -> None:
+        lane = self._lanes[lane_key]
+        try:
+            while lane:
+                row = lane[0]
+                async with self._slots:
+                    await self._handle(row)
+                lane.popleft()
+                self._queued -= 1
+        except BaseException as exc:  # storage failure: stop feeding, keep rows pending
+            self._fatal = exc
+            self._queued -= len(lane)
+            lane.clear()
+            raise
+        finally:
+            self._lanes.pop(lane_key, None)
+            if self._queued == 0:
+                self._idle.set()
+
+    async def _handle(self, row: InboxRow) -> None:
+        outcome = UpdateOutcome(row.update_id)
+        token = current_outcome.set(outcome)
+        try:
+            await self._process(row)
+        except Exception as exc:  # a failure outside handlers (e.g. a malformed update)
+            outcome.error = exc
+        finally:
+            current_outcome.reset(token)
+        now = self._clock.now()
+        if outcome.error is not None:
+            self.failed += 1
+            error = describe_error(outcome.error)
+            log.error("update %s failed: %s", row.update_id, error)
+            await self._inbox.mark_failed(row.update_id, error, now)
+        else:
+            self.processed += 1
+            await self._inbox.mark_done(row.update_id, now)
+
+    async def wait_idle(self) -> None:
+        """Until every submitted update has been handled."""
+        await self._idle.wait()
+
+    @property
+    def fatal(self) -> BaseException | None:
+        return self._fatal
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

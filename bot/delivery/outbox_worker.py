@@ -1,0 +1,173 @@
+"""Sends what the outbox holds: in order per chat, paced, retried, never dropped."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import warnings
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.warnings import PTBUserWarning
+
+from bot.clock import Clock
+from bot.delivery.pacing import Pacer
+from bot.storage.outbox import OutboxItem, OutboxRepo
+
+log = logging.getLogger(__name__)
+
+# Raw calls on purpose: the inbox stores updates exactly as Telegram sent them, and the outbox
+# replays stored JSON parameters; PTB's hint to use the typed methods does not apply.
+warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
+
+MAX_ATTEMPTS = 12
+
+# Hooks let the case layer act around a send without this worker knowing about cases:
+# `prepare` fills in late-bound parameters (a case's topic id), `after` records results,
+# `on_bad_request` may repair (recreate a deleted topic) and ask for a retry.
+PrepareHook = Callable[[OutboxItem], Awaitable[dict[str, Any] | None]]
+AfterHook = Callable[[OutboxItem, Any], Awaitable[None]]
+RepairHook = Callable[[OutboxItem, BadRequest], Awaitable[bool]]
+UnreachableHook = Callable[[int], Awaitable[None]]
+
+
+class OutboxWorker:
+    """One loop: pick due items (the oldest per chat), wait for the pacer, send, record."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        repo: OutboxRepo,
+        clock: Clock,
+        *,
+        pacer: Pacer | None = None,
+        on_unreachable: UnreachableHook | None = None,
+    ) -> None:
+        self._bot = bot
+        self._repo = repo
+        self._clock = clock
+        self._pacer = pacer or Pacer()
+        self._on_unreachable = on_unreachable
+        self._prepare: dict[str, PrepareHook] = {}
+        self._after: dict[str, AfterHook] = {}
+        self._repair: dict[str, RepairHook] = {}
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+        self.sent = 0
+
+    def add_hooks(
+        self,
+        kind: str,
+        *,
+        prepare: PrepareHook | None = None,
+        after: AfterHook | None = None,
+        repair: RepairHook | None = None,
+    ) -> None:
+        if prepare:
+            self._prepare[kind] = prepare
+        if after:
+            self._after[kind] = after
+        if repair:
+            self._repair[kind] = repair
+
+    def set_on_unreachable(self, hook: UnreachableHook) -> None:
+        self._on_unreachable = hook
+
+    def wake(self) -> None:
+        """Something was queued: look now rather than at the next timer."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            items = await self._repo.due(self._clock.now())
+            for item in items:
+                if self._stop.is_set():
+                    return
+                await self._send_one(item)
+            if items:
+                continue
+            await self._idle_until_due()
+
+    async def run_once(self) -> int:
+        """Send everything due now (tests and shutdown); returns how many were attempted."""
+        items = await self._repo.due(self._clock.now())
+        for item in items:
+            await self._send_one(item)
+        return len(items)
+
+    async def _idle_until_due(self) -> None:
+        next_at = await self._repo.next_due_at()
+        timeout = 30.0
+        if next_at is not None:
+            timeout = max(0.05, min(timeout, (next_at - self._clock.now()).total_seconds()))
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+        except TimeoutError:
+            pass
+
+    async def _send_one(self, item: OutboxItem) -> None:
+        delay = self._pacer.delay(item.chat_id)
+        if delay > 0:
+            await asyncio.sleep(delay)
+        params = dict(item.params)
+        prepare = self._prepare.get(item.kind)
+        if prepare is not None:
+            prepared = await prepare(item)
+            if prepared is None:  # the hook decided this item is moot (e.g. case deleted)
+                await self._repo.mark_failed(item.id, "skipped by prepare hook", status="failed")
+                return
+            params = prepared
+        self._pacer.record(item.chat_id)
+        now = self._clock.now()
+        try:
+            result = await self._bot.do_api_request(item.method, api_kwargs=params)
+        except RetryAfter as exc:
+            seconds = _seconds(exc.retry_after)
+            self._pacer.penalise(item.chat_id, seconds)
+            await self._repo.retry_later(item.id, now + timedelta(seconds=seconds), "RetryAfter")
+            return
+        except Forbidden as exc:
+            log.warning("outbox %s: chat %s is unreachable (%s)", item.id, item.chat_id, exc.message)
+            await self._repo.mark_failed(item.id, f"Forbidden: {exc.message}", status="unreachable")
+            await self._repo.mark_chat_unreachable(item.chat_id, "Forbidden")
+            if self._on_unreachable is not None:
+                await self._on_unreachable(item.chat_id)
+            return
+        except BadRequest as exc:
+            repair = self._repair.get(item.kind)
+            if repair is not None and item.attempts < 3 and await repair(item, exc):
+                await self._repo.retry_later(item.id, now, f"BadRequest repaired: {exc.message}")
+                self._wake.set()
+                return
+            log.error("outbox %s: %s rejected: %s", item.id, item.method, exc.message)
+            await self._repo.mark_failed(item.id, f"BadRequest: {exc.message}")
+            return
+        except (TimedOut, NetworkError, TelegramError) as exc:
+            if item.attempts + 1 >= MAX_ATTEMPTS:
+                log.error("outbox %s: giving up after %s attempts", item.id, item.attempts + 1)
+                await self._repo.mark_failed(item.id, f"{type(exc).__name__}: gave up")
+                return
+            backoff = min(600.0, 0.5 * 2**item.attempts) * (0.75 + random.random() / 2)
+            await self._repo.retry_later(
+                item.id, now + timedelta(seconds=backoff), f"{type(exc).__name__}"
+            )
+            return
+        message_id = result.get("message_id") if isinstance(result, dict) else None
+        await self._repo.mark_sent(item.id, message_id, self._clock.now())
+        self.sent += 1
+        after = self._after.get(item.kind)
+        if after is not None:
+            await after(item, result)
+
+
+def _seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -1,0 +1,111 @@
+"""Fetches updates itself so that each is stored before Telegram forgets it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import warnings
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.warnings import PTBUserWarning
+
+from bot.clock import Clock
+from bot.delivery.inbox_worker import InboxDispatcher
+from bot.delivery.lanes import lane_of
+from bot.storage.inbox import InboxRepo, InboxRow
+
+log = logging.getLogger(__name__)
+
+# Raw calls on purpose: the inbox stores updates exactly as Telegram sent them, and the outbox
+# replays stored JSON parameters; PTB's hint to use the typed methods does not apply.
+warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
+
+# Stop fetching while this many stored updates wait to be handled; they are safe in the
+# inbox, and Telegram keeps the rest for 24 hours.
+MAX_BACKLOG = 2000
+
+
+class UpdatePoller:
+    """getUpdates → inbox (committed) → next getUpdates confirms the offset → dispatcher."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        inbox: InboxRepo,
+        dispatcher: InboxDispatcher,
+        clock: Clock,
+        *,
+        timeout: int = 25,
+    ) -> None:
+        self._bot = bot
+        self._inbox = inbox
+        self._dispatcher = dispatcher
+        self._clock = clock
+        self._timeout = timeout
+        self._stop = asyncio.Event()
+        self.fetched = 0
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        """Poll until stopped; network trouble is retried with backoff, never fatal."""
+        offset = await self._inbox.next_offset()
+        backoff = 0.5
+        while not self._stop.is_set():
+            if self._dispatcher.pending >= MAX_BACKLOG:
+                await asyncio.sleep(0.05)
+                continue
+            try:
+                raw = await self._fetch(offset)
+            except RetryAfter as exc:
+                await self._sleep(_seconds(exc.retry_after))
+                continue
+            except InvalidToken:
+                log.critical("Telegram rejected BOT_TOKEN: check the token from @BotFather")
+                raise
+            except Conflict:
+                log.error("another process is fetching updates for this bot; retrying")
+                await self._sleep(5)
+                continue
+            except (TimedOut, NetworkError) as exc:
+                log.warning("getUpdates failed (%s); retrying in %.1fs", type(exc).__name__, backoff)
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, 30)
+                continue
+            backoff = 0.5
+            if not raw:
+                continue
+            rows = [
+                InboxRow(int(u["update_id"]), lane_of(u), json.dumps(u, ensure_ascii=False))
+                for u in raw
+                if isinstance(u, dict) and "update_id" in u
+            ]
+            # Commit first; only then does the next call's offset confirm them to Telegram.
+            fresh = await self._inbox.add(rows, self._clock.now())
+            self.fetched += len(fresh)
+            offset = max(offset, *(r.update_id + 1 for r in rows))
+            for row in fresh:
+                self._dispatcher.submit(row)
+
+    async def _fetch(self, offset: int) -> list[Any]:
+        result = await self._bot.do_api_request(
+            "getUpdates",
+            api_kwargs={"offset": offset, "timeout": self._timeout, "allowed_updates": []},
+            read_timeout=self._timeout + 10,
+        )
+        return list(result or [])
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stop.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+
+
+def _seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

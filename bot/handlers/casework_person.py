@@ -1,0 +1,167 @@
+"""The person's side of a case: messages to their caseworker, their list, adding, closing, rating."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.cases import lifecycle
+from bot.casework.service import change, relay_from_person
+from bot.handlers.context import BotContext
+from bot.handlers.intake import begin, media_of
+from bot.handlers.render import answer_query, show
+from bot.storage.cases import CaseRow
+from bot.ui import cases as case_ui
+from bot.ui import menus
+from bot.ui.screen import Button, Screen
+
+COMMENT = "case:comment"
+ADD = "case:add"
+
+
+async def relay_if_open_case(update: Update, context: BotContext) -> bool:
+    """If the person has a case to talk to, relay the message there and say so; else False."""
+    person = context.person
+    message = update.effective_message
+    if person is None or message is None:
+        return False
+    services = context.services
+    row = await services.cases.latest_of(person.user_id)
+    if row is None or lifecycle.person_wrote(row.record, services.clock.now()) is None:
+        return False
+    if person.blocked:
+        await show(update, Screen(context.tr._(
+            "Your messages cannot be passed to a caseworker at the moment. For urgent help, call the "
+            "numbers under “Emergency numbers”.")))
+        return True
+    await _relay(update, context, row)
+    return True
+
+
+async def _relay(update: Update, context: BotContext, row: CaseRow) -> None:
+    message = update.effective_message
+    assert message is not None
+    kind, file_id = media_of(message)
+    text = message.text if kind == "text" else message.caption
+    await relay_from_person(context.services, row, message.message_id, kind, text, file_id, update.update_id)
+    tr = context.tr
+    await message.reply_text(
+        tr._("Sent to your caseworker (request {number}).", number=tr.isolate(f"#{row.id}")),
+        do_quote=False,
+    )
+
+
+async def on_state_text(update: Update, context: BotContext) -> None:
+    """Typed text in a case step: a rating comment, or an addition to a chosen case."""
+    person = context.person
+    message = update.effective_message
+    if person is None or message is None:
+        return
+    services = context.services
+    case_id = int(person.state_data.get("case", 0))
+    row = await services.cases.get(case_id)
+    await services.people.set_state(person.user_id, None)
+    if row is None or row.user_id != person.user_id:
+        await show(update, menus.main_menu(services.content.pack, person.audience, context.tr))
+        return
+    if person.state == COMMENT:
+        comment = (message.text or "")[:1000]
+        await services.cases.update(row.id, services.clock.now(), rating_comment=comment)
+        await show(update, menus.main_menu(services.content.pack, person.audience, context.tr,
+                                           notice=context.tr._("Thank you for your feedback!")))
+        return
+    await _relay(update, context, row)
+
+
+async def on_state_media(update: Update, context: BotContext) -> None:
+    """Media while adding to a case is relayed; while commenting, it is not expected."""
+    person = context.person
+    if person is None:
+        return
+    row = await context.services.cases.get(int(person.state_data.get("case", 0)))
+    await context.services.people.set_state(person.user_id, None)
+    if person.state == ADD and row is not None and row.user_id == person.user_id:
+        await _relay(update, context, row)
+    else:
+        await show(update, Screen(context.tr._("Thank you. Please write your comment as text.")))
+
+
+async def requests_command(update: Update, context: BotContext) -> None:
+    """/requests lists the person's requests and their status."""
+    person = context.person
+    if person is None:
+        return
+    rows = await context.services.cases.cases_of(person.user_id)
+    await show(update, case_ui.my_requests(rows, context.tr, context.services.content.pack))
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    """r:new[:item] · r:flow:<flow> · r:list · r:add:<id> · r:close:<id> · r:closeok:<id> · r:rate:<id>:<n>."""
+    query = update.callback_query
+    person = context.person
+    if query is None or person is None:
+        return
+    parts = (query.data or "").split(":")
+    action = parts[1] if len(parts) > 1 else ""
+    services = context.services
+    tr = context.tr
+    if action == "new":
+        await answer_query(update)
+        await begin(update, context, item_id=parts[2] if len(parts) > 2 else None)
+        return
+    if action == "flow":
+        await answer_query(update)
+        await begin(update, context, flow_id=parts[2] if len(parts) > 2 else None)
+        return
+    if action == "list":
+        await answer_query(update)
+        rows = await services.cases.cases_of(person.user_id)
+        await show(update, case_ui.my_requests(rows, tr, services.content.pack))
+        return
+    case_id = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0
+    row = await services.cases.get(case_id)
+    if row is None or row.user_id != person.user_id:
+        # Callback data is client-supplied: never act on someone else's case.
+        await answer_query(update, tr._("This request is not available."), alert=True)
+        return
+    if action == "add":
+        await answer_query(update)
+        await services.people.set_state(person.user_id, ADD, {"case": row.id})
+        await show(update, Screen(tr._("Write your message, or send a photo or document, for request {number}.",
+                                       number=tr.isolate(f"#{row.id}")),
+                                  ((Button("✖️ " + tr._("Cancel"), "m:"),),)))
+    elif action == "close":
+        await answer_query(update)
+        await show(update, Screen(
+            tr._("Close request {number}? Your caseworker will be told.", number=tr.isolate(f"#{row.id}")),
+            ((Button("✅ " + tr._("Yes, close it"), f"r:closeok:{row.id}"), Button("✖️ " + tr._("No"), "r:list")),),
+        ))
+    elif action == "closeok":
+        await answer_query(update)
+        if lifecycle.is_open(row.record):
+            record = lifecycle.transition(row.record, "closed", services.clock.now())
+            await change(services, row, record, actor_id=person.user_id, action="closed_by_person",
+                         detail=None, dedupe=f"u:{update.update_id}", notify_person=False)
+            from bot.casework.service import post_to_case, staff_tr
+
+            await post_to_case(services, row, "🏁 " + staff_tr(services)._("The person closed this request."),
+                               f"u:{update.update_id}:closed-note")
+        await show(update, case_ui.rating_request(tr, row.id))
+    elif action == "rate":
+        value = int(parts[3]) if len(parts) > 3 and parts[3].isdigit() else 0
+        if row.record.rating is not None or value not in range(1, 6):
+            await answer_query(update, tr._("Thank you, your rating is already saved."))
+            return
+        try:
+            record = lifecycle.set_rating(row.record, value)
+        except lifecycle.CaseError:
+            await answer_query(update, tr._("You can rate a request once it is resolved or closed."))
+            return
+        await answer_query(update, tr._("Thank you!"))
+        await services.cases.save(record, services.clock.now())
+        await services.people.set_state(person.user_id, COMMENT, {"case": row.id})
+        await show(update, Screen(
+            tr._("Thank you! Would you like to add a comment? Type it, or press “Skip”."),
+            ((Button("➡️ " + tr._("Skip"), "m:"),),),
+        ))
+    else:
+        await answer_query(update)

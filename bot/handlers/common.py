@@ -1,0 +1,141 @@
+"""Every update's first step (person and language), /start, /help, errors, the unknown."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop
+
+from bot.delivery.inbox_worker import current_outcome, describe_error
+from bot.handlers.context import BotContext
+from bot.handlers.render import answer_query, show
+from bot.ui import menus
+from bot.ui.screen import Screen
+
+log = logging.getLogger(__name__)
+
+_recent: dict[int, deque[float]] = {}
+
+
+def _flooding(user_id: int, limit: int) -> bool:
+    """More than `limit` updates in the last minute from one person."""
+    now = time.monotonic()
+    stamps = _recent.setdefault(user_id, deque())
+    while stamps and stamps[0] < now - 60:
+        stamps.popleft()
+    stamps.append(now)
+    if len(_recent) > 50_000:  # keep memory bounded under a crowd
+        for key in [k for k, v in _recent.items() if not v or v[-1] < now - 60]:
+            _recent.pop(key, None)
+    return len(stamps) > limit
+
+
+async def resolve_person(update: Update, context: BotContext) -> None:
+    """Resolve who is writing and in which language, once, before any other handler."""
+    services = context.services
+    pack = services.content.pack
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None:
+        return
+    if chat is None or chat.type != ChatType.PRIVATE:
+        context.tr = services.catalogs.tr(pack.resolve_language(user.language_code))
+        return
+    person = await services.people.touch(user.id, services.clock.now())
+    context.person = person
+    lang = person.language if person.language_chosen and person.language in pack.languages else None
+    context.tr = services.catalogs.tr(lang or pack.resolve_language(user.language_code))
+    if _flooding(user.id, services.settings.max_messages_per_minute):
+        if len(_recent[user.id]) == services.settings.max_messages_per_minute + 1:
+            await chat.send_message(
+                context.tr._("You are sending messages very fast. Please wait a minute, then go on.")
+            )
+        await answer_query(update)
+        raise ApplicationHandlerStop
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Greet; the first time, ask for a language, then show the main menu."""
+    person = context.person
+    pack = context.services.content.pack
+    if person is None:
+        return
+    await context.services.people.set_state(person.user_id, None)
+    greeting = context.tr._(
+        "Hello! I answer questions about rights, documents, services and eligibility "
+        "for people returning to or living in Azerbaijan, and I can pass your question "
+        "to a caseworker."
+    )
+    if not person.language_chosen:
+        picker = menus.language_picker(pack, context.tr.lang, True, context.tr)
+        await show(update, Screen(f"{greeting}\n\n{picker.text}", picker.rows))
+        return
+    await show(update, menus.main_menu(pack, person.audience, context.tr, notice=greeting))
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """What the bot can do and its commands."""
+    tr = context.tr
+    text = "\n".join(
+        [
+            tr._("Type your question in your own words, or use the menu."),
+            "",
+            "/start — " + tr._("main menu"),
+            "/language — " + tr._("change language"),
+            "/requests — " + tr._("your requests to caseworkers"),
+            "/privacy — " + tr._("what we store and why"),
+            "/mydata — " + tr._("see what is stored about you"),
+            "/delete — " + tr._("delete your data"),
+            "/cancel — " + tr._("stop what you are doing"),
+        ]
+    )
+    await show(update, Screen(text))
+
+
+async def cancel(update: Update, context: BotContext) -> None:
+    """Leave whatever step the person is in and go back to the main menu."""
+    person = context.person
+    if person is None:
+        return
+    await context.services.people.set_state(person.user_id, None)
+    notice = context.tr._("Cancelled. Nothing was sent.") if person.state else ""
+    await show(update, menus.main_menu(context.services.content.pack, person.audience, context.tr, notice=notice))
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """A command we do not know: say so and point to /help."""
+    if update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
+        await show(update, Screen(context.tr._("I don't know that command. Send /help to see what I can do.")))
+
+
+async def unknown_callback(update: Update, context: BotContext) -> None:
+    """A button we cannot read (forged, or from a much older version)."""
+    await answer_query(update)
+    if context.person is not None:
+        pack = context.services.content.pack
+        await show(update, menus.menu_changed(pack, context.person.audience, context.tr), new=True)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log the update id and error type (never the text) and apologise to the person."""
+    outcome = current_outcome.get()
+    error = context.error
+    if outcome is not None and error is not None:
+        outcome.error = error
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error(
+        "handler failed for update %s: %s",
+        update_id,
+        describe_error(error) if error else "unknown",
+    )
+    if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
+        try:
+            await update.effective_chat.send_message(
+                context.tr._("Sorry, something went wrong on our side. Please try again, or send /start.")
+            )
+        except Exception:  # the apology is best effort; the failure is already recorded
+            log.debug("could not send the apology for update %s", update_id)

@@ -1,0 +1,48 @@
+"""The per-update context: services, the person and their language, resolved once, early."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.i18n import Tr
+from bot.services import Services
+from bot.storage.people import Person
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """PTB's context plus what the first handler group resolved for this update."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+        self._tr: Tr | None = None
+        self.person: Person | None = None
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.application.bot_data["services"]
+        return services
+
+    @property
+    def tr(self) -> Tr:
+        if self._tr is None:  # jobs and errors before resolution: the pack's default language
+            self._tr = self.services.catalogs.tr(self.services.content.pack.default_language)
+        return self._tr
+
+    @tr.setter
+    def tr(self, value: Tr) -> None:
+        self._tr = value
+
+
+def private_person(update: Update, context: BotContext) -> Person:
+    """The person behind a private-chat update (resolved by the first handler group)."""
+    if context.person is None:
+        raise RuntimeError("person not resolved for this update")
+    return context.person

@@ -1,0 +1,154 @@
+"""Menus and answers: topics, FAQ pages, feedback, emergency numbers, language, audience."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.handlers.context import BotContext
+from bot.handlers.render import answer_query, show
+from bot.ui import menus
+
+
+def _arg(update: Update) -> str:
+    """The callback data after its prefix ("m:documents" -> "documents")."""
+    data = update.callback_query.data if update.callback_query else None
+    return (data or "").partition(":")[2]
+
+
+async def on_main_or_topic(update: Update, context: BotContext) -> None:
+    """m:<topic> opens a topic; m: alone the main menu; an unknown topic says the menu changed."""
+    await answer_query(update)
+    person = context.person
+    if person is None:
+        return
+    pack = context.services.content.pack
+    topic_id = _arg(update)
+    if not topic_id:
+        await show(update, menus.main_menu(pack, person.audience, context.tr))
+    elif topic_id == "emergency":
+        await show(update, menus.emergency(pack, context.tr))
+    elif topic_id == "eligibility":
+        from bot.handlers.eligibility import eligibility_menu
+
+        await show(update, eligibility_menu(context))
+    elif topic_id in pack.topics:
+        await show(update, menus.topic_menu(pack, topic_id, person.audience, context.tr))
+    else:
+        await show(update, menus.menu_changed(pack, person.audience, context.tr))
+
+
+async def on_item(update: Update, context: BotContext) -> None:
+    """f:<item>[:<page>] shows one page of an answer."""
+    await answer_query(update)
+    person = context.person
+    if person is None:
+        return
+    pack = context.services.content.pack
+    item_id, _, page = _arg(update).partition(":")
+    item = pack.items.get(item_id)
+    if item is None:
+        await show(update, menus.menu_changed(pack, person.audience, context.tr))
+        return
+    voted = await context.services.records.has_voted(person.user_id, item_id)
+    screen = menus.item_page(
+        pack,
+        item,
+        int(page) if page.isdigit() else 1,
+        context.tr,
+        flow_titles=context.services.content.flow_titles(item.flows, context.tr.lang),
+        voted=voted,
+    )
+    await show(update, screen)
+
+
+async def on_feedback(update: Update, context: BotContext) -> None:
+    """h:<item>:<1|0> counts a vote once and thanks the person."""
+    person = context.person
+    if person is None:
+        return
+    item_id, _, value = _arg(update).partition(":")
+    pack = context.services.content.pack
+    if item_id not in pack.items or value not in {"0", "1"}:
+        await answer_query(update)
+        return
+    services = context.services
+    await services.records.vote(person.user_id, item_id, context.tr.lang, value == "1", services.clock.now())
+    await answer_query(update, context.tr._("Thank you for your feedback!"))
+    item = pack.items[item_id]
+    screen = menus.item_page(
+        pack, item, 1, context.tr,
+        flow_titles=services.content.flow_titles(item.flows, context.tr.lang), voted=True,
+    )
+    if value == "0":
+        # Not helpful: the most useful next step is a person, so say how to reach one.
+        screen = menus.Screen(
+            screen.text + "\n\n" + context.tr._(
+                "Sorry this did not help. You can ask a caseworker with the button below."
+            ),
+            screen.rows,
+        )
+    await show(update, screen)
+
+
+async def on_emergency(update: Update, context: BotContext) -> None:
+    """e: shows the emergency numbers."""
+    await answer_query(update)
+    await show(update, menus.emergency(context.services.content.pack, context.tr))
+
+
+async def emergency_command(update: Update, context: BotContext) -> None:
+    """/emergency shows the emergency numbers."""
+    await show(update, menus.emergency(context.services.content.pack, context.tr))
+
+
+async def language_command(update: Update, context: BotContext) -> None:
+    """/language shows the picker, the current or suggested language first."""
+    pack = context.services.content.pack
+    await show(update, menus.language_picker(pack, context.tr.lang, False, context.tr))
+
+
+async def on_language(update: Update, context: BotContext) -> None:
+    """l:<code>[:s] sets the language; at first start, then asks the audience question."""
+    await answer_query(update)
+    person = context.person
+    if person is None:
+        return
+    services = context.services
+    pack = services.content.pack
+    code, _, first = _arg(update).partition(":")
+    if code == "?":
+        await show(update, menus.language_picker(pack, context.tr.lang, False, context.tr))
+        return
+    if code not in pack.languages or not pack.languages[code].enabled:
+        await show(update, menus.language_picker(pack, context.tr.lang, False, context.tr))
+        return
+    await services.people.set_language(person.user_id, code)
+    person.language, person.language_chosen = code, True
+    context.tr = services.catalogs.tr(code)
+    if first and not person.audience_asked:
+        await show(update, menus.audience_question(pack, context.tr))
+        return
+    notice = context.tr._("Language changed.")
+    await show(update, menus.main_menu(pack, person.audience, context.tr, notice=notice))
+
+
+async def on_audience(update: Update, context: BotContext) -> None:
+    """a:<audience> or a:- (skip) stores who the person is, then shows the main menu."""
+    await answer_query(update)
+    person = context.person
+    if person is None:
+        return
+    pack = context.services.content.pack
+    audience = _arg(update)
+    chosen = audience if audience in pack.audiences else None
+    await context.services.people.set_audience(person.user_id, chosen)
+    person.audience, person.audience_asked = chosen, True
+    await show(update, menus.main_menu(pack, chosen, context.tr))
+
+
+async def about_command(update: Update, context: BotContext) -> None:
+    """/about shows the about topic."""
+    pack = context.services.content.pack
+    person = context.person
+    if "about" in pack.topics and person is not None:
+        await show(update, menus.topic_menu(pack, "about", person.audience, context.tr))

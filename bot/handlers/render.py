@@ -1,0 +1,75 @@
+"""Turning screens into Telegram messages: edit the menu in place, send otherwise."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.ui.screen import Screen
+
+log = logging.getLogger(__name__)
+
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def markup(screen: Screen) -> InlineKeyboardMarkup | None:
+    if not screen.rows:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.label, url=b.url) if b.url else InlineKeyboardButton(b.label, callback_data=b.data)
+                for b in row
+            ]
+            for row in screen.rows
+        ]
+    )
+
+
+async def show(update: Update, screen: Screen, *, new: bool = False) -> Message | None:
+    """Edit the message whose button was pressed; send a new one for typed input."""
+    query = update.callback_query
+    if query is not None and not new and isinstance(query.message, Message):
+        try:
+            result = await query.message.edit_text(
+                screen.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup(screen),
+                link_preview_options=_NO_PREVIEW,
+            )
+            return result if isinstance(result, Message) else None
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return None  # a double tap: the screen is already what was asked for
+            if "not found" not in exc.message.lower() and "can't be edited" not in exc.message.lower():
+                raise
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await chat.send_message(
+        screen.text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup(screen),
+        link_preview_options=_NO_PREVIEW,
+    )
+
+
+async def answer_query(update: Update, text: str | None = None, alert: bool = False) -> None:
+    """Stop the button's spinner; a stale query (too old) is not an error for the person."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest as exc:
+        log.debug("callback answer rejected: %s", exc.message)
+

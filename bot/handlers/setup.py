@@ -1,0 +1,97 @@
+"""After start: commands in every language, the staff chat's shape, and scheduled jobs."""
+
+from __future__ import annotations
+
+import logging
+from datetime import time as dtime
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot.casework.sla_job import check_overdue
+from bot.casework.staff import StaffDirectory
+from bot.i18n import N_
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+PERSON_COMMANDS = [
+    ("start", N_("Main menu")),
+    ("language", N_("Change language")),
+    ("requests", N_("My requests to caseworkers")),
+    ("emergency", N_("Emergency numbers")),
+    ("privacy", N_("What we store and why")),
+    ("mydata", N_("See your data")),
+    ("delete", N_("Delete your data")),
+    ("help", N_("Help")),
+]
+STAFF_COMMANDS = [
+    ("queue", N_("Open cases")),
+    ("mine", N_("My cases")),
+    ("case", N_("Show a case: /case 12")),
+    ("find", N_("Search cases: /find words")),
+    ("note", N_("Internal note in a case topic")),
+    ("reply", N_("Canned reply: /reply id")),
+    ("report", N_("Summary report")),
+    ("block", N_("Block the person of a case")),
+    ("unblock", N_("Unblock the person of a case")),
+    ("audit", N_("Audit log of a case (admins)")),
+    ("reload", N_("Reload content (admins)")),
+]
+
+
+async def post_start(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """Register commands, learn whether the staff chat has topics, schedule the jobs."""
+    bot = application.bot
+    staff = StaffDirectory(bot, services.settings.staff_chat_id, services.settings.admin_ids)
+    services.staff = staff
+    if services.settings.staff_chat_id is None:
+        log.warning("STAFF_CHAT_ID is not set: requests are stored but no caseworker sees them")
+    else:
+        try:
+            chat = await bot.get_chat(services.settings.staff_chat_id)
+            staff.is_forum = bool(chat.is_forum)
+            if not staff.is_forum:
+                log.warning("the staff chat has no forum topics: using reply-based relay")
+        except TelegramError as exc:
+            log.error("cannot read the staff chat (%s): is the bot a member of it?", type(exc).__name__)
+    try:
+        await _set_commands(application, services)
+    except TelegramError as exc:
+        log.warning("setMyCommands failed (%s); continuing", type(exc).__name__)
+    jobs = application.job_queue
+    if jobs is not None:
+        jobs.run_repeating(_sla_job, interval=60, first=30, name="sla")
+        jobs.run_daily(_retention_job, time=dtime(3, 15), name="retention")
+
+
+async def _set_commands(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    bot = application.bot
+    pack = services.content.pack
+    default = services.catalogs.tr(pack.default_language)
+    await bot.set_my_commands([BotCommand(c, default._(d)) for c, d in PERSON_COMMANDS],
+                              scope=BotCommandScopeAllPrivateChats())
+    for lang in pack.enabled_languages():
+        if lang.code == pack.default_language:
+            continue
+        tr = services.catalogs.tr(lang.code)
+        await bot.set_my_commands([BotCommand(c, tr._(d)) for c, d in PERSON_COMMANDS],
+                                  scope=BotCommandScopeAllPrivateChats(), language_code=lang.code)
+    if services.settings.staff_chat_id is not None:
+        tr = services.catalogs.tr(services.settings.staff_language or pack.default_language)
+        await bot.set_my_commands([BotCommand(c, tr._(d)) for c, d in STAFF_COMMANDS],
+                                  scope=BotCommandScopeChat(services.settings.staff_chat_id))
+
+
+async def _sla_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every minute: overdue cases get a reminder, then an escalation."""
+    await check_overdue(context.application.bot_data["services"])
+
+
+async def _retention_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Daily: purge what the retention rules say is old enough."""
+    from bot.privacy.retention import apply_retention
+
+    await apply_retention(context.application.bot_data["services"])

@@ -1,0 +1,1 @@
+"""The caseworkers' side: relay from case topics, card buttons, queue and reports, admin."""

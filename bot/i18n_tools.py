@@ -1,0 +1,68 @@
+"""`python -m bot i18n`: extract strings, update each language's catalog, compile them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.frontend import CommandLineInterface
+
+from bot.i18n import DOMAIN, LOCALES_DIR
+
+ROOT = LOCALES_DIR.parent
+KEYWORDS = ["_", "ngettext:1,2", "N_"]
+
+
+def languages() -> list[str]:
+    return sorted(p.name for p in LOCALES_DIR.iterdir() if (p / "LC_MESSAGES").is_dir())
+
+
+def _babel(*args: str) -> None:
+    CommandLineInterface().run(["pybabel", "-q", *args])
+
+
+def extract() -> Path:
+    pot = LOCALES_DIR / f"{DOMAIN}.pot"
+    keyword_args = [arg for k in KEYWORDS for arg in ("-k", k)]
+    _babel(
+        "extract", "-F", str(ROOT / "babel.cfg"), "--no-default-keywords", *keyword_args,
+        "--project", "helpdesk-bot", "--copyright-holder", "helpdesk-bot contributors",
+        "--msgid-bugs-address", "translations@example.org",
+        "--add-comments", "TRANSLATORS:", "--sort-by-file", "-o", str(pot), str(ROOT / "bot"),
+    )
+    return pot
+
+
+def update_catalogs() -> int:
+    """Extract → update every language's .po (new ones created) → compile .mo."""
+    pot = extract()
+    for lang in languages():
+        po = LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+        if po.exists():
+            _babel("update", "-i", str(pot), "-d", str(LOCALES_DIR), "-D", DOMAIN, "-l", lang,
+                   "--no-fuzzy-matching", "--ignore-obsolete")
+        else:
+            _babel("init", "-i", str(pot), "-d", str(LOCALES_DIR), "-D", DOMAIN, "-l", lang)
+    compile_catalogs()
+    print(f"catalogs updated: {', '.join(languages())}")
+    return 0
+
+
+def compile_catalogs() -> None:
+    _babel("compile", "-d", str(LOCALES_DIR), "-D", DOMAIN, "--use-fuzzy", "--statistics")
+
+
+def ui_coverage() -> dict[str, tuple[int, int]]:
+    """Per language: (translated UI strings, total) read from the .po files."""
+    from babel.messages.pofile import read_po
+
+    result: dict[str, tuple[int, int]] = {}
+    for lang in languages():
+        po = LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+        if not po.exists():
+            continue
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=lang)
+        messages = [m for m in catalog if m.id]
+        done = sum(1 for m in messages if (all(m.string) if isinstance(m.string, tuple) else m.string))
+        result[lang] = (done, len(messages))
+    return result

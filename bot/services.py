@@ -1,0 +1,41 @@
+"""Everything handlers need, built once at start and shared through bot_data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.i18n import Catalogs
+from bot.storage.db import Database
+from bot.storage.inbox import InboxRepo
+from bot.storage.outbox import OutboxRepo
+from bot.storage.people import PeopleRepo
+
+if TYPE_CHECKING:
+    from bot.content.bundle import ContentBundle
+    from bot.delivery.outbox_worker import OutboxWorker
+    from bot.storage.cases import CasesRepo
+    from bot.storage.records import RecordsRepo
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    db: Database
+    inbox: InboxRepo
+    outbox: OutboxRepo
+    people: PeopleRepo
+    cases: CasesRepo
+    records: RecordsRepo
+    catalogs: Catalogs
+    content: ContentBundle  # swapped whole on /reload
+    outbox_worker: OutboxWorker | None = None
+    staff: Any = None  # StaffDirectory, set by app
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def wake_outbox(self) -> None:
+        if self.outbox_worker is not None:
+            self.outbox_worker.wake()

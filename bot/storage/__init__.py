@@ -1,0 +1,1 @@
+"""Storage: one SQLite database behind small repositories. Nothing else writes SQL."""

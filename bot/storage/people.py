@@ -1,0 +1,133 @@
+"""People who write to the bot: language, audience, the step they are in, reachability."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiosqlite
+
+from bot.storage.db import Database
+from bot.storage.timefmt import from_db, to_db
+
+# last_seen is only rewritten when older than this, so most updates cost no write.
+TOUCH_GRANULARITY = timedelta(minutes=10)
+
+
+@dataclass
+class Person:
+    user_id: int
+    language: str | None
+    language_chosen: bool
+    audience: str | None
+    audience_asked: bool
+    state: str | None
+    state_data: dict[str, Any] = field(default_factory=dict)
+    phone: str | None = None
+    unreachable: bool = False
+    blocked: bool = False
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    is_new: bool = False
+
+
+class PeopleRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, user_id: int) -> Person | None:
+        row = await self.db.fetchone("SELECT * FROM people WHERE user_id = ?", (user_id,))
+        return _person(row) if row else None
+
+    async def touch(self, user_id: int, now: datetime) -> Person:
+        """Fetch the person, creating them on first contact; refresh last_seen cheaply."""
+        person = await self.get(user_id)
+        if person is None:
+            async with self.db.transaction() as conn:
+                await conn.execute(
+                    "INSERT OR IGNORE INTO people (user_id, first_seen, last_seen) VALUES (?, ?, ?)",
+                    (user_id, to_db(now), to_db(now)),
+                )
+            person = await self.get(user_id)
+            assert person is not None
+            person.is_new = True
+            return person
+        if person.last_seen is None or now - person.last_seen > TOUCH_GRANULARITY or person.unreachable:
+            await self.db.execute(
+                "UPDATE people SET last_seen = ?, unreachable = 0 WHERE user_id = ?",
+                (to_db(now), user_id),
+            )
+            person.last_seen, person.unreachable = now, False
+        return person
+
+    async def set_language(self, user_id: int, language: str) -> None:
+        await self.db.execute(
+            "UPDATE people SET language = ?, language_chosen = 1 WHERE user_id = ?",
+            (language, user_id),
+        )
+
+    async def set_audience(self, user_id: int, audience: str | None) -> None:
+        await self.db.execute(
+            "UPDATE people SET audience = ?, audience_asked = 1 WHERE user_id = ?",
+            (audience, user_id),
+        )
+
+    async def set_state(
+        self, user_id: int, state: str | None, data: dict[str, Any] | None = None,
+        conn: aiosqlite.Connection | None = None,
+    ) -> None:
+        """Remember which step a typed answer belongs to (survives restarts)."""
+        sql = "UPDATE people SET state = ?, state_data = ?, state_version = state_version + 1 WHERE user_id = ?"
+        params = (state, json.dumps(data or {}, ensure_ascii=False) if state else None, user_id)
+        if conn is not None:
+            await conn.execute(sql, params)
+        else:
+            await self.db.execute(sql, params)
+
+    async def set_phone(self, user_id: int, phone: str | None) -> None:
+        await self.db.execute("UPDATE people SET phone = ? WHERE user_id = ?", (phone, user_id))
+
+    async def set_blocked(self, user_id: int, blocked: bool) -> None:
+        await self.db.execute(
+            "UPDATE people SET blocked = ? WHERE user_id = ?", (1 if blocked else 0, user_id)
+        )
+
+    async def mark_unreachable(self, user_id: int) -> None:
+        await self.db.execute("UPDATE people SET unreachable = 1 WHERE user_id = ?", (user_id,))
+
+    async def give_consent(self, user_id: int, kind: str, version: str, now: datetime) -> None:
+        await self.db.execute(
+            "INSERT INTO consents (user_id, kind, version, given_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (user_id, kind) DO UPDATE SET version = excluded.version,"
+            " given_at = excluded.given_at",
+            (user_id, kind, version, to_db(now)),
+        )
+
+    async def consents(self, user_id: int) -> list[dict[str, str]]:
+        rows = await self.db.fetchall(
+            "SELECT kind, version, given_at FROM consents WHERE user_id = ? ORDER BY kind", (user_id,)
+        )
+        return [dict(r) for r in rows]
+
+    async def count(self) -> int:
+        row = await self.db.fetchone("SELECT COUNT(*) AS n FROM people")
+        return int(row["n"]) if row else 0
+
+
+def _person(row: aiosqlite.Row) -> Person:
+    return Person(
+        user_id=row["user_id"],
+        language=row["language"],
+        language_chosen=bool(row["language_chosen"]),
+        audience=row["audience"],
+        audience_asked=bool(row["audience_asked"]),
+        state=row["state"],
+        state_data=json.loads(row["state_data"]) if row["state_data"] else {},
+        phone=row["phone"],
+        unreachable=bool(row["unreachable"]),
+        blocked=bool(row["blocked"]),
+        first_seen=from_db(row["first_seen"]),
+        last_seen=from_db(row["last_seen"]),
+    )

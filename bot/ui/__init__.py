@@ -1,0 +1,1 @@
+"""Screens: what the bot shows, built from the core and a Tr, without Telegram types."""

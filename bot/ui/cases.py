@@ -1,0 +1,276 @@
+"""Screens of support requests: intake steps, the person's list, the staff case card."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.cases.model import OUTCOMES, SERVICES, STATUSES, VULNERABILITIES
+from bot.content.model import Pack
+from bot.i18n import N_, Tr
+from bot.storage.cases import CaseRow
+from bot.ui.screen import Button, Screen, esc, rows_of
+
+STATUS_LABELS = {
+    "new": N_("New"),
+    "in_progress": N_("In progress"),
+    "waiting": N_("Waiting for you"),
+    "resolved": N_("Resolved"),
+    "closed": N_("Closed"),
+    "deleted": N_("Deleted at the person's request"),
+}
+STAFF_STATUS_LABELS = {**STATUS_LABELS, "waiting": N_("Waiting for the person")}
+PRIORITY_LABELS = {0: N_("High"), 1: N_("Normal"), 2: N_("Low")}
+SERVICE_LABELS = {
+    "employment": N_("Employment"),
+    "education": N_("Education"),
+    "documents": N_("Documents"),
+    "accommodation": N_("Accommodation"),
+    "medical": N_("Medical"),
+    "disability_allowance": N_("Disability allowance"),
+    "other": N_("Other"),
+}
+VULNERABILITY_LABELS = {
+    "medical": N_("Urgent medical need"),
+    "children": N_("Children who need help"),
+    "no_housing": N_("No place to live"),
+    "trafficking": N_("Feeling unsafe, or forced to work"),
+    "disability": N_("Disability"),
+    "psychosocial": N_("Stress, fear or trauma"),
+}
+OUTCOME_LABELS = {
+    "supported": N_("Supported"),
+    "completed": N_("Completed"),
+    "rejected_ineligible": N_("Rejected: not eligible"),
+    "rejected_other_programme": N_("Rejected: supported by another programme"),
+    "withdrawn": N_("Withdrawn"),
+}
+MEDIA_LABELS = {
+    "photo": N_("photo"),
+    "voice": N_("voice message"),
+    "document": N_("document"),
+    "video": N_("video"),
+    "audio": N_("audio"),
+    "video_note": N_("video message"),
+    "sticker": N_("sticker"),
+    "location": N_("location"),
+}
+assert set(STATUS_LABELS) == set(STATUSES)
+assert set(SERVICE_LABELS) == set(SERVICES)
+assert set(VULNERABILITY_LABELS) == set(VULNERABILITIES)
+assert set(OUTCOME_LABELS) == set(OUTCOMES)
+
+CANCEL = "i:x"
+
+
+def cancel_row(tr: Tr) -> tuple[Button, ...]:
+    return (Button("✖️ " + tr._("Cancel"), CANCEL),)
+
+
+# -- intake -------------------------------------------------------------------------------
+
+def intake_category(pack: Pack, tr: Tr, about: str = "") -> Screen:
+    buttons = [
+        Button(f"{c.icon} {pack.label('categories', c.id, tr.lang)}".strip(), f"i:cat:{c.id}")
+        for c in pack.categories.values()
+    ]
+    text = tr._("What is your request about?")
+    if about:
+        text = f"{esc(about)}\n\n{text}"
+    return Screen(text, (*rows_of(buttons, 2), cancel_row(tr)))
+
+
+def intake_describe(tr: Tr, parts: int) -> Screen:
+    text = tr._(
+        "Describe your situation in your own words, in as many messages as you need. "
+        "You can also send photos, documents or voice messages. Press “Done” when you have finished."
+    )
+    rows: list[tuple[Button, ...]] = []
+    if parts:
+        text += "\n\n" + tr.ngettext("Received {count} message.", "Received {count} messages.", parts)
+        rows.append((Button("✅ " + tr._("Done"), "i:done"),))
+    rows.append(cancel_row(tr))
+    return Screen(text, tuple(rows))
+
+
+def intake_phone(tr: Tr) -> Screen:
+    text = tr._(
+        "If you want a caseworker to be able to call you, share your phone number with the "
+        "button below the text field. This is optional."
+    )
+    return Screen(text, ((Button("➡️ " + tr._("Skip"), "i:phone:-"),), cancel_row(tr)))
+
+
+def intake_region(tr: Tr) -> Screen:
+    text = tr._("Which city or region are you in now? Type it, or skip.")
+    return Screen(text, ((Button("➡️ " + tr._("Skip"), "i:region:-"),), cancel_row(tr)))
+
+
+def intake_household(tr: Tr, step: str) -> Screen:
+    if step == "adults":
+        text = tr._("How many adults (18 or older) are in your household, you included?")
+        values = ["1", "2", "3", "4", "5"]
+    else:
+        text = tr._("How many children (under 18) are in your household?")
+        values = ["0", "1", "2", "3", "4", "5"]
+    buttons = [Button(v + ("+" if v == "5" else ""), f"i:{step}:{v}") for v in values]
+    return Screen(text, (tuple(buttons), (Button("➡️ " + tr._("Skip"), f"i:{step}:-"),), cancel_row(tr)))
+
+
+def intake_vulnerabilities(tr: Tr, chosen: set[str]) -> Screen:
+    text = tr._(
+        "Does any of this apply to you or your family? Choose all that apply, then press "
+        "“Continue”. This helps us answer the most urgent requests first."
+    )
+    buttons = [
+        Button(("☑️ " if v in chosen else "⬜ ") + tr._(VULNERABILITY_LABELS[v]), f"i:v:{v}")
+        for v in VULNERABILITIES
+    ]
+    return Screen(text, (*rows_of(buttons), (Button("➡️ " + tr._("Continue"), "i:v:done"),), cancel_row(tr)))
+
+
+def intake_consent(tr: Tr, retention_days: int) -> Screen:
+    text = "\n".join(
+        [
+            "🔒 <b>" + esc(tr._("Before you send")) + "</b>",
+            "",
+            esc(tr._(
+                "We will store what you wrote and sent, the category, and, if you gave them, "
+                "your phone number, region and household size."
+            )),
+            esc(tr._(
+                "Only the caseworkers of the service that runs this bot see your request, to help you."
+            )),
+            esc(tr.ngettext(
+                "Closed requests are deleted or made anonymous after {count} day.",
+                "Closed requests are deleted or made anonymous after {count} days.",
+                retention_days,
+            )),
+            esc(tr._("You can see your data with /mydata and delete it at any time with /delete. More: /privacy")),
+        ]
+    )
+    return Screen(text, ((Button("✅ " + tr._("I agree, send my request"), "i:ok"),), cancel_row(tr)))
+
+
+def intake_sent(tr: Tr, case_id: int, hours: int) -> Screen:
+    text = "\n".join(
+        [
+            "✅ " + esc(tr._("Your request {number} has been sent.", number=tr.isolate(f"#{case_id}"))),
+            esc(tr.ngettext(
+                "A caseworker will answer here, usually within {count} hour.",
+                "A caseworker will answer here, usually within {count} hours.",
+                hours,
+            )),
+            esc(tr._("Anything you write to me now goes to your caseworker.")),
+        ]
+    )
+    return Screen(text, ((Button("📂 " + tr._("My requests"), "r:list"), Button("🏠 " + tr._("Main menu"), "m:")),))
+
+
+# -- the person's view --------------------------------------------------------------------
+
+def my_requests(rows: list[CaseRow], tr: Tr, pack: Pack) -> Screen:
+    if not rows:
+        return Screen(
+            tr._("You have no requests yet."),
+            ((Button("💬 " + tr._("Ask a caseworker"), "r:new"),), (Button("🏠 " + tr._("Main menu"), "m:"),)),
+        )
+    lines = ["📂 <b>" + esc(tr._("Your requests")) + "</b>", ""]
+    buttons: list[tuple[Button, ...]] = []
+    for row in rows[:10]:
+        rec = row.record
+        category = pack.label("categories", rec.category, tr.lang)
+        lines.append(
+            f"{esc(tr.isolate(f'#{rec.id}'))} · {esc(category)} · {esc(tr._(STATUS_LABELS[rec.status]))}"
+            f" · {tr.date(rec.created_at)}"
+        )
+        if rec.status in ("new", "in_progress", "waiting"):
+            buttons.append((Button("➕ " + tr._("Add to {number}", number=f"#{rec.id}"), f"r:add:{rec.id}"),
+                            Button("✖️ " + tr._("Close {number}", number=f"#{rec.id}"), f"r:close:{rec.id}")))
+    buttons.append((Button("🏠 " + tr._("Main menu"), "m:"),))
+    return Screen("\n".join(lines), tuple(buttons))
+
+
+def rating_request(tr: Tr, case_id: int) -> Screen:
+    text = tr._("How satisfied are you with the help you got? 1 = not at all, 5 = very.")
+    buttons = tuple(Button("⭐" * n, f"r:rate:{case_id}:{n}") for n in range(1, 6))
+    return Screen(text, ((buttons[0], buttons[1], buttons[2]), (buttons[3], buttons[4])))
+
+
+# -- staff --------------------------------------------------------------------------------
+
+def topic_name(case_id: int, category: str, language: str) -> str:
+    """Forum topic title, e.g. `#123 · documents · ru` (at most 128 characters)."""
+    return f"#{case_id} · {category} · {language}"[:128]
+
+
+def staff_card(
+    row: CaseRow,
+    tr: Tr,
+    pack: Pack,
+    *,
+    due: datetime | None,
+    assignee_name: str | None,
+    flow_lines: list[str],
+    flow_title: str | None,
+    phone: str | None = None,
+) -> str:
+    """The case card at the top of a case topic: everything a caseworker needs at a glance."""
+    rec = row.record
+    adults, children = rec.adults, rec.children
+    household = tr._("unknown")
+    if adults is not None or children is not None:
+        household = tr._("{adults} adults, {children} children", adults=adults if adults is not None else "?",
+                         children=children if children is not None else "?")
+    vulns = ", ".join(tr._(VULNERABILITY_LABELS[v]) for v in sorted(rec.vulnerabilities)) or "—"
+    services = ", ".join(tr._(SERVICE_LABELS[s]) for s in sorted(rec.services)) or "—"
+    lang_name = pack.languages[rec.language].name if rec.language in pack.languages else rec.language
+    lines = [
+        f"🗂 <b>{esc(tr._('Case'))} #{rec.id}</b> · {esc(tr._(STAFF_STATUS_LABELS[rec.status]))}",
+        f"{esc(tr._('Category'))}: {esc(pack.label('categories', rec.category, tr.lang))}",
+        f"{esc(tr._('Language'))}: {esc(lang_name)}",
+        f"{esc(tr._('Audience'))}: {esc(pack.label('audiences', rec.audience, tr.lang) if rec.audience else '—')}",
+        f"{esc(tr._('Region'))}: {esc(row.record.region or '—')}",
+        f"{esc(tr._('Household'))}: {esc(household)}",
+        f"{esc(tr._('Vulnerability'))}: {esc(vulns)}",
+        f"{esc(tr._('Priority'))}: {esc(tr._(PRIORITY_LABELS[rec.priority]))}",
+        f"{esc(tr._('Team'))}: {esc(rec.team)}",
+        f"{esc(tr._('Assigned to'))}: {esc(assignee_name or '—')}",
+        f"{esc(tr._('Services delivered'))}: {esc(services)}",
+        f"{esc(tr._('Created'))}: {tr.datetime(rec.created_at)}",
+    ]
+    if due is not None and rec.first_response_at is None:
+        lines.append(f"{esc(tr._('First response due'))}: {tr.datetime(due)}")
+    if rec.outcome:
+        lines.append(f"{esc(tr._('Outcome'))}: {esc(tr._(OUTCOME_LABELS[rec.outcome]))}")
+    if phone and row.deleted_at is None:
+        lines.append(f"{esc(tr._('Phone'))}: {esc(tr.isolate(phone))}")
+    if flow_title:
+        lines += ["", f"<b>{esc(tr._('Eligibility answers'))}: {esc(flow_title)}</b>"]
+        lines += [f"• {esc(line)}" for line in flow_lines]
+    if row.deleted_at is not None:
+        lines += ["", "🗑 " + esc(tr._("Deleted at the person's request."))]
+    return "\n".join(lines)
+
+
+def card_buttons(case_id: int, tr: Tr, view: str = "main", status: str = "new") -> tuple[tuple[Button, ...], ...]:
+    """The card's buttons; `view` opens a sub-menu in place."""
+    c = f"c:{case_id}"
+    if status == "deleted":
+        return ()
+    if view == "status":
+        buttons = [Button(tr._(STAFF_STATUS_LABELS[s]), f"{c}:st:{s}") for s in STATUSES if s != "deleted"]
+        return (*rows_of(buttons, 2), (Button("⬅️ " + tr._("Back"), f"{c}:main"),))
+    if view == "prio":
+        buttons = [Button(tr._(PRIORITY_LABELS[p]), f"{c}:pr:{p}") for p in (0, 1, 2)]
+        return (tuple(buttons), (Button("⬅️ " + tr._("Back"), f"{c}:main"),))
+    if view == "svc":
+        buttons = [Button(tr._(SERVICE_LABELS[s]), f"{c}:sv:{s}") for s in SERVICES]
+        return (*rows_of(buttons, 2), (Button("⬅️ " + tr._("Back"), f"{c}:main"),))
+    if view == "out":
+        buttons = [Button(tr._(OUTCOME_LABELS[o]), f"{c}:oc:{o}") for o in OUTCOMES]
+        return (*rows_of(buttons, 1), (Button("⬅️ " + tr._("Back"), f"{c}:main"),))
+    return (
+        (Button("🙋 " + tr._("Claim"), f"{c}:claim"), Button("👥 " + tr._("Assign to…"), f"{c}:assign")),
+        (Button("🔁 " + tr._("Status"), f"{c}:status"), Button("⚡ " + tr._("Priority"), f"{c}:prio")),
+        (Button("🧰 " + tr._("Services delivered"), f"{c}:svc"), Button("🏁 " + tr._("Outcome"), f"{c}:out")),
+    )

@@ -1,0 +1,167 @@
+"""Menus and answers: the language picker, topics, FAQ pages, emergency numbers."""
+
+from __future__ import annotations
+
+from bot.content.model import FaqItem, Pack
+from bot.i18n import N_, Tr
+from bot.ui.screen import Button, Screen, esc, rows_of
+
+RESERVED_TOPICS = {"emergency", "eligibility", "about"}
+
+
+def language_picker(pack: Pack, suggested: str | None, first_time: bool, tr: Tr) -> Screen:
+    """Languages in their own names; the one Telegram suggests first."""
+    languages = pack.enabled_languages()
+    if suggested:
+        languages.sort(key=lambda lang: lang.code != suggested)
+    suffix = ":s" if first_time else ""
+    buttons = [Button(lang.name, f"l:{lang.code}{suffix}") for lang in languages]
+    # Shown before a language is chosen, so the prompt is given in every language we have.
+    text = tr._("Choose your language:") if not first_time else "🌐 " + " · ".join(
+        esc(lang.name) for lang in languages
+    )
+    return Screen(text, tuple(rows_of(buttons, 2)))
+
+
+def audience_question(pack: Pack, tr: Tr) -> Screen:
+    """The optional first question that orders the menus."""
+    buttons = [Button(pack.label("audiences", a, tr.lang), f"a:{a}") for a in pack.audiences]
+    buttons.append(Button(tr._("Skip this question"), "a:-"))
+    text = tr._(
+        "Which describes you? This only puts the most relevant answers first; you can skip it."
+    )
+    return Screen(text, tuple(rows_of(buttons)))
+
+
+def main_menu(pack: Pack, audience: str | None, tr: Tr, *, notice: str = "") -> Screen:
+    """Top-level topics, the Emergency button first, then asking a caseworker and search."""
+    rows: list[tuple[Button, ...]] = [(Button("🆘 " + tr._("Emergency numbers"), "e:"),)]
+    topic_buttons = [
+        Button(f"{t.icon} {pack.label('topics', t.id, tr.lang)}".strip(), f"m:{t.id}")
+        for t in pack.topics_for(audience)
+        if t.id != "emergency"
+    ]
+    rows.extend(rows_of(topic_buttons, 2))
+    rows.append((Button("💬 " + tr._("Ask a caseworker"), "r:new"),))
+    rows.append(
+        (Button("📂 " + tr._("My requests"), "r:list"), Button("🌐 " + tr._("Language"), "l:?"))
+    )
+    text = tr._("Main menu. Choose a topic, or type your question in your own words.")
+    if notice:
+        text = f"{notice}\n\n{text}"
+    return Screen(text, tuple(rows))
+
+
+def topic_menu(pack: Pack, topic_id: str, audience: str | None, tr: Tr) -> Screen:
+    """Sub-topics and items of one topic, most relevant first."""
+    topic = pack.topics[topic_id]
+    buttons = [
+        Button(f"{t.icon} {pack.label('topics', t.id, tr.lang)}".strip(), f"m:{t.id}")
+        for t in pack.topics_for(audience, topic_id)
+    ]
+    for item in pack.items_in(topic_id, audience):
+        item_text, _lang = pack.text(item.id, tr.lang)
+        buttons.append(Button(item_text.title, f"f:{item.id}"))
+    back = f"m:{topic.parent}" if topic.parent else "m:"
+    rows = [*rows_of(buttons), (Button("⬅️ " + tr._("Back"), back), Button("🏠 " + tr._("Main menu"), "m:"))]
+    title = f"{topic.icon} {pack.label('topics', topic_id, tr.lang)}".strip()
+    text = f"<b>{esc(title)}</b>"
+    if not buttons:
+        text += "\n\n" + tr._("Nothing here yet.")
+    return Screen(text, tuple(rows))
+
+
+def item_page(
+    pack: Pack,
+    item: FaqItem,
+    page: int,
+    tr: Tr,
+    *,
+    flow_titles: dict[str, str] | None = None,
+    voted: bool = False,
+) -> Screen:
+    """One page of an answer with its sources and last-checked date, and what to do next."""
+    text, used_lang = pack.text(item.id, tr.lang)
+    pages = text.pages or (text.answer,)
+    page = max(1, min(page, len(pages)))
+    parts = [f"<b>{esc(text.title)}</b>", "", esc(pages[page - 1].strip())]
+    if len(pages) > 1:
+        parts += ["", tr._("Page {page} of {pages}", page=tr.number(page), pages=tr.number(len(pages)))]
+    parts += ["", footer(pack, item, used_lang, text.draft or pack.text_drafts.get(used_lang, False), tr)]
+    rows: list[tuple[Button, ...]] = []
+    if len(pages) > 1:
+        nav = []
+        if page > 1:
+            nav.append(Button("◀️ " + tr._("Previous"), f"f:{item.id}:{page - 1}"))
+        if page < len(pages):
+            nav.append(Button(tr._("Next") + " ▶️", f"f:{item.id}:{page + 1}"))
+        rows.append(tuple(nav))
+    for flow_id, title in (flow_titles or {}).items():
+        rows.append((Button("✅ " + title, f"g:{flow_id}"),))
+    for related in item.related[:3]:
+        if related in pack.items:
+            rtext, _ = pack.text(related, tr.lang)
+            rows.append((Button("↪️ " + rtext.title, f"f:{related}"),))
+    rows.append((Button("💬 " + tr._("Ask a caseworker about this"), f"r:new:{item.id}"),))
+    if not voted:
+        rows.append(
+            (
+                Button("👍 " + tr._("Helpful"), f"h:{item.id}:1"),
+                Button("👎 " + tr._("Not helpful"), f"h:{item.id}:0"),
+            )
+        )
+    rows.append((Button("⬅️ " + tr._("Back"), f"m:{item.topic}"), Button("🏠 " + tr._("Main menu"), "m:")))
+    return Screen("\n".join(parts), tuple(rows))
+
+
+def footer(pack: Pack, item: FaqItem, used_lang: str, draft: bool, tr: Tr) -> str:
+    """Sources, last-checked date, and honest notes about drafts and fallbacks."""
+    sources = "; ".join(f'<a href="{esc(s.url)}">{esc(s.title)}</a>' for s in item.sources)
+    lines = [
+        "📚 " + tr._("Source: {sources}", sources=sources),
+        "🗓 " + tr._("Last checked: {date}", date=tr.date(item.last_checked)),
+    ]
+    if used_lang != tr.lang:
+        name = pack.languages[used_lang].name
+        lines.append("🌐 " + tr._("Not yet translated; shown in {language}.", language=esc(name)))
+    elif draft:
+        lines.append("📝 " + tr._("Draft translation, not yet reviewed by a native speaker."))
+    if not item.reviewed:
+        lines.append("⚠️ " + tr._("Not yet confirmed by a caseworker: check before relying on it."))
+    return "\n".join(lines)
+
+
+def emergency(pack: Pack, tr: Tr) -> Screen:
+    """Emergency numbers, one tap from the main menu, then the other help lines."""
+    lines = ["🆘 <b>" + esc(tr._("Emergency numbers")) + "</b>", ""]
+    for contact in pack.emergency_contacts():
+        label = pack.label("contacts", contact.id, tr.lang)
+        lines.append(f"☎️ <b>{esc(tr.isolate(contact.number))}</b> — {esc(label)}")
+    others = [c for c in pack.contacts.values() if not c.emergency]
+    if others:
+        lines += ["", "<b>" + esc(tr._("Other help lines")) + "</b>"]
+        for contact in others:
+            label = pack.label("contacts", contact.id, tr.lang)
+            lines.append(f"📞 {esc(tr.isolate(contact.number))} — {esc(label)}")
+    checked = max((c.last_checked for c in pack.contacts.values()), default=None)
+    if checked:
+        lines += ["", "🗓 " + tr._("Last checked: {date}", date=tr.date(checked))]
+    sources = {s.url: s for c in pack.contacts.values() for s in c.sources}
+    if sources:
+        lines.append("📚 " + tr._("Source: {sources}", sources="; ".join(
+            f'<a href="{esc(s.url)}">{esc(s.title)}</a>' for s in sources.values())))
+    rows = ((Button("🏠 " + tr._("Main menu"), "m:"),),)
+    return Screen("\n".join(lines), rows)
+
+
+def menu_changed(pack: Pack, audience: str | None, tr: Tr) -> Screen:
+    """A button from an older menu: say so and show the current one."""
+    return main_menu(pack, audience, tr, notice="🔄 " + tr._("This menu has changed. Here is the current one."))
+
+
+# Marked here so extraction finds them; shown through tr._ where used.
+RESULT_LABELS = {
+    "likely_eligible": N_("Likely eligible"),
+    "not_eligible": N_("Probably not eligible"),
+    "unclear": N_("Unclear: talk to a caseworker"),
+}

@@ -1,0 +1,110 @@
+"""The real bot, started against the emulator with a temporary database, for e2e tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest_asyncio
+
+from bot.app import BotRuntime
+from bot.clock import OffsetClock
+from bot.config import Settings
+from bot.sandbox import Emulator, GroupDriver, UserDriver
+from bot.services import Services
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN_ID_PLACEHOLDER = 0
+
+
+@dataclass
+class Harness:
+    emu: Emulator
+    db_path: Path
+    staff: GroupDriver
+    caseworkers: list[UserDriver]
+    admin: UserDriver
+    clock: OffsetClock = field(default_factory=OffsetClock)
+    runtime: BotRuntime | None = None
+    settings: Settings | None = None
+
+    @property
+    def services(self) -> Services:
+        assert self.runtime is not None and self.runtime.services is not None
+        return self.runtime.services
+
+    async def start(self, **overrides: object) -> BotRuntime:
+        base = Settings(
+            bot_token=self.emu.token,
+            bot_api_url=self.emu.base_url,
+            database_path=self.db_path,
+            staff_chat_id=self.staff.chat_id,
+            admin_ids=frozenset({self.admin.user_id}),
+            content_dir=ROOT / "content",
+            poll_timeout=1,
+        )
+        self.settings = base.with_overrides(**overrides) if overrides else base
+        self.runtime = BotRuntime(self.settings, clock=self.clock)
+        await self.runtime.start()
+        return self.runtime
+
+    async def stop(self) -> None:
+        if self.runtime is not None:
+            await self.runtime.stop()
+            self.runtime = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    def person(self, name: str = "Leyla", language_code: str | None = "en") -> UserDriver:
+        return self.emu.add_user(name, language_code=language_code)
+
+    async def settle(self, quiet: float = 0.3) -> None:
+        """Until the bot has handled everything and its outbox is empty."""
+        for _ in range(200):
+            runtime = self.runtime
+            assert runtime is not None and runtime.dispatcher is not None
+            await runtime.dispatcher.wait_idle()
+            counts = await self.services.outbox.counts()
+            if not counts.get("pending"):
+                await asyncio.sleep(quiet)
+                counts = await self.services.outbox.counts()
+                if not counts.get("pending") and runtime.dispatcher.pending == 0:
+                    return
+            await asyncio.sleep(0.05)
+        raise AssertionError("the bot did not settle")
+
+
+HarnessFactory = Callable[..., Awaitable[Harness]]
+
+
+@pytest_asyncio.fixture
+async def harness_factory(tmp_path: Path) -> AsyncIterator[HarnessFactory]:
+    """Build a harness (emulator + staff forum + bot) with optional settings overrides."""
+    made: list[Harness] = []
+
+    async def make(*, forum: bool = True, rate_limits: bool = False, **overrides: object) -> Harness:
+        emu = Emulator(rate_limits=rate_limits)
+        await emu.start()
+        cw1 = emu.add_user("Aysel", language_code="az")
+        cw2 = emu.add_user("Murad", language_code="ru")
+        admin = emu.add_user("Admin", language_code="en")
+        staff = emu.add_group("Caseworkers", forum=forum, members=[cw1, cw2], admins=[admin])
+        h = Harness(emu, tmp_path / f"bot{len(made)}.db", staff, [cw1, cw2], admin)
+        made.append(h)
+        await h.start(**overrides)
+        return h
+
+    yield make
+    for h in made:
+        await h.stop()
+        await h.emu.stop()
+
+
+@pytest_asyncio.fixture
+async def harness(harness_factory: HarnessFactory) -> Harness:
+    """The bot with a forum staff group, two caseworkers and an admin."""
+    return await harness_factory()
