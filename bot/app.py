@@ -12,11 +12,13 @@ from typing import Any
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
+from bot.abuse import FloodGuard
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content.bundle import ContentBundle, load_bundle
 from bot.delivery.inbox_worker import InboxDispatcher
 from bot.delivery.outbox_worker import OutboxWorker
+from bot.delivery.pacing import Pacer
 from bot.delivery.poller import UpdatePoller
 from bot.handlers import register
 from bot.handlers.context import BotContext
@@ -76,6 +78,7 @@ class BotRuntime:
             records=RecordsRepo(db),
             catalogs=catalogs,
             content=bundle,
+            flood=FloodGuard(settings.max_messages_per_minute),
         )
         self.services = services
         builder = (
@@ -97,8 +100,10 @@ class BotRuntime:
         await application.initialize()
         await application.start()
 
+        pacer = Pacer(settings.pace_overall_per_second, settings.pace_chat_interval, settings.pace_group_per_minute)
         self.outbox_worker = OutboxWorker(
-            application.bot, services.outbox, SystemClock(), on_unreachable=services.people.mark_unreachable
+            application.bot, services.outbox, SystemClock(), pacer=pacer,
+            on_unreachable=services.people.mark_unreachable,
         )
         services.outbox_worker = self.outbox_worker
         from bot.casework.hooks import install_outbox_hooks

@@ -40,6 +40,10 @@ class Settings:
     # Updates handled at once across different chats; one chat is always sequential.
     max_concurrent_chats: int = 64
     poll_timeout: int = 25
+    # Outbox pacing to Telegram's limits; lower only against a local Bot API server or tests.
+    pace_overall_per_second: float = 30.0
+    pace_chat_interval: float = 1.0
+    pace_group_per_minute: int = 20
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -161,4 +165,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         max_requests_per_day=_int(env, "MAX_REQUESTS_PER_DAY", 3, 1),
         max_messages_per_minute=_int(env, "MAX_MESSAGES_PER_MINUTE", 20, 1),
         max_concurrent_chats=_int(env, "MAX_CONCURRENT_CHATS", 64, 1),
+        pace_group_per_minute=_int(env, "PACE_GROUP_PER_MINUTE", 20, 1),
     )

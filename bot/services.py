@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.abuse import FloodGuard
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalogs
@@ -32,6 +33,7 @@ class Services:
     records: RecordsRepo
     catalogs: Catalogs
     content: ContentBundle  # swapped whole on /reload
+    flood: FloodGuard = field(default_factory=lambda: FloodGuard(20))
     outbox_worker: OutboxWorker | None = None
     staff: Any = None  # StaffDirectory, set by app
     extras: dict[str, Any] = field(default_factory=dict)

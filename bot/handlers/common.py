@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
-from collections import deque
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -17,22 +15,6 @@ from bot.ui import menus
 from bot.ui.screen import Screen
 
 log = logging.getLogger(__name__)
-
-_recent: dict[int, deque[float]] = {}
-
-
-def _flooding(user_id: int, limit: int) -> bool:
-    """More than `limit` updates in the last minute from one person."""
-    now = time.monotonic()
-    stamps = _recent.setdefault(user_id, deque())
-    while stamps and stamps[0] < now - 60:
-        stamps.popleft()
-    stamps.append(now)
-    if len(_recent) > 50_000:  # keep memory bounded under a crowd
-        for key in [k for k, v in _recent.items() if not v or v[-1] < now - 60]:
-            _recent.pop(key, None)
-    return len(stamps) > limit
-
 
 async def resolve_person(update: Update, context: BotContext) -> None:
     """Resolve who is writing and in which language, once, before any other handler."""
@@ -49,12 +31,14 @@ async def resolve_person(update: Update, context: BotContext) -> None:
     context.person = person
     lang = person.language if person.language_chosen and person.language in pack.languages else None
     context.tr = services.catalogs.tr(lang or pack.resolve_language(user.language_code))
-    if _flooding(user.id, services.settings.max_messages_per_minute):
-        if len(_recent[user.id]) == services.settings.max_messages_per_minute + 1:
+    if update.message is None:
+        return  # button presses are cheap and idempotent; the limit is on messages
+    count = services.flood.hit(user.id)
+    if services.flood.over(count):
+        if services.flood.first_over(count):
             await chat.send_message(
                 context.tr._("You are sending messages very fast. Please wait a minute, then go on.")
             )
-        await answer_query(update)
         raise ApplicationHandlerStop
 
 

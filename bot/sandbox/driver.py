@@ -166,9 +166,11 @@ class _ChatWatcher:
         self._emu = emu
         self._watch_chat = chat_id
         self._cursor = emu.event_seq
+        self._marked_at = time.monotonic()
 
     def _mark(self) -> None:
         self._cursor = self._emu.event_seq
+        self._marked_at = time.monotonic()
 
     def _bot_messages(self, thread_id: int | None = None) -> list[BotMessage]:
         chat = self._emu.chats[self._watch_chat]
@@ -229,8 +231,14 @@ class _ChatWatcher:
             lines.append(f"  {event.kind}: {BotMessage(emu, msg)!r}")
         if not seen:
             lines.append("  (nothing in this chat)")
+            earlier = self._bot_messages(thread_id)[-3:]
+            if earlier:
+                lines.append(f"  (before that, latest bot messages here: {earlier})")
         errors = [
-            e for e in emu.error_log if str(e["params"].get("chat_id")) == str(self._watch_chat)
+            e
+            for e in emu.error_log
+            if str(e["params"].get("chat_id")) == str(self._watch_chat)
+            and e["t"] >= self._marked_at
         ]
         for err in errors[-5:]:
             lines.append(f"  FAILED {err['method']}: {err['error_code']} {err['description']}")
@@ -247,7 +255,6 @@ class UserDriver(_ChatWatcher):
     def __init__(self, emu: Emulator, user: User) -> None:
         super().__init__(emu, user.id)
         self.user = user
-        self._group_watchers: dict[int, GroupDriver] = {}
 
     @property
     def user_id(self) -> int:
@@ -357,7 +364,7 @@ class UserDriver(_ChatWatcher):
         if target.chat_id == self.chat_id:
             self._mark()
         else:
-            self._group(target.chat_id)._mark()
+            self._emu.group(target.chat_id)._mark()
         return self._emu.person_press(
             self.user_id, target.chat_id, target.message_id, button.callback_data
         )
@@ -413,13 +420,6 @@ class UserDriver(_ChatWatcher):
 
     # -- group actions
 
-    def _group(self, chat_id: int) -> GroupDriver:
-        watcher = self._group_watchers.get(chat_id)
-        if watcher is None:
-            watcher = GroupDriver(self._emu, self._emu.chats[chat_id])
-            self._group_watchers[chat_id] = watcher
-        return watcher
-
     async def send_in(
         self,
         group: GroupDriver,
@@ -430,7 +430,7 @@ class UserDriver(_ChatWatcher):
     ) -> int:
         """Write in a group (optionally in a topic or as a reply); must be a member."""
         status = group.chat.members.get(self.user_id, "left")
-        if status not in ("creator", "administrator", "member", "restricted"):
+        if status not in ("creator", "administrator", "member"):
             raise AssertionError(f"{self.first_name} is not a member of {group.title!r} ({status})")
         group._mark()
         msg = self._emu.person_message(

@@ -57,6 +57,13 @@ _INLINE_ACTIONS = (
     "switch_inline_query_current_chat", "switch_inline_query_chosen_chat",
     "copy_text", "callback_game", "pay",
 )  # fmt: skip
+_RESTRICTED_RIGHTS = (
+    "can_change_info", "can_invite_users", "can_pin_messages", "can_send_messages",
+    "can_send_polls", "can_send_other_messages", "can_add_web_page_previews",
+    "can_manage_topics", "can_send_audios", "can_send_documents", "can_send_photos",
+    "can_send_videos", "can_send_video_notes", "can_send_voice_notes", "can_edit_tag",
+    "can_react_to_messages",
+)  # fmt: skip
 _ACTIVE_STATUSES = frozenset({"creator", "administrator", "member", "restricted"})
 _FAULT_KINDS = frozenset({"500", "429", "timeout", "drop", "drop_after"})
 
@@ -65,6 +72,7 @@ _INT_FIELDS = frozenset(
     {
         "cache_time", "direct_messages_topic_id", "duration", "height", "icon_color", "limit",
         "message_id", "message_thread_id", "offset", "start_timestamp", "timeout", "user_id",
+        "reply_to_message_id",
         "video_start_timestamp", "width",
     }
 )  # fmt: skip
@@ -73,6 +81,7 @@ _BOOL_FIELDS = frozenset(
         "allow_paid_broadcast", "disable_content_type_detection", "disable_notification",
         "drop_pending_updates", "has_spoiler", "is_big", "protect_content", "return_bots",
         "show_alert", "show_caption_above_media", "supports_streaming", "for_channels",
+        "allow_sending_without_reply",
     }
 )  # fmt: skip
 _JSON_FIELDS = frozenset(
@@ -378,6 +387,14 @@ class Faults:
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 
 
+# Where the emulator is deliberately stricter than Telegram (so sloppy code fails in tests):
+# - a stray "&" in HTML is rejected (Telegram often lets it through as text);
+# - a person must have written to the bot before the bot may write to them (as on Telegram,
+#   but easy to forget: add_user(..., started=True) for people who already did);
+# - closed topics reject messages even from an admin bot (Telegram lets admins post).
+# sent_log leaves out getUpdates (it would drown everything else); calls counts it.
+
+
 class Emulator:
     """In-memory Telegram: users, chats, topics, messages, updates, served over the Bot API."""
 
@@ -415,6 +432,7 @@ class Emulator:
         )
         self.users: dict[int, User] = {self.bot.id: self.bot}
         self.chats: dict[int, Chat] = {}
+        self._group_drivers: dict[int, GroupDriver] = {}
         self.files: dict[str, FileInfo] = {}
         self.callback_queries: dict[str, CallbackQueryState] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}
@@ -529,7 +547,13 @@ class Emulator:
             chat.members.setdefault(member.user_id, "member")
         chat.members[self.bot.id] = "administrator" if bot_is_admin else "member"
         self.chats[gid] = chat
-        return GroupDriver(self, chat)
+        driver = GroupDriver(self, chat)
+        self._group_drivers[gid] = driver
+        return driver
+
+    def group(self, chat_id: int) -> GroupDriver:
+        """The driver of a group made with add_group (one per group, so cursors are shared)."""
+        return self._group_drivers[chat_id]
 
     def set_member_status(self, chat_id: int, user_id: int, status: str) -> None:
         """Change someone's status in a group (emits chat_member / my_chat_member)."""
@@ -647,9 +671,8 @@ class Emulator:
         return out
 
     def _member_json(self, chat: Chat, user_id: int, status: str | None = None) -> dict[str, Any]:
-        status = status or chat.members.get(user_id, "left")
-        if chat.type == "private":
-            status = status if user_id == self.bot.id else "member"
+        if status is None:
+            status = "member" if chat.type == "private" else chat.members.get(user_id, "left")
         out: dict[str, Any] = {"status": status, "user": self.user_json(user_id)}
         if status == "creator":
             out["is_anonymous"] = False
@@ -675,7 +698,9 @@ class Emulator:
         elif status == "kicked":
             out["until_date"] = 0
         elif status == "restricted":
-            out.update({"is_member": True, "until_date": 0, "can_send_messages": False})
+            # A muted member: in the chat but allowed nothing.
+            out.update({"is_member": True, "until_date": 0})
+            out.update(dict.fromkeys(_RESTRICTED_RIGHTS, False))
         return out
 
     # ----------------------------------------------------------------- events and updates

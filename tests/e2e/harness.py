@@ -44,6 +44,9 @@ class Harness:
             admin_ids=frozenset({self.admin.user_id}),
             content_dir=ROOT / "content",
             poll_timeout=1,
+            pace_chat_interval=0.0,
+            pace_group_per_minute=10_000,
+            pace_overall_per_second=10_000.0,
         )
         self.settings = base.with_overrides(**overrides) if overrides else base
         self.runtime = BotRuntime(self.settings, clock=self.clock)

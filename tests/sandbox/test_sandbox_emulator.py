@@ -464,6 +464,13 @@ async def test_chat_member_queries(emulator: Emulator, tg_bot: telegram.Bot) -> 
     assert chat.title == "Staff" and chat.is_forum
     with pytest.raises(BadRequest, match=r"(?i)user not found"):
         await tg_bot.get_chat_member(group.chat_id, 5)
+    group.add_member(outsider, "restricted")
+    muted = await tg_bot.get_chat_member(group.chat_id, outsider.user_id)
+    assert muted.status == "restricted" and not muted.can_send_messages
+    with pytest.raises(AssertionError, match="not a member"):
+        await outsider.send_in(group, "let me speak")
+    assert (await tg_bot.get_chat_member(boss.chat_id, boss.user_id)).status == "member"
+    assert (await tg_bot.get_chat_member(boss.chat_id, 123456)).status == "member"
 
 
 # ----------------------------------------------------------------------------- rate limits
@@ -761,3 +768,38 @@ async def test_standalone_server_with_control_api(capsys: pytest.CaptureFixture[
         server.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await server
+
+
+async def test_replies_must_target_an_existing_message(emulator: Emulator) -> None:
+    user = await started_user(emulator)
+    status, body = await raw_call(
+        emulator,
+        "sendMessage",
+        chat_id=user.chat_id,
+        text="re",
+        reply_parameters={"message_id": 99},
+    )
+    assert (status, body["description"]) == (400, "Bad Request: message to be replied not found")
+    async with httpx.AsyncClient() as client:
+        resp = await client.post(
+            f"{emulator.base_url}{emulator.token}/sendMessage",
+            data={
+                "chat_id": str(user.chat_id),
+                "text": "re",
+                "reply_to_message_id": "99",
+                "allow_sending_without_reply": "false",
+            },
+        )
+    assert resp.status_code == 400
+    status, body = await raw_call(
+        emulator,
+        "sendMessage",
+        chat_id=user.chat_id,
+        text="re",
+        reply_parameters={"message_id": 99, "allow_sending_without_reply": True},
+    )
+    assert status == 200 and "reply_to_message" not in body["result"]
+    status, body = await raw_call(
+        emulator, "sendMessage", chat_id=user.chat_id, text="re", reply_parameters={"message_id": 1}
+    )
+    assert body["result"]["reply_to_message"]["text"] == "/start"
