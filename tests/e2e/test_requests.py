@@ -178,7 +178,7 @@ async def test_a_former_caseworker_removed_from_the_staff_chat_loses_access(harn
     harness.staff.remove_member(murad)
     harness.services.staff.forget(murad.user_id)  # the membership cache is short; skip waiting it out
     card = _card(harness, thread)
-    await murad.press_data(f"c:{case_id}:claim", card.message_id)
+    await murad.press_in(harness.staff, "Claim", card)
     await harness.settle()
     row = await harness.services.cases.get(case_id)
     assert row is not None and row.record.assignee_id == murad.user_id  # from the reply, not the press
