@@ -38,13 +38,41 @@ def update_catalogs() -> int:
     for lang in languages():
         po = LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
         if po.exists():
+            status = _draft_header(po)
             _babel("update", "-i", str(pot), "-d", str(LOCALES_DIR), "-D", DOMAIN, "-l", lang,
                    "--no-fuzzy-matching", "--ignore-obsolete")
+            _restore_draft_header(po, status)
         else:
             _babel("init", "-i", str(pot), "-d", str(LOCALES_DIR), "-D", DOMAIN, "-l", lang)
     compile_catalogs()
     print(f"catalogs updated: {', '.join(languages())}")
     return 0
+
+
+_STATUS_KEY = '"X-Translation-Status:'
+
+
+def _draft_header(po: Path) -> str | None:
+    """The draft marker line of a catalog's header (babel's update would drop it)."""
+    for line in po.read_text(encoding="utf-8").splitlines():
+        if line.startswith(_STATUS_KEY):
+            return line
+    return None
+
+
+def _restore_draft_header(po: Path, line: str | None) -> None:
+    if line is None:
+        return
+    text = po.read_text(encoding="utf-8")
+    if _STATUS_KEY in text:
+        return
+    anchor = '"Generated-By:'
+    lines = text.splitlines()
+    for i, current in enumerate(lines):
+        if current.startswith(anchor):
+            lines.insert(i + 1, line)
+            break
+    po.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def compile_catalogs() -> None:

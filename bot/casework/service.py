@@ -226,7 +226,7 @@ async def relay_to_person(
     if services.settings.staff_signature == "first_name" and author_name:
         signature = f"👤 <b>{esc(author_name)}</b>"
     else:
-        signature = f"👤 <b>{esc(tr._('Caseworker'))}</b>"
+        signature = "👤 <b>" + esc(tr._("Caseworker")) + "</b>"
     header = f"{signature} · {esc(tr.isolate(f'#{row.id}'))}"
     record = row.record
     if record.first_response_at is None:

@@ -59,6 +59,24 @@ assert set(SERVICE_LABELS) == set(SERVICES)
 assert set(VULNERABILITY_LABELS) == set(VULNERABILITIES)
 assert set(OUTCOME_LABELS) == set(OUTCOMES)
 
+CARD_FIELDS = {
+    "category": N_("Category"),
+    "language": N_("Language"),
+    "audience": N_("Audience"),
+    "region": N_("Region"),
+    "household": N_("Household"),
+    "vulnerability": N_("Vulnerability"),
+    "priority": N_("Priority"),
+    "team": N_("Team"),
+    "assigned": N_("Assigned to"),
+    "services": N_("Services delivered"),
+    "created": N_("Created"),
+    "due": N_("First response due"),
+    "outcome": N_("Outcome"),
+    "phone": N_("Phone"),
+    "flow": N_("Eligibility answers"),
+}
+
 CANCEL = "i:x"
 
 
@@ -180,7 +198,7 @@ def my_requests(rows: list[CaseRow], tr: Tr, pack: Pack) -> Screen:
         rec = row.record
         category = pack.label("categories", rec.category, tr.lang)
         lines.append(
-            f"{esc(tr.isolate(f'#{rec.id}'))} · {esc(category)} · {esc(tr._(STATUS_LABELS[rec.status]))}"
+            f"{esc(tr.isolate('#' + str(rec.id)))} · {esc(category)} · {esc(tr._(STATUS_LABELS[rec.status]))}"
             f" · {tr.date(rec.created_at)}"
         )
         if rec.status in ("new", "in_progress", "waiting"):
@@ -224,29 +242,33 @@ def staff_card(
     vulns = ", ".join(tr._(VULNERABILITY_LABELS[v]) for v in sorted(rec.vulnerabilities)) or "—"
     services = ", ".join(tr._(SERVICE_LABELS[s]) for s in sorted(rec.services)) or "—"
     lang_name = pack.languages[rec.language].name if rec.language in pack.languages else rec.language
+    def line(label: str, value_html: str) -> str:
+        return f"{esc(tr._(label))}: {value_html}"
+
+    case_word = tr._("Case")
     lines = [
-        f"🗂 <b>{esc(tr._('Case'))} #{rec.id}</b> · {esc(tr._(STAFF_STATUS_LABELS[rec.status]))}",
-        f"{esc(tr._('Category'))}: {esc(pack.label('categories', rec.category, tr.lang))}",
-        f"{esc(tr._('Language'))}: {esc(lang_name)}",
-        f"{esc(tr._('Audience'))}: {esc(pack.label('audiences', rec.audience, tr.lang) if rec.audience else '—')}",
-        f"{esc(tr._('Region'))}: {esc(row.record.region or '—')}",
-        f"{esc(tr._('Household'))}: {esc(household)}",
-        f"{esc(tr._('Vulnerability'))}: {esc(vulns)}",
-        f"{esc(tr._('Priority'))}: {esc(tr._(PRIORITY_LABELS[rec.priority]))}",
-        f"{esc(tr._('Team'))}: {esc(rec.team)}",
-        f"{esc(tr._('Assigned to'))}: {esc(assignee_name or '—')}",
-        f"{esc(tr._('Services delivered'))}: {esc(services)}",
-        f"{esc(tr._('Created'))}: {tr.datetime(rec.created_at)}",
+        f"🗂 <b>{esc(case_word)} #{rec.id}</b> · {esc(tr._(STAFF_STATUS_LABELS[rec.status]))}",
+        line(CARD_FIELDS["category"], esc(pack.label("categories", rec.category, tr.lang))),
+        line(CARD_FIELDS["language"], esc(lang_name)),
+        line(CARD_FIELDS["audience"], esc(pack.label("audiences", rec.audience, tr.lang) if rec.audience else "—")),
+        line(CARD_FIELDS["region"], esc(row.record.region or "—")),
+        line(CARD_FIELDS["household"], esc(household)),
+        line(CARD_FIELDS["vulnerability"], esc(vulns)),
+        line(CARD_FIELDS["priority"], esc(tr._(PRIORITY_LABELS[rec.priority]))),
+        line(CARD_FIELDS["team"], esc(rec.team)),
+        line(CARD_FIELDS["assigned"], esc(assignee_name or "—")),
+        line(CARD_FIELDS["services"], esc(services)),
+        line(CARD_FIELDS["created"], tr.datetime(rec.created_at)),
     ]
     if due is not None and rec.first_response_at is None:
-        lines.append(f"{esc(tr._('First response due'))}: {tr.datetime(due)}")
+        lines.append(line(CARD_FIELDS["due"], tr.datetime(due)))
     if rec.outcome:
-        lines.append(f"{esc(tr._('Outcome'))}: {esc(tr._(OUTCOME_LABELS[rec.outcome]))}")
+        lines.append(line(CARD_FIELDS["outcome"], esc(tr._(OUTCOME_LABELS[rec.outcome]))))
     if phone and row.deleted_at is None:
-        lines.append(f"{esc(tr._('Phone'))}: {esc(tr.isolate(phone))}")
+        lines.append(line(CARD_FIELDS["phone"], esc(tr.isolate(phone))))
     if flow_title:
-        lines += ["", f"<b>{esc(tr._('Eligibility answers'))}: {esc(flow_title)}</b>"]
-        lines += [f"• {esc(line)}" for line in flow_lines]
+        lines += ["", f"<b>{esc(tr._(CARD_FIELDS['flow']))}: {esc(flow_title)}</b>"]
+        lines += [f"• {esc(item)}" for item in flow_lines]
     if row.deleted_at is not None:
         lines += ["", "🗑 " + esc(tr._("Deleted at the person's request."))]
     return "\n".join(lines)

@@ -46,12 +46,12 @@ def queue(rows: list[CaseRow], total: int, title: str, tr: Tr, pack: Pack, now: 
 def case_summary(row: CaseRow, messages: list[CaseMessage], tr: Tr, card: str) -> str:
     lines = [card, ""]
     if row.description:
-        lines += [f"<b>{esc(tr._('Description'))}</b>", esc(row.description[:1500]), ""]
+        lines += ["<b>" + esc(tr._("Description")) + "</b>", esc(row.description[:1500]), ""]
     if messages:
-        lines.append(f"<b>{esc(tr._('Last messages'))}</b>")
+        lines.append("<b>" + esc(tr._("Last messages")) + "</b>")
         icons = {"in": "👤", "out": "🧑‍💼", "note": "📝"}
         for msg in messages[-8:]:
-            body = msg.text or (f"[{tr._(case_ui.MEDIA_LABELS.get(msg.media_kind or '', 'file'))}]")
+            body = msg.text or "[" + tr._(case_ui.MEDIA_LABELS.get(msg.media_kind or "", "file")) + "]"
             lines.append(f"{icons.get(msg.direction, '')} {esc(body[:300])}")
     return "\n".join(lines)[:4000]
 
@@ -101,7 +101,7 @@ def report(rep: Report, tr: Tr, pack: Pack) -> str:
 def audit(case_id: int, entries: list[AuditEntry], tr: Tr, names: Mapping[int, str]) -> str:
     if not entries:
         return esc(tr._("No staff actions recorded for case #{number}.", number=case_id))
-    lines = [f"🧾 <b>{esc(tr._('Audit log'))} #{case_id}</b>"]
+    lines = ["🧾 <b>" + esc(tr._("Audit log")) + f" #{case_id}</b>"]
     for e in entries:
         who = names.get(e.actor_id, str(e.actor_id)) if e.actor_id else tr._("anonymous admin")
         lines.append(f"{tr.datetime(e.at)} · {esc(who)} · {esc(e.action)}")
