@@ -27,6 +27,23 @@ def setup_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # httpx logs every request URL (which carries the token) at INFO; APScheduler is chatty.
-    for noisy in ("httpx", "httpcore", "apscheduler", "aiohttp.access"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    cap_library_loggers()
+
+
+# Libraries log request parameters, SQL arguments and URLs (message text, phone numbers, the
+# bot token) at DEBUG or INFO. Whatever LOG_LEVEL says, they never log below these levels.
+LIBRARY_FLOORS = {
+    "httpx": logging.WARNING,  # request URLs carry the token
+    "httpcore": logging.WARNING,
+    "telegram": logging.INFO,  # DEBUG dumps every API call's parameters and results
+    "aiosqlite": logging.INFO,  # DEBUG dumps every SQL statement with its arguments
+    "apscheduler": logging.WARNING,
+    "aiohttp": logging.WARNING,
+}
+
+
+def cap_library_loggers() -> None:
+    """Keep third-party loggers above the levels at which they would log personal data."""
+    for name, floor in LIBRARY_FLOORS.items():
+        logger = logging.getLogger(name)
+        logger.setLevel(max(floor, logger.getEffectiveLevel()))

@@ -142,6 +142,8 @@ async def open_case(services: Services, draft: Draft, source_update_id: int | No
         if staff_chat is not None:
             await _enqueue_staff_opening(services, conn, case_id, draft, staff_chat, now)
     services.wake_outbox()
+    log.info("case %s opened: %s, %s, team %s, priority %s, %s parts",
+             case_id, draft.category, draft.language, team.id, priority, len(draft.parts))
     return case_id
 
 
@@ -193,6 +195,7 @@ async def relay_from_person(
                         "message_thread_id": THREAD},
                 kind="to_staff", case_id=row.id, dedupe_key=f"u:{update_id}:to_staff", now=now,
             )
+            log.debug("case %s: person's %s queued for the staff chat", row.id, kind)
             if record.status != row.status:
                 await _enqueue_staff_note(
                     services, conn, row, staff_chat, now, f"u:{update_id}:reopen",

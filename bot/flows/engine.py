@@ -56,15 +56,15 @@ class InvalidAnswer(ValueError):
 
 _DAYS_PER_UNIT: dict[str, float] = {}
 for _days, _words in (
-    (1.0, "d day days день дня дней дн сутки суток gün gun"),
-    (7.0, "w wk week weeks неделя недели недель неделю нед həftə hefte"),
-    (365.25 / 12, "m mo mon month months месяц месяца месяцев мес ay"),
-    (365.25, "y yr yrs year years год года лет г il"),
+    (1.0, "d day days день дня дней дн сутки суток gün gun روز"),
+    (7.0, "w wk week weeks неделя недели недель неделю нед həftə hefte hafta هفته"),
+    (365.25 / 12, "m mo mon month months месяц месяца месяцев мес ay ماه"),
+    (365.25, "y yr yrs year years год года лет г il yıl yil sene سال"),
 ):
     _DAYS_PER_UNIT.update(dict.fromkeys(_words.split(), _days))
 
 # Words people add around a duration ("3 months ago", "1 год и 2 месяца назад").
-_DURATION_FILLER = frozenset("and ago и назад və əvvəl öncə about около".split())
+_DURATION_FILLER = frozenset("and ago и назад və əvvəl öncə önce about около پیش قبل و".split())
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([^\W\d_]+)\.?")
 
 

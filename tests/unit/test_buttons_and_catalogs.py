@@ -10,7 +10,7 @@ import pytest
 from bot.app import load_catalogs
 from bot.content.bundle import ContentBundle, load_bundle
 from bot.flows.engine import all_paths, view
-from bot.i18n import Catalogs, CatalogError
+from bot.i18n import CatalogError, Catalogs
 from bot.ui import cases as case_ui
 from bot.ui import flows as flow_ui
 from bot.ui import menus

@@ -166,3 +166,12 @@ def test_option_questions_take_only_option_ids() -> None:
     assert parse_answer(YES_NO, " yes ") == "yes"
     assert _code(CHOICE, "Forced") == "not_an_option"
     assert _code(YES_NO, "maybe") == "not_an_option"
+
+
+def test_typed_durations_in_persian_and_turkish() -> None:
+    from bot.flows.engine import parse_duration_days
+
+    assert parse_duration_days("3 ماه پیش") == parse_duration_days("3 months")
+    assert parse_duration_days("۳ ماه") == parse_duration_days("3 months")
+    assert parse_duration_days("2 hafta önce") == 14.0
+    assert parse_duration_days("1 yıl") == parse_duration_days("1 year")

@@ -1,0 +1,212 @@
+"""The bot under test, in a process of its own: the full bot (BotRuntime) or a bare PTB echo bot.
+
+The bot gets its own process so that the emulator's and the simulated people's CPU is not
+charged to it (both would otherwise share one event loop and one GIL with the bot). Inside
+that process the real `BotRuntime` is built exactly as tests/e2e/harness.py builds it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import cProfile
+import io
+import logging
+import multiprocessing
+import pstats
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from bench.common import ROOT, cpu_seconds, peak_rss_bytes
+
+
+@dataclass(frozen=True)
+class BotSpec:
+    """What to run and where its Bot API is."""
+
+    kind: str  # "full" (BotRuntime, durable inbox) or "echo" (bare PTB Application)
+    base_url: str
+    token: str
+    workdir: str
+    staff_chat_id: int | None = None
+    # The full bot's own AIORateLimiter caps sends at Telegram's 30 messages/s; off by
+    # default so both bots run uncapped (the bare echo bot has no limiter either).
+    rate_limiter: bool = False
+    profile_path: str | None = None
+
+
+@dataclass
+class BotStats:
+    """What the bot process reports after it was told to stop."""
+
+    cpu_seconds: float = 0.0  # between "ready" and "stop" (all threads: loop + SQLite)
+    wall_seconds: float = 0.0
+    handled: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+    peak_rss: int = 0
+
+
+class _ErrorCounter(logging.Handler):
+    """Keeps the first few error log lines so the parent can report failed updates."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.lines) < 20:
+            self.lines.append(f"{record.name}: {record.getMessage()}"[:300])
+
+
+def full_settings(spec: BotSpec) -> Any:
+    """Settings as the e2e harness uses them: local API, temp DB, outbox pacing out of the way."""
+    from bot.config import Settings
+
+    return Settings(
+        bot_token=spec.token,
+        bot_api_url=spec.base_url,
+        database_path=Path(spec.workdir) / "bench.db",
+        staff_chat_id=spec.staff_chat_id,
+        content_dir=ROOT / "content",
+        log_level="WARNING",
+        # A short long-poll, as in the harness: the poller returns quickly when stopped.
+        poll_timeout=1,
+        # The harness's pacing: the outbox must not be the bottleneck against a local API.
+        pace_chat_interval=0.0,
+        pace_group_per_minute=10_000,
+        pace_overall_per_second=10_000.0,
+        # A simulated person sends ~10 updates in a session, well under the default 20/min.
+    )
+
+
+async def _run_full(spec: BotSpec, started: asyncio.Event, stop: asyncio.Event, stats: BotStats) -> None:
+    from bot.app import BotRuntime
+
+    runtime = BotRuntime(full_settings(spec), rate_limiter=spec.rate_limiter)
+    await runtime.start()
+    started.set()
+    try:
+        await stop.wait()
+    finally:
+        assert runtime.dispatcher is not None
+        stats.handled = runtime.dispatcher.processed
+        stats.failed = runtime.dispatcher.failed
+        await runtime.stop()
+
+
+async def _run_echo(spec: BotSpec, started: asyncio.Event, stop: asyncio.Event, stats: BotStats) -> None:
+    """The baseline: PTB's Application with its default Updater polling and default settings."""
+    from telegram import Update
+    from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+    async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None and update.message.text is not None
+        await update.message.reply_text(update.message.text)
+        stats.handled += 1
+
+    async def answer(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.callback_query is not None
+        await update.callback_query.answer()
+        stats.handled += 1
+
+    app = Application.builder().token(spec.token).base_url(spec.base_url).build()
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    app.add_handler(CallbackQueryHandler(answer))
+    await app.initialize()
+    assert app.updater is not None
+    await app.updater.start_polling()
+    await app.start()
+    started.set()
+    try:
+        await stop.wait()
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+
+async def _child(spec: BotSpec, conn: Connection) -> None:
+    errors = _ErrorCounter()
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger().addHandler(errors)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    stats = BotStats()
+    started, stop = asyncio.Event(), asyncio.Event()
+    run = _run_full if spec.kind == "full" else _run_echo
+    task = asyncio.create_task(run(spec, started, stop, stats))
+    waiter = asyncio.create_task(started.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        waiter.cancel()
+        conn.send(("error", repr(task.exception())))
+        return
+    profiler = cProfile.Profile() if spec.profile_path else None
+    cpu0, t0 = cpu_seconds(), time.monotonic()
+    if profiler is not None:
+        profiler.enable()
+    conn.send(("ready", None))
+    # The parent's "stop" arrives on a pipe; a thread waits for it so the loop stays free.
+    await asyncio.get_running_loop().run_in_executor(None, conn.recv)
+    if profiler is not None:
+        profiler.disable()
+    stats.cpu_seconds = cpu_seconds() - cpu0
+    stats.wall_seconds = time.monotonic() - t0
+    stop.set()
+    await task
+    stats.errors = errors.lines
+    stats.peak_rss = peak_rss_bytes()
+    if profiler is not None and spec.profile_path:
+        _write_profile(profiler, spec.profile_path)
+    conn.send(("stats", stats))
+
+
+def _write_profile(profiler: cProfile.Profile, path: str) -> None:
+    out = io.StringIO()
+    for key in ("tottime", "cumulative"):
+        out.write(f"==== sorted by {key} ====\n")
+        pstats.Stats(profiler, stream=out).sort_stats(key).print_stats(45)
+    Path(path).write_text(out.getvalue())
+
+
+def child_main(spec: BotSpec, conn: Connection) -> None:
+    """Process entry point."""
+    asyncio.run(_child(spec, conn))
+
+
+class BotProcess:
+    """Start the bot in a child process, wait until it polls, stop it and collect its stats."""
+
+    def __init__(self, spec: BotSpec) -> None:
+        self.spec = spec
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child_conn = ctx.Pipe()
+        self._proc = ctx.Process(target=child_main, args=(spec, child_conn), daemon=True)
+
+    async def start(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109 - a start-up bound
+        self._proc.start()
+        kind, payload = await asyncio.wait_for(self._recv(), timeout)
+        if kind != "ready":
+            raise RuntimeError(f"the {self.spec.kind} bot did not start: {payload}")
+
+    async def _recv(self) -> tuple[str, Any]:
+        loop = asyncio.get_running_loop()
+        result: tuple[str, Any] = await loop.run_in_executor(None, self._conn.recv)
+        return result
+
+    async def stop(self) -> BotStats:
+        self._conn.send("stop")
+        kind, payload = await asyncio.wait_for(self._recv(), 60)
+        await asyncio.get_running_loop().run_in_executor(None, self._proc.join, 30)
+        if kind != "stats":
+            raise RuntimeError(f"the {self.spec.kind} bot failed: {payload}")
+        stats: BotStats = payload
+        return stats
+
+    def kill(self) -> None:
+        """Last resort after an error in the parent: end our own child (by its handle)."""
+        if self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join(5)
