@@ -1,0 +1,33 @@
+"""`python -m bot export cases`: cases as CSV, without names, phones or free text."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from bot.cases.report import write_csv
+from bot.config import Settings
+from bot.storage.cases import CasesRepo
+from bot.storage.db import Database
+
+
+async def export_cases(settings: Settings, date_from: date | None, date_to: date | None, output: Path | None) -> int:
+    """Write cases created from `date_from` to `date_to` (inclusive) as CSV."""
+    if not settings.database_path.exists():
+        print(f"error: no database at {settings.database_path} (check DATABASE_URL)", file=sys.stderr)
+        return 2
+    db = await Database.open(settings.database_path)
+    try:
+        start = datetime.combine(date_from, time(), UTC) if date_from else None
+        end = datetime.combine(date_to + timedelta(days=1), time(), UTC) if date_to else None
+        records = [r async for r in CasesRepo(db).iter_records(start, end)]
+    finally:
+        await db.close()
+    if output is None:
+        count = write_csv(records, sys.stdout)
+    else:
+        with output.open("w", encoding="utf-8", newline="") as fh:
+            count = write_csv(records, fh)
+        print(f"{count} cases written to {output}", file=sys.stderr)
+    return 0
