@@ -7,6 +7,7 @@ language and puts a `Tr` on the context; every handler after it just calls `tr._
 from __future__ import annotations
 
 import gettext as _gettext
+import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -16,7 +17,17 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from babel.support import Translations
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+def _locales_dir() -> Path:
+    """LOCALES_DIR if set, else the checkout's locales/, else ./locales (an installed package)."""
+    configured = os.environ.get("LOCALES_DIR", "").strip()
+    if configured:
+        return Path(configured)
+    beside = Path(__file__).resolve().parent.parent / "locales"
+    return beside if beside.is_dir() else Path.cwd() / "locales"
+
+
+LOCALES_DIR = _locales_dir()
 DOMAIN = "messages"
 
 # Unicode isolates keep numbers, phones and Latin names readable inside right-to-left text.

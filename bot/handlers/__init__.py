@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     TypeHandler,
@@ -90,6 +91,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
             filters.Chat(staff_chats) & filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
             relay.on_staff_message,
         ))
+
+    application.add_handler(ChatMemberHandler(common.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
 
     application.add_error_handler(common.on_error)
 

@@ -123,3 +123,13 @@ async def on_error(update: object, context: BotContext) -> None:
             )
         except Exception:  # the apology is best effort; the failure is already recorded
             log.debug("could not send the apology for update %s", update_id)
+
+
+async def on_my_chat_member(update: Update, context: BotContext) -> None:
+    """The bot was added to or removed from a chat: log the chat id (for STAFF_CHAT_ID)."""
+    change = update.my_chat_member
+    if change is None or change.chat.type == ChatType.PRIVATE:
+        return
+    staff = context.services.settings.staff_chat_id
+    note = "" if change.chat.id == staff else " (set STAFF_CHAT_ID to this id if it is the staff group)"
+    log.info("bot is now %s in chat %s%s", change.new_chat_member.status, change.chat.id, note)

@@ -185,3 +185,27 @@ async def test_a_former_caseworker_removed_from_the_staff_chat_loses_access(harn
     assert row.status == "in_progress"
     assert any("Only current caseworkers" in (a.get("text") or "") for a in murad.callback_answers)
     assert not any("second reply" in m.text for m in person.messages())
+
+
+async def test_without_forum_topics_replies_relay_both_ways(harness_factory) -> None:  # type: ignore[no-untyped-def]
+    harness = await harness_factory(forum=False)
+    person = harness.person("Plain", "en")
+    await onboard(person)
+    case_id = await open_request(person, "plain group please")
+    await harness.settle()
+    staff = harness.staff
+    assert staff.topics() == []
+    card = next(m for m in staff.messages() if m.text.startswith("🗂") and f"#{case_id}" in m.text)
+    copy = next(m for m in staff.messages() if m.text == "plain group please")
+    aysel = harness.caseworkers[0]
+    await aysel.send_in(staff, "answer by reply", reply_to=copy.message_id)
+    await person.wait_for("answer by reply")
+    await aysel.send_in(staff, "a reply to the card works too", reply_to=card.message_id)
+    await person.wait_for("a reply to the card works too")
+    await aysel.send_in(staff, "not a reply: stays in the group")
+    await harness.settle()
+    assert not any("stays in the group" in m.text for m in person.messages())
+    await person.send("thanks!")
+    echo = await staff.wait_for("thanks!")
+    await aysel.send_in(staff, "replying to the person's latest", reply_to=echo.message_id)
+    await person.wait_for("replying to the person's latest")

@@ -78,7 +78,7 @@ class BotProcess:
     def start(self) -> None:
         assert self.proc is None or self.proc.poll() is not None
         self.runs += 1
-        log = open(self.log_dir / f"bot-run{self.runs}.log", "wb")  # noqa: SIM115
+        log = open(self.log_dir / f"bot-run{self.runs}.log", "wb")
         self.proc = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=log, stderr=log)
         log.close()
 

@@ -148,7 +148,7 @@ async def onboard_robust(person: UserDriver, *, timeout: float = 60.0) -> None: 
 
 def confirmation_case_id(message: BotMessage) -> int | None:
     """The case number in "request #12 sent" / "you already have an open request #12"."""
-    if "#" not in message.text or "r:list" not in _data(message) and "r:list" not in message.text:
+    if "#" not in message.text or ("r:list" not in _data(message) and "r:list" not in message.text):
         return None
     digits = ""
     for ch in message.text.split("#", 1)[1]:
@@ -161,7 +161,7 @@ def confirmation_case_id(message: BotMessage) -> int | None:
 
 async def open_request_robust(
     person: UserDriver, description: str, *, timeout: float = 90.0, think: Callable[[], Awaitable[None]] | None = None,
-) -> int:  # noqa: ASYNC109
+) -> int:
     """Go through the intake by reading the live screen each time, so a replayed update, a
     restart or a reset step only costs a detour. Returns the case number the bot confirmed."""
     deadline = time.monotonic() + timeout
