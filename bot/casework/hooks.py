@@ -50,6 +50,33 @@ def install_outbox_hooks(worker: OutboxWorker, services: Services, bot: Bot) -> 
             params["reply_markup"] = markup
         return params
 
+    async def prepare_team(item: OutboxItem) -> dict[str, Any] | None:
+        """Announcements go to the team's own topic, created once and remembered."""
+        row = await services.cases.get(item.case_id) if item.case_id is not None else None
+        if row is None:
+            return None
+        team = services.content.routing.team(row.record.team)
+        if not team.thread:
+            return None
+        key = f"team_topic:{item.chat_id}:{team.id}"
+        found = await services.db.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
+        if found is None:
+            topic = await bot.create_forum_topic(item.chat_id, team.thread)
+            await services.db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, str(topic.message_thread_id))
+            )
+            thread = topic.message_thread_id
+        else:
+            thread = int(found["value"])
+        return {**item.params, "message_thread_id": thread}
+
+    async def repair_team(item: OutboxItem, exc: BadRequest) -> bool:
+        """The team topic was deleted by hand: forget it, so the retry creates it again."""
+        if "thread" in exc.message.lower() or "topic" in exc.message.lower():
+            await services.db.execute("DELETE FROM meta WHERE key LIKE ?", (f"team_topic:{item.chat_id}:%",))
+            return True
+        return False
+
     async def after_topic(item: OutboxItem, result: Any) -> None:
         if item.case_id is not None and isinstance(result, dict):
             await services.cases.update(
@@ -113,6 +140,7 @@ def install_outbox_hooks(worker: OutboxWorker, services: Services, bot: Bot) -> 
     for kind in (*STAFF_KINDS, "to_person", "notice"):
         worker.add_hooks(kind, prepare=prepare)
     worker.add_hooks("topic", after=after_topic)
+    worker.add_hooks("team_note", prepare=prepare_team, repair=repair_team)
     worker.add_hooks("card", after=after_card, repair=repair)
     worker.add_hooks("card_edit", repair=repair)
     worker.add_hooks("to_staff", after=after_map, repair=repair)

@@ -12,7 +12,7 @@ import aiosqlite
 
 from bot.cases import lifecycle
 from bot.cases.model import CaseRecord
-from bot.cases.routing import priority_for, route
+from bot.cases.routing import Team, priority_for, route
 from bot.cases.sla import first_response_due
 from bot.i18n import Tr
 from bot.services import Services
@@ -24,6 +24,7 @@ from bot.ui.screen import Screen, esc
 log = logging.getLogger(__name__)
 
 THREAD = "$thread"  # replaced by the case's forum topic id when the outbox sends
+TEAM_THREAD = "$team_thread"  # replaced by the case team's announcement topic id
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ async def open_case(services: Services, draft: Draft, source_update_id: int | No
                 update_id=None, now=now,
             )
         if staff_chat is not None:
-            await _enqueue_staff_opening(services, conn, case_id, draft, staff_chat, now)
+            await _enqueue_staff_opening(services, conn, case_id, draft, staff_chat, team, now)
     services.wake_outbox()
     log.info("case %s opened: %s, %s, team %s, priority %s, %s parts",
              case_id, draft.category, draft.language, team.id, priority, len(draft.parts))
@@ -148,7 +149,8 @@ async def open_case(services: Services, draft: Draft, source_update_id: int | No
 
 
 async def _enqueue_staff_opening(
-    services: Services, conn: aiosqlite.Connection, case_id: int, draft: Draft, staff_chat: int, now: datetime
+    services: Services, conn: aiosqlite.Connection, case_id: int, draft: Draft, staff_chat: int, team: Team,
+    now: datetime,
 ) -> None:
     forum = services.staff is not None and services.staff.is_forum and staff_chat == services.settings.staff_chat_id
     if forum:
@@ -162,6 +164,15 @@ async def _enqueue_staff_opening(
         params={"chat_id": staff_chat, "text": "$card", "parse_mode": "HTML", "message_thread_id": THREAD},
         kind="card", case_id=case_id, dedupe_key=f"case:{case_id}:card", now=now,
     )
+    if forum and team.thread:
+        tr = staff_tr(services)
+        await enqueue(
+            conn, chat_id=staff_chat, method="sendMessage",
+            params={"chat_id": staff_chat, "message_thread_id": TEAM_THREAD, "parse_mode": "HTML",
+                    "text": "🆕 " + esc(tr._("New case #{number}: {category}, {language}. Open its topic to take it.",
+                                             number=case_id, category=draft.category, language=draft.language))},
+            kind="team_note", case_id=case_id, dedupe_key=f"case:{case_id}:team", now=now,
+        )
     for part in draft.parts:
         await enqueue(
             conn, chat_id=staff_chat, method="copyMessage",

@@ -42,7 +42,7 @@ async def test_migrations_apply_once_and_record_their_version(tmp_path: Path) ->
 async def test_an_unopenable_database_is_one_clear_error(tmp_path: Path) -> None:
     folder = tmp_path / "file-not-folder"
     folder.write_text("x")
-    with pytest.raises(StorageError, match="cannot open|database"):
+    with pytest.raises(StorageError, match=r"cannot open|database"):
         await Database.open(folder / "bot.db")
 
 
