@@ -236,7 +236,7 @@ class SearchIndex:
                 rows = self._conn.execute(rank_sql, (match, bound, limit)).fetchall()
         except sqlite3.OperationalError:
             # Tokens are quoted, so this should not happen; a search must never crash a chat.
-            log.warning("FTS query failed: %r", match, exc_info=True)
+            log.warning("FTS query failed (the query is not logged: it is what a person typed)")
             return []
         return [(item_id, -score) for item_id, score in rows]
 
@@ -281,7 +281,10 @@ class SearchIndex:
                     if match is None or (code, match) in done:
                         continue
                     done.add((code, match))
-                    for item_id, score in self._run(code, match, limit + len(hits)):
+                    rows = self._run(code, match, limit + len(hits))
+                    if stage == "any":
+                        rows = self._by_coverage(code, match, rows, limit + len(hits))
+                    for item_id, score in rows:
                         if item_id not in hits:
                             hits[item_id] = Hit(item_id, score, code)
                             if len(hits) >= limit:
@@ -324,6 +327,35 @@ class SearchIndex:
         rarest = sorted(usable, key=lambda i: vocab.doc_freq.get(words[i], 0))
         chosen = sorted(rarest[:ANY_WORDS])
         return " OR ".join(groups[i] for i in chosen) if chosen else None
+
+    def _by_coverage(
+        self, lang: str, match: str, rows: list[tuple[str, float]], limit: int
+    ) -> list[tuple[str, float]]:
+        """Any-word results: items matching more of the query's words first, then by bm25.
+
+        bm25 alone lets one common word in a title ("how to get …") outrank an item that
+        has every word of the question in its text.
+        """
+        groups = match.split(" OR ")
+        if len(groups) < 2:
+            return rows
+        wider = self._run(lang, match, max(limit * 6, 30))
+        if not wider:
+            return rows
+        table = self._tables[lang]
+        ids = [item_id for item_id, _ in wider]
+        marks = ",".join("?" * len(ids))
+        covered: dict[str, int] = dict.fromkeys(ids, 0)
+        with self._lock:
+            for group in groups:
+                sql = f"SELECT item_id FROM {table} WHERE {table} MATCH ? AND item_id IN ({marks})"
+                try:
+                    for (item_id,) in self._conn.execute(sql, (group, *ids)):
+                        covered[item_id] += 1
+                except sqlite3.OperationalError:
+                    return rows
+        ranked = sorted(wider, key=lambda row: (-covered[row[0]], -row[1]))
+        return ranked[:limit]
 
     def close(self) -> None:
         """Free the in-memory database."""
