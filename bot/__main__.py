@@ -97,11 +97,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         asyncio.run(serve_forever(args.port, args.latency, args.token))
         return 0
     if args.command == "content":
+        from bot.content.bundle import check_extras
         from bot.content.check import main as check_main
-        from bot.handlers.ui_coverage import content_extras
 
         root = args.dir or load_settings(require_token=False).content_dir
-        return check_main(root, quiet=args.quiet, extra=content_extras)
+        return check_main(root, quiet=args.quiet, extra=check_extras)
     if args.command == "flows":
         from bot.flows.show import main as show_main
 

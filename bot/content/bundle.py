@@ -77,3 +77,21 @@ def load_bundle(root: Path) -> ContentBundle:
     if extra_errors:
         raise PackError(extra_errors)
     return ContentBundle(pack=pack, search=SearchIndex.build(pack), flows=flows, routing=routing, replies=replies)
+
+
+def check_extras(pack: Pack) -> tuple[list[Problem], Coverage]:
+    """For `content check`: problems and coverage of flows, routing, replies and UI strings."""
+    from bot.i18n_tools import ui_coverage
+
+    _flows, _routing, _replies, problems, coverage = inspect_extras(pack)
+    ui = ui_coverage()
+    total = max((t for _done, t in ui.values()), default=0)
+    for lang in coverage:
+        if lang in ui:
+            coverage[lang]["ui"] = ui[lang]
+        elif lang == pack.default_language:
+            coverage[lang]["ui"] = (total, total)  # the source language is complete by definition
+        else:
+            coverage[lang]["ui"] = (0, total)
+            problems.append(Problem(f"locales/{lang}", 0, f"no UI catalog for language {lang!r}"))
+    return problems, coverage

@@ -15,6 +15,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.warnings import PTBUserWarning
 
 from bot.clock import Clock
+from bot.delivery import retry_seconds
 from bot.delivery.pacing import Pacer
 from bot.storage.outbox import OutboxItem, OutboxRepo
 
@@ -131,7 +132,7 @@ class OutboxWorker:
         try:
             result = await self._bot.do_api_request(item.method, api_kwargs=params)
         except RetryAfter as exc:
-            seconds = _seconds(exc.retry_after)
+            seconds = retry_seconds(exc.retry_after)
             self._pacer.penalise(item.chat_id, seconds)
             await self._repo.retry_later(item.id, now + timedelta(seconds=seconds), "RetryAfter")
             return
@@ -168,6 +169,3 @@ class OutboxWorker:
         if after is not None:
             await after(item, result)
 
-
-def _seconds(value: int | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 import warnings
-from datetime import timedelta
 from typing import Any
 
 from telegram import Bot
@@ -14,6 +13,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tim
 from telegram.warnings import PTBUserWarning
 
 from bot.clock import Clock
+from bot.delivery import retry_seconds
 from bot.delivery.inbox_worker import InboxDispatcher
 from bot.delivery.lanes import lane_of
 from bot.storage.inbox import InboxRepo, InboxRow
@@ -63,7 +63,7 @@ class UpdatePoller:
             try:
                 raw = await self._fetch(offset)
             except RetryAfter as exc:
-                await self._sleep(_seconds(exc.retry_after))
+                await self._sleep(retry_seconds(exc.retry_after))
                 continue
             except InvalidToken:
                 log.critical("Telegram rejected BOT_TOKEN: check the token from @BotFather")
@@ -106,6 +106,3 @@ class UpdatePoller:
         except TimeoutError:
             pass
 
-
-def _seconds(value: int | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
