@@ -47,6 +47,14 @@ def load_catalogs(bundle: ContentBundle) -> Catalogs:
     return catalogs
 
 
+def reload_content(services: Services) -> ContentBundle:
+    """Load the pack and catalogs again and swap them in whole; on errors the old ones stay."""
+    bundle = load_bundle(services.settings.content_dir)
+    catalogs = load_catalogs(bundle)
+    services.catalogs, services.content = catalogs, bundle
+    return bundle
+
+
 @dataclass
 class BotRuntime:
     """The bot as a whole: start it, let it run, stop it cleanly."""
@@ -166,12 +174,9 @@ class BotRuntime:
             await self.services.db.close()
 
     async def reload_content(self) -> ContentBundle:
-        """Load the pack again and swap it in whole; the old one stays if the new has errors."""
+        """Load the pack again and swap it in whole (SIGHUP, tests)."""
         assert self.services is not None
-        bundle = load_bundle(self.settings.content_dir)
-        self.services.catalogs = load_catalogs(bundle)
-        self.services.content = bundle
-        return bundle
+        return reload_content(self.services)
 
 
 async def run_until_signal(runtime: BotRuntime) -> None:

@@ -156,19 +156,15 @@ async def reload_command(update: Update, context: BotContext) -> None:
     if not is_admin(context, actor):
         await _reply(update, tr._("Only admins can reload the content."))
         return
-    from bot.content.bundle import load_bundle
+    from bot.app import reload_content
     from bot.content.problems import PackError
 
     try:
-        bundle = load_bundle(services.settings.content_dir)
+        bundle = reload_content(services)
     except PackError as exc:
         problems = "\n".join(str(p) for p in exc.problems[:10])
         await _reply(update, tr._("The content has errors; the old version stays:") + f"\n<pre>{staff_ui.esc(problems)}</pre>")
         return
-    from bot.app import load_catalogs
-
-    services.catalogs = load_catalogs(bundle)
-    services.content = bundle
     await services.records.audit(actor.audit_id, "reload", None, services.clock.now())
     await _reply(update, tr._("Content reloaded: version {version}.", version=bundle.version))
 
