@@ -19,7 +19,7 @@ from bot.services import Services
 from bot.storage.cases import CaseRow
 from bot.storage.outbox import enqueue
 from bot.ui import cases as case_ui
-from bot.ui.screen import Screen, esc
+from bot.ui.screen import Screen, chunks, esc
 
 log = logging.getLogger(__name__)
 
@@ -259,15 +259,18 @@ async def relay_to_person(
             return False
         await services.cases.save(record, now, conn=conn)
         if kind == "text" and text is not None:
-            params: dict[str, Any] = {"chat_id": row.user_id, "text": f"{header}\n\n{esc(text)}"[:4096], "parse_mode": "HTML"}
-            method = "sendMessage"
+            # Telegram counts characters after parsing: cut the plain text, never the HTML.
+            for n, piece in enumerate(chunks(text, 3900)):
+                await enqueue(conn, chat_id=row.user_id, method="sendMessage",
+                              params={"chat_id": row.user_id, "text": f"{header}\n\n{esc(piece)}", "parse_mode": "HTML"},
+                              kind="to_person", case_id=row.id,
+                              dedupe_key=f"u:{update_id}:to_person" + (f":{n}" if n else ""), now=now)
         else:
-            cap = f"{header}\n\n{esc(caption)}" if caption else header
+            cap = f"{header}\n\n{esc(caption[:900])}" if caption else header
             params = {"chat_id": row.user_id, "from_chat_id": staff_chat_id, "message_id": staff_message_id,
-                      "caption": cap[:1024], "parse_mode": "HTML"}
-            method = "copyMessage"
-        await enqueue(conn, chat_id=row.user_id, method=method, params=params, kind="to_person",
-                      case_id=row.id, dedupe_key=f"u:{update_id}:to_person", now=now)
+                      "caption": cap, "parse_mode": "HTML"}
+            await enqueue(conn, chat_id=row.user_id, method="copyMessage", params=params, kind="to_person",
+                          case_id=row.id, dedupe_key=f"u:{update_id}:to_person", now=now)
         if record.status != row.status or record.assignee_id != row.record.assignee_id:
             await _enqueue_card_refresh(services, conn, row, staff_chat_id, now, f"u:{update_id}:card")
     services.wake_outbox()

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.clock import Clock
+from bot.storage.db import as_storage_error, describe_sqlite_error, storage_fault
 from bot.storage.inbox import InboxRepo, InboxRow
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,8 @@ class InboxDispatcher:
         self.processed = 0
         self.failed = 0
         self._fatal: BaseException | None = None
+        # Set when the database cannot be used: the poller then stops the bot (see fatal).
+        self.broken = asyncio.Event()
 
     @property
     def pending(self) -> int:
@@ -84,40 +87,70 @@ class InboxDispatcher:
     async def _drain(self, lane_key: str) -> None:
         lane = self._lanes[lane_key]
         try:
-            while lane:
+            while lane and self._fatal is None:
                 row = lane[0]
                 async with self._slots:
                     await self._handle(row)
                 lane.popleft()
                 self._queued -= 1
-        except BaseException as exc:  # storage failure: stop feeding, keep rows pending
-            self._fatal = exc
-            self._queued -= len(lane)
-            lane.clear()
-            raise
+        except Exception as exc:  # storage failure: stop feeding, the rows stay pending
+            if self._fatal is None:
+                self._fatal = exc
+            self.broken.set()
         finally:
+            if self._fatal is not None:
+                self._queued -= len(lane)
+                lane.clear()
             self._lanes.pop(lane_key, None)
             if self._queued == 0:
                 self._idle.set()
 
     async def _handle(self, row: InboxRow) -> None:
-        outcome = UpdateOutcome(row.update_id)
-        token = current_outcome.set(outcome)
-        try:
-            await self._process(row)
-        except Exception as exc:  # a failure outside handlers (e.g. a malformed update)
-            outcome.error = exc
-        finally:
-            current_outcome.reset(token)
+        attempt = 0
+        while True:
+            outcome = UpdateOutcome(row.update_id)
+            token = current_outcome.set(outcome)
+            try:
+                await self._process(row)
+            except Exception as exc:  # a failure outside handlers (e.g. a malformed update)
+                outcome.error = exc
+            finally:
+                current_outcome.reset(token)
+            if outcome.error is None or storage_fault(outcome.error) is None:
+                break
+            # Not the update's fault but the database's: never mark it failed. Locked by
+            # someone else: handle it again later. Read-only, full, damaged: stop (raise).
+            await self._storage_trouble(outcome.error, attempt)
+            attempt += 1
         now = self._clock.now()
-        if outcome.error is not None:
+        attempt = 0
+        error = describe_error(outcome.error) if outcome.error is not None else None
+        if error is not None:
             self.failed += 1
-            error = describe_error(outcome.error)
             log.error("update %s failed: %s", row.update_id, error)
-            await self._inbox.mark_failed(row.update_id, error, now)
         else:
             self.processed += 1
-            await self._inbox.mark_done(row.update_id, now)
+        while True:
+            try:
+                if error is not None:
+                    await self._inbox.mark_failed(row.update_id, error, now)
+                else:
+                    await self._inbox.mark_done(row.update_id, now)
+                return
+            except Exception as exc:
+                await self._storage_trouble(exc, attempt)
+                attempt += 1
+
+    async def _storage_trouble(self, exc: BaseException, attempt: int) -> None:
+        fault = storage_fault(exc)
+        if fault is None:
+            raise exc
+        path = self._inbox.db.path
+        if fault == "fatal" or self._fatal is not None:
+            raise as_storage_error(exc, path) from exc
+        if attempt == 0:
+            log.warning("%s; trying again", describe_sqlite_error(exc, path))
+        await asyncio.sleep(min(30.0, 0.5 * 2**attempt))
 
     async def wait_idle(self) -> None:
         """Until every submitted update has been handled."""

@@ -17,6 +17,7 @@ from telegram.warnings import PTBUserWarning
 from bot.clock import Clock
 from bot.delivery import retry_seconds
 from bot.delivery.pacing import Pacer
+from bot.storage.db import StorageError, as_storage_error, describe_sqlite_error, storage_fault
 from bot.storage.outbox import OutboxItem, OutboxRepo
 
 log = logging.getLogger(__name__)
@@ -87,16 +88,53 @@ class OutboxWorker:
         self._wake.set()
 
     async def run(self) -> None:
+        """Until stopped. A locked database is waited out; any other storage fault stops the
+        worker with a StorageError (unsent items stay pending for the next start)."""
+        trouble = 0
         while not self._stop.is_set():
-            self._wake.clear()
-            items = await self._repo.due(self._clock.now())
-            for item in items:
+            try:
+                self._wake.clear()
+                items = await self._repo.due(self._clock.now())
+                for item in items:
+                    if self._stop.is_set():
+                        return
+                    await self._send_one(item)
+                trouble = 0
+                if items:
+                    continue
+                await self._idle_until_due()
+            except Exception as exc:
+                await self._storage_trouble(exc, trouble)
+                trouble += 1
+
+    async def _storage_trouble(self, exc: Exception, attempt: int = 0) -> None:
+        """Re-raise unless the database is only locked by someone else; then wait a little."""
+        fault = storage_fault(exc)
+        if fault is None:
+            raise exc
+        if fault == "fatal":
+            raise as_storage_error(exc, self._repo.db.path) from exc
+        delay = min(30.0, 0.5 * 2**attempt)
+        if attempt == 0:
+            log.warning("outbox: %s; trying again", describe_sqlite_error(exc, self._repo.db.path))
+        try:
+            await asyncio.wait_for(self._stop.wait(), timeout=delay)
+        except TimeoutError:
+            pass
+
+    async def _record(self, write: Callable[[], Awaitable[Any]]) -> None:
+        """A bookkeeping write after a send: retried while the database is locked, so that a
+        message that went out is not sent again because its record waited for a lock."""
+        attempt = 0
+        while True:
+            try:
+                await write()
+                return
+            except Exception as exc:
                 if self._stop.is_set():
-                    return
-                await self._send_one(item)
-            if items:
-                continue
-            await self._idle_until_due()
+                    raise
+                await self._storage_trouble(exc, attempt)
+                attempt += 1
 
     async def run_once(self) -> int:
         """Send everything due now (tests and shutdown); returns how many were attempted."""
@@ -163,9 +201,17 @@ class OutboxWorker:
             )
             return
         message_id = result.get("message_id") if isinstance(result, dict) else None
-        await self._repo.mark_sent(item.id, message_id, self._clock.now())
-        self.sent += 1
+        # The hook records what the send made (a topic id, a card's message id) before the
+        # item is marked sent: if the process dies in between, the item is sent again (a
+        # duplicate) rather than marked sent with its result lost (a case without its topic).
         after = self._after.get(item.kind)
         if after is not None:
-            await after(item, result)
+            try:
+                await self._record(lambda: after(item, result))
+            except StorageError:
+                raise
+            except Exception as exc:  # a bug in a hook must not resend the message forever
+                log.error("outbox %s: after-send hook failed: %s", item.id, type(exc).__name__)
+        await self._record(lambda: self._repo.mark_sent(item.id, message_id, self._clock.now()))
+        self.sent += 1
 

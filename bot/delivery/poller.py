@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import warnings
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Bot
@@ -16,6 +17,7 @@ from bot.clock import Clock
 from bot.delivery import retry_seconds
 from bot.delivery.inbox_worker import InboxDispatcher
 from bot.delivery.lanes import lane_of
+from bot.storage.db import as_storage_error, describe_sqlite_error, storage_fault
 from bot.storage.inbox import InboxRepo, InboxRow
 
 log = logging.getLogger(__name__)
@@ -53,15 +55,22 @@ class UpdatePoller:
         self._stop.set()
 
     async def run(self) -> None:
-        """Poll until stopped; network trouble is retried with backoff, never fatal."""
-        offset = await self._inbox.next_offset()
+        """Poll until stopped; network trouble is retried with backoff, never fatal.
+
+        Storage trouble: a locked database is waited out (the offset stays, so Telegram sends
+        the same updates again); a read-only, full or damaged one, here or in the dispatcher,
+        ends this task with a StorageError, which stops the bot.
+        """
+        offset = await self._stored(self._inbox.next_offset)
         backoff = 0.5
+        locked = 0
         while not self._stop.is_set():
+            self._raise_if_broken()
             if self._dispatcher.pending >= MAX_BACKLOG:
                 await asyncio.sleep(0.05)
                 continue
             try:
-                raw = await self._fetch(offset)
+                raw = await self._fetch_unless_broken(offset)
             except RetryAfter as exc:
                 await self._sleep(retry_seconds(exc.retry_after))
                 continue
@@ -86,11 +95,53 @@ class UpdatePoller:
                 if isinstance(u, dict) and "update_id" in u
             ]
             # Commit first; only then does the next call's offset confirm them to Telegram.
-            fresh = await self._inbox.add(rows, self._clock.now())
+            try:
+                fresh = await self._inbox.add(rows, self._clock.now())
+            except Exception as exc:
+                fault = storage_fault(exc)
+                if fault is None:
+                    raise
+                if fault == "fatal":
+                    raise as_storage_error(exc, self._inbox.db.path) from exc
+                if not locked:
+                    log.warning("%s; fetching the same updates again",
+                                describe_sqlite_error(exc, self._inbox.db.path))
+                await self._sleep(min(30.0, 0.5 * 2**locked))
+                locked += 1
+                continue
+            locked = 0
             self.fetched += len(fresh)
             offset = max(offset, *(r.update_id + 1 for r in rows))
             for row in fresh:
                 self._dispatcher.submit(row)
+
+    def _raise_if_broken(self) -> None:
+        fatal = self._dispatcher.fatal
+        if fatal is not None:
+            raise as_storage_error(fatal, self._inbox.db.path) if storage_fault(fatal) else fatal
+
+    async def _fetch_unless_broken(self, offset: int) -> list[Any]:
+        """getUpdates, cut short if the dispatcher finds the database unusable meanwhile
+        (what was fetched is then not stored, so not confirmed: Telegram keeps it)."""
+        fetch = asyncio.ensure_future(self._fetch(offset))
+        broken = asyncio.ensure_future(self._dispatcher.broken.wait())
+        try:
+            await asyncio.wait({fetch, broken}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            broken.cancel()
+            if not fetch.done():
+                fetch.cancel()
+                await asyncio.gather(fetch, return_exceptions=True)
+        self._raise_if_broken()
+        return fetch.result()
+
+    async def _stored(self, read: Callable[[], Awaitable[int]]) -> int:
+        try:
+            return await read()
+        except Exception as exc:
+            if storage_fault(exc) is None:
+                raise
+            raise as_storage_error(exc, self._inbox.db.path) from exc
 
     async def _fetch(self, offset: int) -> list[Any]:
         result = await self._bot.do_api_request(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import sqlite3
@@ -38,6 +39,46 @@ def describe_sqlite_error(exc: BaseException, path: Path) -> str:
     if "malformed" in text or "not a database" in text:
         return f"the database {path} is damaged: restore it from a backup"
     return f"database error on {path}: {exc}"
+
+
+# Primary SQLite result codes (the low byte of the extended code Python reports).
+_TRANSIENT_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED: another connection holds the lock
+# PERM, NOMEM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, PROTOCOL, NOLFS, NOTADB
+_FAULT_CODES = {3, 7, 8, 10, 11, 13, 14, 15, 22, 26}
+
+
+def storage_fault(exc: BaseException) -> str | None:
+    """Whether an error is the storage's fault rather than the code's.
+
+    "transient": the database is locked by someone else beyond busy_timeout (retry later);
+    "fatal": read-only, full, damaged, unreadable (stop; nothing is confirmed to Telegram
+    that was not stored, so a restart once it is fixed loses nothing);
+    None: not a storage fault (a constraint, an SQL mistake: a bug in the caller).
+    """
+    if isinstance(exc, StorageError):
+        return "fatal"
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            return "transient"
+        return "fatal" if any(w in text for w in ("readonly", "disk", "malformed", "not a database")) else None
+    if code & 0xFF in _TRANSIENT_CODES:
+        return "transient"
+    if code & 0xFF in _FAULT_CODES:
+        return "fatal"
+    return None
+
+
+def as_storage_error(exc: BaseException, path: Path) -> StorageError:
+    """The operator's one-line StorageError for a low-level storage fault."""
+    if isinstance(exc, StorageError):
+        return exc
+    error = StorageError(describe_sqlite_error(exc, path))
+    error.__cause__ = exc
+    return error
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -136,11 +177,15 @@ class Database:
             await conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
-            else:
                 await conn.execute("COMMIT")
+            except BaseException:
+                # SQLite rolls back by itself on some errors (a full disk, for one); a second
+                # ROLLBACK would then fail and hide the real error. A failed COMMIT must not
+                # leave the transaction open either, or every later BEGIN fails.
+                if conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        await conn.execute("ROLLBACK")
+                raise
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one write statement in its own transaction; return lastrowid or rowcount."""

@@ -33,5 +33,30 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
+def fit(lines: list[str], limit: int = 4000) -> str:
+    """Join HTML lines, dropping whole lines from the end so the message fits (never cutting a tag)."""
+    out: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > limit - 2:
+            out.append("…")
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join(out)
+
+
+def chunks(text: str, size: int) -> list[str]:
+    """Plain text cut into pieces of at most `size` characters, at line breaks where possible."""
+    pieces: list[str] = []
+    while len(text) > size:
+        cut = text.rfind("\n", size // 2, size)
+        cut = cut if cut > 0 else size
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    pieces.append(text)
+    return pieces
+
+
 def rows_of(buttons: list[Button], per_row: int = 1) -> list[tuple[Button, ...]]:
     return [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]

@@ -11,7 +11,7 @@ from bot.i18n import Tr
 from bot.storage.cases import CaseMessage, CaseRow
 from bot.storage.records import AuditEntry
 from bot.ui import cases as case_ui
-from bot.ui.screen import esc
+from bot.ui.screen import esc, fit
 
 
 def _age(tr: Tr, since: datetime, now: datetime) -> str:
@@ -53,7 +53,7 @@ def case_summary(row: CaseRow, messages: list[CaseMessage], tr: Tr, card: str) -
         for msg in messages[-8:]:
             body = msg.text or "[" + tr._(case_ui.MEDIA_LABELS.get(msg.media_kind or "", "file")) + "]"
             lines.append(f"{icons.get(msg.direction, '')} {esc(body[:300])}")
-    return "\n".join(lines)[:4000]
+    return fit(lines)
 
 
 def _tally_lines(title: str, values: Mapping[str, Tally], label: Callable[[str], str]) -> list[str]:
@@ -95,7 +95,7 @@ def report(rep: Report, tr: Tr, pack: Pack) -> str:
     lines += _tally_lines(tr._("Vulnerabilities"), rep.by_vulnerability, lambda k: tr._(case_ui.VULNERABILITY_LABELS.get(k, k)))
     lines += _tally_lines(tr._("Services delivered"), rep.services, lambda k: tr._(case_ui.SERVICE_LABELS.get(k, k)))
     lines += _tally_lines(tr._("Outcome"), rep.by_outcome, lambda k: tr._(case_ui.OUTCOME_LABELS.get(k, k)) if k in case_ui.OUTCOME_LABELS else tr._("none yet"))
-    return "\n".join(lines)[:4000]
+    return fit(lines)
 
 
 def audit(case_id: int, entries: list[AuditEntry], tr: Tr, names: Mapping[int, str]) -> str:
@@ -105,4 +105,4 @@ def audit(case_id: int, entries: list[AuditEntry], tr: Tr, names: Mapping[int, s
     for e in entries:
         who = names.get(e.actor_id, str(e.actor_id)) if e.actor_id else tr._("anonymous admin")
         lines.append(f"{tr.datetime(e.at)} · {esc(who)} · {esc(e.action)}")
-    return "\n".join(lines)[:4000]
+    return fit(lines)

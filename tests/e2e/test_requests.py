@@ -209,3 +209,21 @@ async def test_without_forum_topics_replies_relay_both_ways(harness_factory) -> 
     echo = await staff.wait_for("thanks!")
     await aysel.send_in(staff, "replying to the person's latest", reply_to=echo.message_id)
     await person.wait_for("replying to the person's latest")
+
+
+async def test_very_long_markup_laden_messages_arrive_whole_both_ways(harness: Harness) -> None:
+    person = harness.person("Long", "en")
+    await onboard(person)
+    case_id = await open_request(person, "start")
+    thread = await _case_topic(harness, case_id)
+    long_in = ("<b>&amp; * _ ` " * 300)[:4096]
+    await person.send(long_in)
+    copy = await harness.staff.wait_for(lambda m: m.text == long_in, thread_id=thread)
+    assert copy is not None
+    long_out = ("R&D <tags> *stars* " * 300)[:4096]
+    await harness.caseworkers[0].send_in(harness.staff, long_out, thread_id=thread)
+    await harness.settle()
+    received = "".join(
+        m.text.split("\n\n", 1)[1] for m in person.messages() if m.text.startswith("👤") and "\n\n" in m.text
+    )
+    assert received.replace("\n", "").strip() == long_out.replace("\n", "").strip()  # Telegram trims the ends

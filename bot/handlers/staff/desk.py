@@ -9,6 +9,7 @@ from bot.casework.service import render_card, staff_tr
 from bot.handlers.context import BotContext
 from bot.handlers.staff.access import Actor, is_admin, staff_actor
 from bot.ui import staff as staff_ui
+from bot.ui.screen import fit
 
 QUEUE_PAGE = 25
 
@@ -103,7 +104,7 @@ async def report_command(update: Update, context: BotContext) -> None:
         tr = staff_tr(services)
         lines = ["", "<b>" + tr._("Answers rated (👍/👎)") + "</b>"]
         lines += [f"  {item}: {up}/{down}" for item, up, down in feedback[:10]]
-        text = (text + "\n".join(lines))[:4000]
+        text = fit([*text.split("\n"), *lines])
     await _reply(update, text)
 
 
