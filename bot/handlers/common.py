@@ -9,7 +9,7 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot.delivery.inbox_worker import current_outcome, describe_error
-from bot.handlers.context import BotContext
+from bot.handlers.context import BotContext, leave_step
 from bot.handlers.render import answer_query, show
 from bot.ui import menus
 from bot.ui.screen import Screen
@@ -48,7 +48,7 @@ async def start(update: Update, context: BotContext) -> None:
     pack = context.services.content.pack
     if person is None:
         return
-    await context.services.people.set_state(person.user_id, None)
+    await leave_step(context)
     greeting = context.tr._(
         "Hello! I answer questions about rights, documents, services and eligibility "
         "for people returning to or living in Azerbaijan, and I can pass your question "
@@ -85,8 +85,8 @@ async def cancel(update: Update, context: BotContext) -> None:
     person = context.person
     if person is None:
         return
-    await context.services.people.set_state(person.user_id, None)
     notice = context.tr._("Cancelled. Nothing was sent.") if person.state else ""
+    await leave_step(context)
     await show(update, menus.main_menu(context.services.content.pack, person.audience, context.tr, notice=notice))
 
 

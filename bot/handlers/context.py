@@ -41,6 +41,14 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         self._tr = value
 
 
+async def leave_step(context: BotContext) -> None:
+    """Forget the step the person was in; no write when there was none (most updates)."""
+    person = context.person
+    if person is not None and person.state is not None:
+        await context.services.people.set_state(person.user_id, None)
+        person.state, person.state_data = None, {}
+
+
 def private_person(update: Update, context: BotContext) -> Person:
     """The person behind a private-chat update (resolved by the first handler group)."""
     if context.person is None:

@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.flows.engine import InvalidAnswer, OutcomeView, StaleAnswers, parse_answer, view
 from bot.flows.model import Flow, parse_callback
-from bot.handlers.context import BotContext
+from bot.handlers.context import BotContext, leave_step
 from bot.handlers.render import answer_query, show
 from bot.storage.records import FlowSession
 from bot.ui import flows as flow_ui
@@ -35,7 +35,7 @@ async def _present(
     if isinstance(step, OutcomeView):
         await services.records.save_flow_result(session, step.outcome.id, step.outcome.result, now)
         await services.records.end_flow_session(person.user_id)
-        await services.people.set_state(person.user_id, None)
+        await leave_step(context)
         await show(update, flow_ui.outcome(services.content.pack, flow, step, context.tr))
         return
     await services.records.save_flow_session(session, now)
@@ -126,7 +126,7 @@ async def on_exit(update: Update, context: BotContext) -> None:
     person = context.person
     if person is None:
         return
-    await context.services.people.set_state(person.user_id, None)
+    await leave_step(context)
     await show(update, menus.main_menu(context.services.content.pack, person.audience, context.tr))
 
 

@@ -155,6 +155,8 @@ async def _add_part(update: Update, context: BotContext, data: dict[str, Any], m
         await show(update, Screen(tr._("That is a lot already: press “Done” to send it, and add more afterwards."),
                                   case_ui.intake_describe(tr, len(parts)).rows))
         return
+    if any(p.get("m") == message.message_id for p in parts):
+        return  # the same message again (an update replayed after a crash)
     kind, file_id = media_of(message)
     text = message.text if kind == "text" else message.caption
     parts.append({"m": message.message_id, "k": kind, "t": text, "f": file_id})

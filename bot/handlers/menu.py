@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.handlers.context import BotContext
+from bot.handlers.context import BotContext, leave_step
 from bot.handlers.render import answer_query, show
 from bot.ui import menus
 
@@ -24,6 +24,8 @@ async def on_main_or_topic(update: Update, context: BotContext) -> None:
     pack = context.services.content.pack
     topic_id = _arg(update)
     if not topic_id:
+        if person.state and not person.state.startswith("intake"):
+            await leave_step(context)  # e.g. "Skip" the rating comment
         await show(update, menus.main_menu(pack, person.audience, context.tr))
     elif topic_id == "emergency":
         await show(update, menus.emergency(pack, context.tr))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import (
@@ -12,7 +13,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot.ui.screen import Screen
 
@@ -63,13 +64,26 @@ async def show(update: Update, screen: Screen, *, new: bool = False) -> Message 
     )
 
 
+_answers: set[asyncio.Task[None]] = set()
+
+
 async def answer_query(update: Update, text: str | None = None, alert: bool = False) -> None:
-    """Stop the button's spinner; a stale query (too old) is not an error for the person."""
+    """Stop the button's spinner, concurrently with whatever the handler sends next.
+
+    The answer carries nothing the following edit depends on, so it need not cost a round
+    trip of its own; a stale query (too old) is not an error for the person.
+    """
     query = update.callback_query
     if query is None:
         return
-    try:
-        await query.answer(text, show_alert=alert)
-    except BadRequest as exc:
-        log.debug("callback answer rejected: %s", exc.message)
+
+    async def _answer() -> None:
+        try:
+            await query.answer(text, show_alert=alert)
+        except TelegramError as exc:
+            log.debug("callback answer rejected: %s", type(exc).__name__)
+
+    task = asyncio.create_task(_answer())
+    _answers.add(task)
+    task.add_done_callback(_answers.discard)
 
