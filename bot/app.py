@@ -115,6 +115,9 @@ class BotRuntime:
         )
         services.outbox_worker = self.outbox_worker
         from bot.casework.hooks import install_outbox_hooks
+        from bot.handlers.setup import post_start, prepare_staff
+
+        await prepare_staff(application, services)
 
         install_outbox_hooks(self.outbox_worker, services, application.bot)
 
@@ -133,8 +136,6 @@ class BotRuntime:
             asyncio.create_task(self.poller.run(), name="poller"),
             asyncio.create_task(self.outbox_worker.run(), name="outbox"),
         ]
-        from bot.handlers.setup import post_start
-
         await post_start(application, services)
         log.info("bot started")
 

@@ -108,6 +108,10 @@ async def open_case(services: Services, draft: Draft, source_update_id: int | No
     priority = priority_for(rules, draft.vulnerabilities)
     staff_chat = staff_chat_for(services, team.id)
     description = "\n\n".join(p.text for p in draft.parts if p.text) or None
+    topics = (
+        staff_chat is not None and staff_chat == services.settings.staff_chat_id
+        and services.staff is not None and await services.staff.uses_topics()
+    )
     async with services.db.transaction() as conn:
         case_id = await services.cases.create(
             conn,
@@ -141,7 +145,7 @@ async def open_case(services: Services, draft: Draft, source_update_id: int | No
                 update_id=None, now=now,
             )
         if staff_chat is not None:
-            await _enqueue_staff_opening(services, conn, case_id, draft, staff_chat, team, now)
+            await _enqueue_staff_opening(services, conn, case_id, draft, staff_chat, team, topics, now)
     services.wake_outbox()
     log.info("case %s opened: %s, %s, team %s, priority %s, %s parts",
              case_id, draft.category, draft.language, team.id, priority, len(draft.parts))
@@ -150,9 +154,8 @@ async def open_case(services: Services, draft: Draft, source_update_id: int | No
 
 async def _enqueue_staff_opening(
     services: Services, conn: aiosqlite.Connection, case_id: int, draft: Draft, staff_chat: int, team: Team,
-    now: datetime,
+    forum: bool, now: datetime,
 ) -> None:
-    forum = services.staff is not None and services.staff.is_forum and staff_chat == services.settings.staff_chat_id
     if forum:
         await enqueue(
             conn, chat_id=staff_chat, method="createForumTopic",

@@ -30,7 +30,8 @@ class StaffDirectory:
     staff_chat_id: int | None
     admin_ids: frozenset[int]
     ttl: float = 60.0
-    is_forum: bool = False
+    # Whether the staff chat has topics: None until Telegram has told us (asked again on use).
+    forum: bool | None = None
     names: dict[int, str] = field(default_factory=dict)
     _cache: dict[int, tuple[float, bool]] = field(default_factory=dict)
 
@@ -62,6 +63,30 @@ class StaffDirectory:
     def remember_name(self, user_id: int, first_name: str) -> None:
         """Caseworker first names live in memory only (for signatures and the card)."""
         self.names[user_id] = first_name
+
+    @property
+    def is_forum(self) -> bool:
+        return bool(self.forum)
+
+    async def refresh_forum(self) -> bool | None:
+        """Ask Telegram whether the staff chat has topics; None if it cannot say right now."""
+        if self.staff_chat_id is None:
+            return None
+        try:
+            chat = await self.bot.get_chat(self.staff_chat_id)
+        except TelegramError as exc:
+            log.error("cannot read the staff chat (%s): is the bot a member of it?", type(exc).__name__)
+            return None
+        self.forum = bool(chat.is_forum)
+        if not self.forum:
+            log.warning("the staff chat has no forum topics: using reply-based relay")
+        return self.forum
+
+    async def uses_topics(self) -> bool:
+        """Whether new cases get a topic; asks Telegram again if it could not tell before."""
+        if self.forum is None:
+            await self.refresh_forum()
+        return bool(self.forum)
 
     def is_staff_chat(self, chat_id: int | None) -> bool:
         return chat_id is not None and chat_id == self.staff_chat_id

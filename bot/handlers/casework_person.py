@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.cases import lifecycle
 from bot.casework.service import change, relay_from_person
-from bot.handlers.context import BotContext
+from bot.handlers.context import BotContext, leave_step
 from bot.handlers.intake import begin, media_of
 from bot.handlers.render import answer_query, show
 from bot.storage.cases import CaseRow
@@ -59,16 +59,21 @@ async def on_state_text(update: Update, context: BotContext) -> None:
     services = context.services
     case_id = int(person.state_data.get("case", 0))
     row = await services.cases.get(case_id)
-    await services.people.set_state(person.user_id, None)
     if row is None or row.user_id != person.user_id:
+        await leave_step(context)
         await show(update, menus.main_menu(services.content.pack, person.audience, context.tr))
         return
     if person.state == COMMENT:
-        comment = (message.text or "")[:1000]
-        await services.cases.update(row.id, services.clock.now(), rating_comment=comment)
         await show(update, menus.main_menu(services.content.pack, person.audience, context.tr,
                                            notice=context.tr._("Thank you for your feedback!")))
+        # Last, and in one transaction: the comment and the end of the step (a replay after
+        # a crash is then recognised by the person's last_update_id and skipped).
+        async with services.db.transaction() as conn:
+            await services.cases.update(row.id, services.clock.now(), conn=conn,
+                                        rating_comment=(message.text or "")[:1000])
+            await services.people.set_state(person.user_id, None, conn=conn, update_id=update.update_id)
         return
+    await leave_step(context)
     await _relay(update, context, row)
 
 
@@ -78,8 +83,9 @@ async def on_state_media(update: Update, context: BotContext) -> None:
     if person is None:
         return
     row = await context.services.cases.get(int(person.state_data.get("case", 0)))
-    await context.services.people.set_state(person.user_id, None)
-    if person.state == ADD and row is not None and row.user_id == person.user_id:
+    adding = person.state == ADD
+    await leave_step(context)
+    if adding and row is not None and row.user_id == person.user_id:
         await _relay(update, context, row)
     else:
         await show(update, Screen(context.tr._("Thank you. Please write your comment as text.")))
@@ -125,7 +131,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     if action == "add":
         await answer_query(update)
-        await services.people.set_state(person.user_id, ADD, {"case": row.id})
+        await services.people.set_state(person.user_id, ADD, {"case": row.id}, update_id=update.update_id)
         await show(update, Screen(tr._("Write your message, or send a photo or document, for request {number}.",
                                        number=tr.isolate(f"#{row.id}")),
                                   ((Button("✖️ " + tr._("Cancel"), "m:"),),)))
@@ -158,7 +164,7 @@ async def on_button(update: Update, context: BotContext) -> None:
             return
         await answer_query(update, tr._("Thank you!"))
         await services.cases.save(record, services.clock.now())
-        await services.people.set_state(person.user_id, COMMENT, {"case": row.id})
+        await services.people.set_state(person.user_id, COMMENT, {"case": row.id}, update_id=update.update_id)
         await show(update, Screen(
             tr._("Thank you! Would you like to add a comment? Type it, or press “Skip”."),
             ((Button("➡️ " + tr._("Skip"), "m:"),),),

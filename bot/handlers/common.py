@@ -11,6 +11,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.delivery.inbox_worker import current_outcome, describe_error
 from bot.handlers.context import BotContext, leave_step
 from bot.handlers.render import answer_query, show
+from bot.storage.db import storage_fault
 from bot.ui import menus
 from bot.ui.screen import Screen
 
@@ -27,8 +28,15 @@ async def resolve_person(update: Update, context: BotContext) -> None:
     if chat is None or chat.type != ChatType.PRIVATE:
         context.tr = services.catalogs.tr(pack.resolve_language(user.language_code))
         return
-    person = await services.people.touch(user.id, services.clock.now())
+    context.update_id = update.update_id
+    person = await services.people.touch(
+        user.id, services.clock.now(), reachable=update.my_chat_member is None
+    )
     context.person = person
+    if update.update_id <= person.last_update_id:
+        # Handled before the process died, but not marked done: its effects are committed.
+        await answer_query(update)
+        raise ApplicationHandlerStop
     lang = person.language if person.language_chosen and person.language in pack.languages else None
     context.tr = services.catalogs.tr(lang or pack.resolve_language(user.language_code))
     if update.message is None:
@@ -110,6 +118,10 @@ async def on_error(update: object, context: BotContext) -> None:
     error = context.error
     if outcome is not None and error is not None:
         outcome.error = error
+    if error is not None and storage_fault(error) is not None:
+        # The database, not the update: the inbox worker handles it again once the database
+        # answers (or stops the bot). Nothing more runs now, and nobody is told twice.
+        raise ApplicationHandlerStop
     update_id = update.update_id if isinstance(update, Update) else None
     log.error(
         "handler failed for update %s: %s",
@@ -128,7 +140,12 @@ async def on_error(update: object, context: BotContext) -> None:
 async def on_my_chat_member(update: Update, context: BotContext) -> None:
     """The bot was added to or removed from a chat: log the chat id (for STAFF_CHAT_ID)."""
     change = update.my_chat_member
-    if change is None or change.chat.type == ChatType.PRIVATE:
+    if change is None:
+        return
+    if change.chat.type == ChatType.PRIVATE:
+        # The person blocked (kicked) or unblocked the bot: messages to them fail until then.
+        if change.new_chat_member.status == "kicked":
+            await context.services.people.mark_unreachable(change.chat.id)
         return
     staff = context.services.settings.staff_chat_id
     note = "" if change.chat.id == staff else " (set STAFF_CHAT_ID to this id if it is the staff group)"

@@ -24,6 +24,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
         self._tr: Tr | None = None
         self.person: Person | None = None
+        self.update_id = 0  # of the update being handled; marks state writes (replays)
 
     @property
     def services(self) -> Services:
@@ -45,7 +46,7 @@ async def leave_step(context: BotContext) -> None:
     """Forget the step the person was in; no write when there was none (most updates)."""
     person = context.person
     if person is not None and person.state is not None:
-        await context.services.people.set_state(person.user_id, None)
+        await context.services.people.set_state(person.user_id, None, update_id=context.update_id)
         person.state, person.state_data = None, {}
 
 

@@ -41,8 +41,10 @@ async def _present(
     await services.records.save_flow_session(session, now)
     # Typed answers (numbers, dates, "3 months") need the text router to know where they go.
     state = FLOW_STATE if step.question.accepts_text else None
-    if person.state != state:
-        await services.people.set_state(person.user_id, state)
+    typed = update.callback_query is None and person.state == FLOW_STATE
+    if person.state != state or typed:
+        # A typed answer is marked as applied, so a replay cannot answer the next question too.
+        await services.people.set_state(person.user_id, state, update_id=context.update_id)
         person.state = state
     intro_text = str(flow.texts.intro(chain)) if intro else ""
     await show(update, flow_ui.question(flow, step, context.tr, intro=intro_text, notice=notice))

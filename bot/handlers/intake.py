@@ -36,7 +36,7 @@ def media_of(message: Message) -> tuple[str, str | None]:
 async def _save(context: BotContext, data: dict[str, Any]) -> None:
     person = context.person
     assert person is not None
-    await context.services.people.set_state(person.user_id, INTAKE, data)
+    await context.services.people.set_state(person.user_id, INTAKE, data, update_id=context.update_id)
     person.state, person.state_data = INTAKE, data
 
 
@@ -173,6 +173,7 @@ async def _reshow(update: Update, context: BotContext, data: dict[str, Any]) -> 
     screens = {
         "category": lambda: case_ui.intake_category(pack, tr),
         "describe": lambda: case_ui.intake_describe(tr, len(data.get("parts", []))),
+        "phone": lambda: case_ui.intake_phone(tr),
         "region": lambda: case_ui.intake_region(tr),
         "adults": lambda: case_ui.intake_household(tr, "adults"),
         "children": lambda: case_ui.intake_household(tr, "children"),

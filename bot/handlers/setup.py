@@ -42,21 +42,18 @@ STAFF_COMMANDS = [
 ]
 
 
-async def post_start(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    """Register commands, learn whether the staff chat has topics, schedule the jobs."""
-    bot = application.bot
-    staff = StaffDirectory(bot, services.settings.staff_chat_id, services.settings.admin_ids)
+async def prepare_staff(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """Know the staff chat (and whether it has topics) before the first update is handled."""
+    staff = StaffDirectory(application.bot, services.settings.staff_chat_id, services.settings.admin_ids)
     services.staff = staff
     if services.settings.staff_chat_id is None:
         log.warning("STAFF_CHAT_ID is not set: requests are stored but no caseworker sees them")
-    else:
-        try:
-            chat = await bot.get_chat(services.settings.staff_chat_id)
-            staff.is_forum = bool(chat.is_forum)
-            if not staff.is_forum:
-                log.warning("the staff chat has no forum topics: using reply-based relay")
-        except TelegramError as exc:
-            log.error("cannot read the staff chat (%s): is the bot a member of it?", type(exc).__name__)
+        return
+    await staff.refresh_forum()
+
+
+async def post_start(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """Register commands in every language and schedule the jobs."""
     try:
         await _set_commands(application, services)
     except TelegramError as exc:

@@ -30,6 +30,7 @@ class Person:
     blocked: bool = False
     first_seen: datetime | None = None
     last_seen: datetime | None = None
+    last_update_id: int = 0
     is_new: bool = False
 
 
@@ -41,8 +42,12 @@ class PeopleRepo:
         row = await self.db.fetchone("SELECT * FROM people WHERE user_id = ?", (user_id,))
         return _person(row) if row else None
 
-    async def touch(self, user_id: int, now: datetime) -> Person:
-        """Fetch the person, creating them on first contact; refresh last_seen cheaply."""
+    async def touch(self, user_id: int, now: datetime, *, reachable: bool = True) -> Person:
+        """Fetch the person, creating them on first contact; refresh last_seen cheaply.
+
+        `reachable` is False for updates that do not show the chat is open (e.g. the person
+        blocking the bot), so those never clear the unreachable mark.
+        """
         person = await self.get(user_id)
         if person is None:
             async with self.db.transaction() as conn:
@@ -54,12 +59,14 @@ class PeopleRepo:
             assert person is not None
             person.is_new = True
             return person
-        if person.last_seen is None or now - person.last_seen > TOUCH_GRANULARITY or person.unreachable:
+        stale = person.last_seen is None or now - person.last_seen > TOUCH_GRANULARITY
+        if stale or (person.unreachable and reachable):
             await self.db.execute(
-                "UPDATE people SET last_seen = ?, unreachable = 0 WHERE user_id = ?",
-                (to_db(now), user_id),
+                "UPDATE people SET last_seen = ?, unreachable = unreachable AND ? WHERE user_id = ?",
+                (to_db(now), 0 if reachable else 1, user_id),
             )
-            person.last_seen, person.unreachable = now, False
+            person.last_seen = now
+            person.unreachable = person.unreachable and not reachable
         return person
 
     async def set_language(self, user_id: int, language: str) -> None:
@@ -76,11 +83,18 @@ class PeopleRepo:
 
     async def set_state(
         self, user_id: int, state: str | None, data: dict[str, Any] | None = None,
-        conn: aiosqlite.Connection | None = None,
+        conn: aiosqlite.Connection | None = None, update_id: int = 0,
     ) -> None:
-        """Remember which step a typed answer belongs to (survives restarts)."""
-        sql = "UPDATE people SET state = ?, state_data = ?, state_version = state_version + 1 WHERE user_id = ?"
-        params = (state, json.dumps(data or {}, ensure_ascii=False) if state else None, user_id)
+        """Remember which step a typed answer belongs to (survives restarts).
+
+        `update_id` marks the update whose effects this write completes, in the same
+        statement, so that a replay of it after a crash is recognised (see `last_update_id`).
+        """
+        sql = (
+            "UPDATE people SET state = ?, state_data = ?, state_version = state_version + 1,"
+            " last_update_id = MAX(last_update_id, ?) WHERE user_id = ?"
+        )
+        params = (state, json.dumps(data or {}, ensure_ascii=False) if state else None, update_id, user_id)
         if conn is not None:
             await conn.execute(sql, params)
         else:
@@ -130,4 +144,5 @@ def _person(row: aiosqlite.Row) -> Person:
         blocked=bool(row["blocked"]),
         first_seen=from_db(row["first_seen"]),
         last_seen=from_db(row["last_seen"]),
+        last_update_id=row["last_update_id"],
     )
