@@ -8,6 +8,7 @@ that process the real `BotRuntime` is built exactly as tests/e2e/harness.py buil
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import cProfile
 import io
 import logging
@@ -35,6 +36,8 @@ class BotSpec:
     # default so both bots run uncapped (the bare echo bot has no limiter either).
     rate_limiter: bool = False
     profile_path: str | None = None
+    # What-if switches applied inside the child only (see apply_experiments).
+    experiments: tuple[str, ...] = ()
 
 
 @dataclass
@@ -82,7 +85,9 @@ def full_settings(spec: BotSpec) -> Any:
     )
 
 
-async def _run_full(spec: BotSpec, started: asyncio.Event, stop: asyncio.Event, stats: BotStats) -> None:
+async def _run_full(
+    spec: BotSpec, started: asyncio.Event, stop: asyncio.Event, stats: BotStats
+) -> None:
     from bot.app import BotRuntime
 
     runtime = BotRuntime(full_settings(spec), rate_limiter=spec.rate_limiter)
@@ -97,10 +102,19 @@ async def _run_full(spec: BotSpec, started: asyncio.Event, stop: asyncio.Event, 
         await runtime.stop()
 
 
-async def _run_echo(spec: BotSpec, started: asyncio.Event, stop: asyncio.Event, stats: BotStats) -> None:
+async def _run_echo(
+    spec: BotSpec, started: asyncio.Event, stop: asyncio.Event, stats: BotStats
+) -> None:
     """The baseline: PTB's Application with its default Updater polling and default settings."""
     from telegram import Update
-    from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+    from telegram.error import BadRequest
+    from telegram.ext import (
+        Application,
+        CallbackQueryHandler,
+        ContextTypes,
+        MessageHandler,
+        filters,
+    )
 
     async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None and update.message.text is not None
@@ -109,7 +123,8 @@ async def _run_echo(spec: BotSpec, started: asyncio.Event, stop: asyncio.Event, 
 
     async def answer(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.callback_query is not None
-        await update.callback_query.answer()
+        with contextlib.suppress(BadRequest):  # too late for Telegram: the emulator counts it
+            await update.callback_query.answer()
         stats.handled += 1
 
     app = Application.builder().token(spec.token).base_url(spec.base_url).build()
@@ -128,11 +143,51 @@ async def _run_echo(spec: BotSpec, started: asyncio.Event, stop: asyncio.Event, 
         await app.shutdown()
 
 
+EXPERIMENTS = {
+    "sync-normal": "SQLite synchronous=NORMAL instead of FULL (WAL: no fsync per commit)",
+    "sniffio": "a stand-in sniffio module, so httpcore stops retrying a failing import per request",
+}
+
+
+def what_ifs() -> tuple[str, ...]:
+    """The experiments still worth running against the code as it is now."""
+    import importlib.util
+
+    names = ["sync-normal"]
+    if importlib.util.find_spec("sniffio") is None:  # a dependency since a56aad8
+        names.insert(0, "sniffio")
+    return tuple(names)
+
+
+def apply_experiments(names: tuple[str, ...]) -> None:
+    """Patch the child for a what-if run; never used for the headline figures."""
+    if "sniffio" in names:
+        import sys
+        import types
+
+        shim = types.ModuleType("sniffio")
+        shim.current_async_library = lambda: "asyncio"  # type: ignore[attr-defined]
+        sys.modules["sniffio"] = shim
+    if "sync-normal" in names:
+        from bot.storage.db import Database
+
+        original = Database.open.__func__  # type: ignore[attr-defined]
+
+        async def open_normal(cls: type[Database], path: Path) -> Database:
+            db = await original(cls, path)
+            await db.conn.execute("PRAGMA synchronous=NORMAL")
+            return db
+
+        Database.open = classmethod(open_normal)  # type: ignore[method-assign, assignment]
+
+
 async def _child(spec: BotSpec, conn: Connection) -> None:
+    apply_experiments(spec.experiments)
+    # Log records are collected for the report, not printed over the results table.
     errors = _ErrorCounter()
-    logging.basicConfig(level=logging.WARNING)
-    logging.getLogger().addHandler(errors)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    root = logging.getLogger()
+    root.handlers[:] = [errors]
+    root.setLevel(logging.WARNING)
     stats = BotStats()
     started, stop = asyncio.Event(), asyncio.Event()
     run = _run_full if spec.kind == "full" else _run_echo

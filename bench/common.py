@@ -8,6 +8,7 @@ import resource
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,14 +30,16 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def ms(seconds: float) -> str:
-    """Seconds as milliseconds for the table (µs below 1 ms, so small figures stay readable)."""
+    """A duration for the table: µs below 1 ms, ms below 1 s, else seconds."""
     if seconds != seconds:  # NaN
         return "n/a"
     if seconds < 0.001:
         return f"{seconds * 1e6:.0f} µs"
-    if seconds < 10:
+    if seconds < 0.1:
         return f"{seconds * 1000:.1f} ms"
-    return f"{seconds:.1f} s"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    return f"{seconds:.2f} s" if seconds < 10 else f"{seconds:.1f} s"
 
 
 def secs(seconds: float) -> str:
@@ -49,7 +52,15 @@ def mb(n_bytes: float) -> str:
 
 
 def peak_rss_bytes() -> int:
-    """Peak resident set of this process (ru_maxrss is KiB on Linux)."""
+    """Peak resident set of this process image: VmHWM, falling back to ru_maxrss."""
+    # Linux carries ru_maxrss across fork+exec, so a worker started from a large parent
+    # reports the parent's size; VmHWM belongs to the current address space only.
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
@@ -57,6 +68,54 @@ def cpu_seconds() -> float:
     """User + system CPU time of this process so far (all its threads)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def _busy_ticks() -> int:
+    """CPU time all processes on the machine spent busy, in clock ticks (/proc/stat)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return 0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return user + nice + system + irq + softirq + steal
+
+
+def _own_cpu() -> float:
+    """CPU seconds of this process and of its children that have been waited for."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+class Interference:
+    """How many cores other processes used while a benchmark ran (others' tests, builds)."""
+
+    # Machine-wide busy time minus this process tree's own CPU, over the wall time; only
+    # meaningful once every child this process started has been waited for.
+
+    def __init__(self) -> None:
+        self._ticks = _busy_ticks()
+        self._own = _own_cpu()
+        self._t = time.monotonic()
+
+    def cores(self) -> float:
+        hz = os.sysconf("SC_CLK_TCK")
+        machine = (_busy_ticks() - self._ticks) / hz
+        wall = time.monotonic() - self._t
+        return max(0.0, machine - (_own_cpu() - self._own)) / wall if wall > 0 else 0.0
+
+
+def wait_quiet(max_wait: float, threshold: float = 0.15, window: float = 3.0) -> float:
+    """Wait (up to max_wait s) until other processes use under `threshold` cores; return it."""
+    # On a small shared machine another engineer's test run halves a CPU-bound figure; a
+    # short wait for a quiet spell is cheaper than a misleading table.
+    deadline = time.monotonic() + max_wait
+    while True:
+        probe = Interference()
+        time.sleep(window)
+        cores = probe.cores()
+        if cores < threshold or time.monotonic() >= deadline:
+            return cores
 
 
 @dataclass
@@ -81,6 +140,7 @@ class Section:
     params: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    others_cores: float = 0.0  # CPU other processes used meanwhile (see Interference)
 
     def add(self, *args: str, **kwargs: str) -> Row:
         row = Row(*args, **kwargs)

@@ -64,9 +64,7 @@ class BenchEmulator(Emulator):
             return
         markup = msg.reply_markup or {}
         data = tuple(
-            b.get("callback_data") or ""
-            for row in markup.get("inline_keyboard", [])
-            for b in row
+            b.get("callback_data") or "" for row in markup.get("inline_keyboard", []) for b in row
         )
         text = msg.text if msg.text is not None else (msg.caption or "")
         self._push(msg.chat_id, Seen(time.monotonic(), kind, msg.message_id, text, data))
@@ -78,7 +76,9 @@ class BenchEmulator(Emulator):
         if query is not None:
             if time.monotonic() - query.created > self.callback_timeout:
                 self.late_answers += 1
-            self._push(query.chat_id, Seen(time.monotonic(), "answer", query.message_id, "", (), query.id))
+            self._push(
+                query.chat_id, Seen(time.monotonic(), "answer", query.message_id, "", (), query.id)
+            )
         return await super()._m_answercallbackquery(params)
 
     def seed_menu(self, user_id: int) -> int:
@@ -116,13 +116,13 @@ def make_plans(n: int, seed: int = 7) -> list[Plan]:
     from bot.content.bundle import load_bundle
 
     pack = load_bundle(ROOT / "content").pack
-    topics = []
-    for topic in pack.topics_for(None):
-        if topic.id in {"emergency", "eligibility", "about"}:
+    topics: list[tuple[str, list[str]]] = []
+    for entry in pack.topics_for(None):
+        if entry.id in {"emergency", "eligibility", "about"}:
             continue
-        items = [item.id for item in pack.items_in(topic.id, None)]
+        items = [item.id for item in pack.items_in(entry.id, None)]
         if len(items) >= 2:
-            topics.append((topic.id, items))
+            topics.append((entry.id, items))
     categories = list(pack.categories)
     rng = random.Random(seed)
     plans = []
@@ -131,7 +131,9 @@ def make_plans(n: int, seed: int = 7) -> list[Plan]:
         topic, items = topics[i % len(topics)]
         first, second = rng.sample(items, 2)
         plans.append(
-            Plan(lang, topic, (first, second), rng.choice(QUERIES[lang]), str(rng.choice(categories)))
+            Plan(
+                lang, topic, (first, second), rng.choice(QUERIES[lang]), str(rng.choice(categories))
+            )
         )
     return plans
 
@@ -206,7 +208,9 @@ class Person:
             return lambda s: s.kind == "new"
         return lambda s: s.kind == "new" and s.text == text
 
-    async def text(self, text: str, step: str, full_match: Callable[[Seen], bool] | None = None) -> Seen:
+    async def text(
+        self, text: str, step: str, full_match: Callable[[Seen], bool] | None = None
+    ) -> Seen:
         sent = self.send(text)
         match = full_match if (self.full and full_match) else self._text_reply(text)
         seen = await self.wait(match, sent, step)
@@ -281,10 +285,16 @@ class ReplyRun:
     late_answers: int
     bot: BotStats
     driver_cpu: float
+    api_calls: dict[str, int] = field(default_factory=dict)  # by method, getUpdates left out
 
     @property
     def rate(self) -> float:
         return self.updates / self.wall if self.wall > 0 else 0.0
+
+    @property
+    def busy(self) -> float:
+        """Share of one core the bot process used during the run."""
+        return self.bot.cpu_seconds / self.bot.wall_seconds if self.bot.wall_seconds else 0.0
 
     def p(self, q: float) -> float:
         return percentile(self.latencies, q)
@@ -300,33 +310,61 @@ async def _start_emulator(latency: float) -> tuple[BenchEmulator, int]:
 
 
 async def reply_run(
-    kind: str, people: int, latency: float, think: float, *, rate_limiter: bool = False,
-    profile_path: str | None = None, warmup: int = 5,
+    kind: str,
+    people: int,
+    latency: float,
+    think: float,
+    *,
+    rate_limiter: bool = False,
+    profile_path: str | None = None,
+    warmup: int = 5,
+    experiments: tuple[str, ...] = (),
 ) -> ReplyRun:
     """N people run the session at once against one bot; every reply time is kept."""
     emu, staff_id = await _start_emulator(latency)
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
         proc = BotProcess(
-            BotSpec(kind, emu.base_url, emu.token, workdir, staff_id, rate_limiter, profile_path)
+            BotSpec(
+                kind,
+                emu.base_url,
+                emu.token,
+                workdir,
+                staff_id,
+                rate_limiter,
+                profile_path,
+                experiments,
+            )
         )
         try:
             await proc.start()
             full = kind == "full"
             plans = make_plans(people + warmup)
             # Warm-up: open HTTP connections and fill caches so the run measures steady work.
-            warm = [Person(emu, emu.add_user(f"W{i}", language_code=p.lang).user_id, full)
-                    for i, p in enumerate(plans[:warmup])]
-            await asyncio.gather(*(w.session(p, 0, random.Random(i))
-                                   for i, (w, p) in enumerate(zip(warm, plans, strict=False))))
-            crowd = [Person(emu, emu.add_user(f"P{i}", language_code=p.lang).user_id, full)
-                     for i, p in enumerate(plans[warmup:])]
+            warm = [
+                Person(emu, emu.add_user(f"W{i}", language_code=p.lang).user_id, full)
+                for i, p in enumerate(plans[:warmup])
+            ]
+            await asyncio.gather(
+                *(
+                    w.session(p, 0, random.Random(i))
+                    for i, (w, p) in enumerate(zip(warm, plans, strict=False))
+                )
+            )
+            crowd = [
+                Person(emu, emu.add_user(f"P{i}", language_code=p.lang).user_id, full)
+                for i, p in enumerate(plans[warmup:])
+            ]
             late0, cpu0, t0 = emu.late_answers, cpu_seconds(), time.monotonic()
+            calls0 = dict(emu.calls)
             results = await asyncio.gather(
-                *(c.session(p, think, random.Random(i))
-                  for i, (c, p) in enumerate(zip(crowd, plans[warmup:], strict=True)))
+                *(
+                    c.session(p, think, random.Random(i))
+                    for i, (c, p) in enumerate(zip(crowd, plans[warmup:], strict=True))
+                )
             )
             wall = max((r.last_t for r in results), default=t0) - t0
             driver_cpu = cpu_seconds() - cpu0
+            calls = {m: n - calls0.get(m, 0) for m, n in emu.calls.items() if m != "getUpdates"}
             stats = await proc.stop()
         except BaseException:
             proc.kill()
@@ -350,6 +388,7 @@ async def reply_run(
         late_answers=emu.late_answers - late0,
         bot=stats,
         driver_cpu=driver_cpu,
+        api_calls={m: n for m, n in calls.items() if n},
     )
 
 
@@ -366,6 +405,7 @@ class FirehoseRun:
     wall: float
     bot: BotStats
     emulator_cpu: float
+    api_calls: int = 0  # Bot API calls other than getUpdates
 
     @property
     def rate(self) -> float:
@@ -385,10 +425,16 @@ def _firehose_updates(emu: BenchEmulator, people: int) -> list[Callable[[], None
         menu = emu.seed_menu(uid)
 
         def text(t: str, uid: int = uid) -> Callable[[], None]:
-            return lambda: emu.person_message(uid, uid, text=t) and None
+            def act() -> None:
+                emu.person_message(uid, uid, text=t)
+
+            return act
 
         def press(d: str, uid: int = uid, menu: int = menu) -> Callable[[], None]:
-            return lambda: emu.person_press(uid, uid, menu, d) and None
+            def act() -> None:
+                emu.person_press(uid, uid, menu, d)
+
+            return act
 
         a, b = plan.items
         per_person.append([
@@ -399,11 +445,17 @@ def _firehose_updates(emu: BenchEmulator, people: int) -> list[Callable[[], None
     return [steps[k] for k in range(8) for steps in per_person]
 
 
-async def firehose_run(kind: str, people: int, profile_path: str | None = None) -> FirehoseRun:
+async def firehose_run(
+    kind: str, people: int, profile_path: str | None = None, experiments: tuple[str, ...] = ()
+) -> FirehoseRun:
     """Queue everything at once in the emulator; time until the bot has replied to all of it."""
     emu, staff_id = await _start_emulator(0.0)
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
-        proc = BotProcess(BotSpec(kind, emu.base_url, emu.token, workdir, staff_id, False, profile_path))
+        proc = BotProcess(
+            BotSpec(
+                kind, emu.base_url, emu.token, workdir, staff_id, False, profile_path, experiments
+            )
+        )
         try:
             await proc.start()
             actions = _firehose_updates(emu, people)
@@ -411,6 +463,7 @@ async def firehose_run(kind: str, people: int, profile_path: str | None = None) 
             # message for each; the echo bot echoes texts and answers presses.
             counted = ("new", "edit") if kind == "full" else ("new", "edit", "answer")
             expected = len(actions)
+            calls0 = sum(n for m, n in emu.calls.items() if m != "getUpdates")
             cpu0, t0 = cpu_seconds(), time.monotonic()
             for act in actions:
                 act()
@@ -423,10 +476,11 @@ async def firehose_run(kind: str, people: int, profile_path: str | None = None) 
                 await emu.wait_change(0.2)
             last = max((s.t for log in emu.seen.values() for s in log), default=t0)
             emulator_cpu = cpu_seconds() - cpu0
+            calls = sum(n for m, n in emu.calls.items() if m != "getUpdates") - calls0
             stats = await proc.stop()
         except BaseException:
             proc.kill()
             raise
         finally:
             await emu.stop()
-    return FirehoseRun(kind, expected, replies, last - t0, stats, emulator_cpu)
+    return FirehoseRun(kind, expected, replies, last - t0, stats, emulator_cpu, calls)

@@ -66,6 +66,7 @@ class InboxDispatcher:
         self._fatal: BaseException | None = None
         # Set when the database cannot be used: the poller then stops the bot (see fatal).
         self.broken = asyncio.Event()
+        self._lock_warned = False  # one warning per spell of a locked database, not one per chat
 
     @property
     def pending(self) -> int:
@@ -136,6 +137,7 @@ class InboxDispatcher:
                     await self._inbox.mark_failed(row.update_id, error, now)
                 else:
                     await self._inbox.mark_done(row.update_id, now)
+                self._lock_warned = False  # the database answers again
                 return
             except Exception as exc:
                 await self._storage_trouble(exc, attempt)
@@ -148,7 +150,8 @@ class InboxDispatcher:
         path = self._inbox.db.path
         if fault == "fatal" or self._fatal is not None:
             raise as_storage_error(exc, path) from exc
-        if attempt == 0:
+        if not self._lock_warned:
+            self._lock_warned = True
             log.warning("%s; trying again", describe_sqlite_error(exc, path))
         await asyncio.sleep(min(30.0, 0.5 * 2**attempt))
 

@@ -26,7 +26,9 @@ log = logging.getLogger(__name__)
 # replays stored JSON parameters; PTB's hint to use the typed methods does not apply.
 warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
 
-MAX_ATTEMPTS = 12
+# Network errors are retried with backoff doubling from 0.5 s up to 10 minutes; this many
+# attempts span about a day, so an outage of hours delays messages but drops none.
+MAX_ATTEMPTS = 155
 
 # Hooks let the case layer act around a send without this worker knowing about cases:
 # `prepare` fills in late-bound parameters (a case's topic id), `after` records results,
@@ -157,17 +159,19 @@ class OutboxWorker:
         delay = self._pacer.delay(item.chat_id)
         if delay > 0:
             await asyncio.sleep(delay)
-        params = dict(item.params)
-        prepare = self._prepare.get(item.kind)
-        if prepare is not None:
-            prepared = await prepare(item)
-            if prepared is None:  # the hook decided this item is moot (e.g. case deleted)
-                await self._repo.mark_failed(item.id, "skipped by prepare hook", status="failed")
-                return
-            params = prepared
-        self._pacer.record(item.chat_id)
         now = self._clock.now()
         try:
+            # Inside the try: a hook may call Telegram itself (a team's topic is created on
+            # first use), and its failure is this item's failure, retried like a send.
+            params = dict(item.params)
+            prepare = self._prepare.get(item.kind)
+            if prepare is not None:
+                prepared = await prepare(item)
+                if prepared is None:  # the hook decided this item is moot (e.g. case deleted)
+                    await self._repo.mark_failed(item.id, "skipped by prepare hook", status="failed")
+                    return
+                params = prepared
+            self._pacer.record(item.chat_id)
             result = await self._bot.do_api_request(item.method, api_kwargs=params)
         except RetryAfter as exc:
             seconds = retry_seconds(exc.retry_after)
@@ -182,6 +186,9 @@ class OutboxWorker:
                 await self._on_unreachable(item.chat_id)
             return
         except BadRequest as exc:
+            if "message is not modified" in exc.message.lower():  # an edit already in place
+                await self._repo.mark_sent(item.id, None, self._clock.now())
+                return
             repair = self._repair.get(item.kind)
             if repair is not None and item.attempts < 3 and await repair(item, exc):
                 await self._repo.retry_later(item.id, now, f"BadRequest repaired: {exc.message}")

@@ -337,3 +337,73 @@ class CasesRepo:
             (user_id,),
         )
         return _row(row) if row else None
+
+    # -- whole-table reads (added for bench/: see bench/RESULTS.md, "Queue and storage") --
+
+    async def iter_records_fast(
+        self, start: datetime | None = None, end: datetime | None = None, batch: int = 5000
+    ) -> AsyncIterator[CaseRecord]:
+        """The same records as iter_records, about 4x cheaper: for report and export."""
+        # iter_records builds a full CaseRow per case (every column, the flow answers parsed
+        # from JSON, each timestamp through strptime): ~50 µs a row, so a million cases took
+        # close to a minute and each 5,000-row batch held the event loop for ~250 ms. This
+        # reads only what a CaseRecord holds, parses timestamps with fromisoformat (it reads
+        # timefmt.to_db's "...Z" text to the same aware UTC datetime), and fetches the next
+        # batch while the caller consumes this one.
+        import asyncio  # here, not at the top: this method was appended on its own
+
+        columns = (
+            "id, user_id, category, language, created_at, audience, region, adults, children,"
+            " vulnerabilities, status, priority, assignee_id, team, first_response_at,"
+            " resolved_at, closed_at, services, outcome, rating, reminded_at, escalated_at,"
+            " COALESCE(flow_answers, '') != '' AS has_flow"
+        )
+        where, params = ["id > ?"], []
+        if start is not None:
+            where.append("created_at >= ?")
+            params.append(to_db(start))
+        if end is not None:
+            where.append("created_at < ?")
+            params.append(to_db(end))
+        sql = f"SELECT {columns} FROM cases WHERE {' AND '.join(where)} ORDER BY id LIMIT ?"
+
+        def fetch(after: int) -> asyncio.Task[list[aiosqlite.Row]]:
+            return asyncio.ensure_future(self.db.fetchall(sql, (after, *params, batch)))
+
+        parse = datetime.fromisoformat
+        pending = fetch(0)
+        try:
+            while True:
+                rows = await pending
+                if not rows:
+                    return
+                pending = fetch(rows[-1][0])
+                for r in rows:
+                    yield CaseRecord(
+                        id=r[0],
+                        person_id=r[1] or 0,
+                        category=r[2],
+                        language=r[3],
+                        created_at=parse(r[4]),
+                        audience=r[5],
+                        region=r[6],
+                        adults=r[7],
+                        children=r[8],
+                        vulnerabilities=_split(r[9]),
+                        status=r[10],
+                        priority=r[11],
+                        assignee_id=r[12],
+                        team=r[13],
+                        first_response_at=parse(r[14]) if r[14] else None,
+                        resolved_at=parse(r[15]) if r[15] else None,
+                        closed_at=parse(r[16]) if r[16] else None,
+                        services=_split(r[17]),
+                        outcome=r[18],
+                        rating=r[19],
+                        reminded_at=parse(r[20]) if r[20] else None,
+                        escalated_at=parse(r[21]) if r[21] else None,
+                        has_flow_answers=bool(r[22]),
+                    )
+        finally:
+            if not pending.done():
+                pending.cancel()

@@ -36,6 +36,9 @@ def describe_sqlite_error(exc: BaseException, path: Path) -> str:
         return f"the database {path} is locked by another process: is a second bot running on it?"
     if "unable to open" in text:
         return f"cannot open the database {path}: check that its folder exists and is writable"
+    if "disk i/o error" in text:
+        return (f"cannot write the database {path} (disk I/O error): check the disk, its free "
+                "space and file size limits, then restart")
     if "malformed" in text or "not a database" in text:
         return f"the database {path} is damaged: restore it from a backup"
     return f"database error on {path}: {exc}"
@@ -127,6 +130,7 @@ class Database:
             ):
                 await db._conn.execute(pragma)
             await db._migrate()
+            await db._check_writable()
         except (sqlite3.Error, OSError) as exc:
             if db._conn is not None:
                 await db._conn.close()
@@ -168,6 +172,17 @@ class Database:
                 + script
                 + f"\nINSERT INTO schema_version(version, name) VALUES ({number}, '{name}');\nCOMMIT;"
             )
+
+    async def _check_writable(self) -> None:
+        """Fail at start, not at the first update, if the file is read-only to this process
+        (SQLite then quietly opens it read-only, and only writes fail)."""
+        conn = self.conn
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            await conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('write_check', '')")
+        finally:
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

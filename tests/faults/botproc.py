@@ -82,11 +82,13 @@ class BotProcess:
         self.proc = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=log, stderr=log)
         log.close()
 
-    def kill(self) -> None:
+    async def kill(self) -> None:
+        """SIGKILL, then reap without blocking the event loop (the emulator shares it; a
+        process inside fsync takes a while to die)."""
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
         self.kills.append(time.monotonic())
-        self.proc.wait()
+        await asyncio.to_thread(self.proc.wait)
 
     async def terminate(self, timeout: float = 15.0) -> int:  # noqa: ASYNC109
         """SIGTERM (a clean stop) and the exit code."""

@@ -16,7 +16,8 @@ from bot.sandbox import BotMessage, Emulator, GroupDriver, UserDriver
 
 
 def query(db_path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-    """One read on the bot's database (WAL: safe while the bot writes)."""
+    """One read on the bot's database (WAL: safe while the bot writes). Blocking: in loops
+    that wait on the bot, call it through asyncio.to_thread so the emulator keeps serving."""
     with closing(sqlite3.connect(db_path, timeout=10)) as conn:
         conn.row_factory = sqlite3.Row
         return list(conn.execute(sql, params).fetchall())
@@ -43,20 +44,20 @@ def case_thread(db_path: Path, case_id: int) -> int | None:
 
 
 async def wait_quiet(db_path: Path, emu: Emulator, *, timeout: float = 30.0) -> None:  # noqa: ASYNC109
-    """Until every update is fetched and handled and the outbox has nothing pending."""
+    """Until every update is fetched, confirmed and handled and the outbox has nothing pending."""
     deadline = time.monotonic() + timeout
     while True:
-        inbox = inbox_statuses(db_path)
-        outbox = outbox_statuses(db_path)
-        if not inbox.get("pending") and not outbox.get("pending") and emu.undelivered_updates == 0:
+        inbox = await asyncio.to_thread(inbox_statuses, db_path)
+        outbox = await asyncio.to_thread(outbox_statuses, db_path)
+        if not inbox.get("pending") and not outbox.get("pending") and emu.pending_updates == 0:
             await asyncio.sleep(0.5)
-            inbox = inbox_statuses(db_path)
-            outbox = outbox_statuses(db_path)
-            if not inbox.get("pending") and not outbox.get("pending") and emu.undelivered_updates == 0:
+            inbox = await asyncio.to_thread(inbox_statuses, db_path)
+            outbox = await asyncio.to_thread(outbox_statuses, db_path)
+            if not inbox.get("pending") and not outbox.get("pending") and emu.pending_updates == 0:
                 return
         if time.monotonic() > deadline:
             raise AssertionError(f"not quiet after {timeout}s: inbox {inbox}, outbox {outbox}, "
-                                 f"{emu.undelivered_updates} update(s) never fetched")
+                                 f"{emu.pending_updates} update(s) not confirmed")
         await asyncio.sleep(0.1)
 
 
@@ -114,12 +115,23 @@ async def wait_chat_change(emu: Emulator, chat_id: int, since: int, timeout: flo
     return True
 
 
+# Steps of the robust drivers the bot never reacted to (person, screen text): e.g. a replay
+# the bot recognised and skipped after a restart, when the first run died before answering.
+SILENT_STEPS: list[tuple[str, str]] = []
+
+
 async def act(person: UserDriver, action: Callable[[], Awaitable[Any]], timeout: float = 20.0) -> bool:  # noqa: ASYNC109
     """Do something and wait until the bot reacts in this chat; False if it never did."""
     emu = person._emu
     since = emu.event_seq
     await action()
     return await wait_chat_change(emu, person.chat_id, since, timeout)
+
+
+async def _step(person: UserDriver, action: Callable[[], Awaitable[Any]], screen: BotMessage | None) -> None:
+    """A step of a robust driver: no reaction within 5 s counts as silent, then it looks again."""
+    if not await act(person, action, timeout=5.0):
+        SILENT_STEPS.append((person.first_name, (screen.text if screen else "")[:40]))
 
 
 def _data(screen: BotMessage | None) -> list[str]:
@@ -137,12 +149,13 @@ async def onboard_robust(person: UserDriver, *, timeout: float = 60.0) -> None: 
         if screen is not None and "e:" in data and "r:new" in data:
             return
         if screen is not None and any(d.startswith("l:en") for d in data):
-            code = next(d for d in data if d.startswith("l:en"))
-            await act(person, lambda: person.press_data(code, screen.message_id))
+            code, mid = next(d for d in data if d.startswith("l:en")), screen.message_id
+            await _step(person, lambda code=code, mid=mid: person.press_data(code, mid), screen)
         elif screen is not None and "a:-" in data:
-            await act(person, lambda: person.press_data("a:-", screen.message_id))
+            mid = screen.message_id
+            await _step(person, lambda mid=mid: person.press_data("a:-", mid), screen)
         else:
-            await act(person, lambda: person.send("/start"))
+            await _step(person, lambda: person.send("/start"), screen)
     raise AssertionError(f"{person} never reached the main menu; screen: {current_screen(person)}")
 
 
@@ -160,12 +173,17 @@ def confirmation_case_id(message: BotMessage) -> int | None:
 
 
 async def open_request_robust(
-    person: UserDriver, description: str, *, timeout: float = 90.0, think: Callable[[], Awaitable[None]] | None = None,
+    person: UserDriver,
+    description: str,
+    *,
+    timeout: float = 90.0,  # noqa: ASYNC109
+    think: Callable[[], Awaitable[None]] | None = None,
 ) -> int:
     """Go through the intake by reading the live screen each time, so a replayed update, a
     restart or a reset step only costs a detour. Returns the case number the bot confirmed."""
     deadline = time.monotonic() + timeout
-    described = False
+    described_on: int | None = None  # the describe screen the description was sent on
+    waited = False
     while time.monotonic() < deadline:
         if think is not None:
             await think()
@@ -176,7 +194,7 @@ async def open_request_robust(
             if case_id is not None:
                 return case_id
         if screen is None:
-            await act(person, lambda: person.send("/start"))
+            await _step(person, lambda: person.send("/start"), screen)
             continue
         mid = screen.message_id
 
@@ -198,11 +216,11 @@ async def open_request_robust(
         elif "i:done" in data:
             step = press("i:done")
         elif "i:x" in data and not any(d.startswith("i:cat:") for d in data):
-            if described:  # sent, the bot has not shown "Done" yet: wait for it
+            if described_on == screen.message_id and not waited:  # sent; wait for "Done" once
+                waited = True
                 await wait_chat_change(person._emu, person.chat_id, person._emu.event_seq, 5)
-                described = False
                 continue
-            described = True
+            described_on, waited = screen.message_id, False  # (then write again, as people do)
             step = lambda: person.send(description)  # noqa: E731
         elif "i:cat:documents" in data:
             step = press("i:cat:documents")
@@ -216,7 +234,7 @@ async def open_request_robust(
             step = press(next(d for d in data if d.startswith("l:en")))
         else:
             step = lambda: person.send("/start")  # noqa: E731
-        await act(person, step)
+        await _step(person, step, screen)
     raise AssertionError(f"{person} could not open a request; screen: {current_screen(person)}")
 
 

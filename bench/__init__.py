@@ -1,0 +1,1 @@
+"""Benchmarks (`python -m bench`, `make bench`): figures with ratios against a same-run baseline."""

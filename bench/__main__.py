@@ -1,0 +1,669 @@
+"""`python -m bench`: every benchmark, a table on the terminal, bench/RESULTS.md rewritten."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.botproc import EXPERIMENTS, what_ifs
+from bench.common import ROOT, Interference, Section, mb, ms, percentile, verdict, wait_quiet
+from bench.report import markdown, terminal, write
+
+BENCHES = ("reply", "cpu", "search", "storage")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="~1 minute smoke run at small sizes")
+    parser.add_argument(
+        "--only", default=",".join(BENCHES), help=f"comma-separated subset of {', '.join(BENCHES)}"
+    )
+    parser.add_argument("--people", type=int, help="people in the reply benchmark (default 200)")
+    parser.add_argument("--latency", type=float, help="seconds per Bot API call (default 0.05)")
+    parser.add_argument(
+        "--think", type=float, help="mean pause between a person's steps, seconds (default 2)"
+    )
+    parser.add_argument(
+        "--firehose-people",
+        type=int,
+        help="people × 8 pre-queued updates in the CPU benchmark (default 200)",
+    )
+    parser.add_argument(
+        "--repeats", type=int, help="CPU benchmark runs per bot (median; default 3)"
+    )
+    parser.add_argument("--search-items", type=int, help="items in the scaled pack (default 10000)")
+    parser.add_argument("--cases", help="comma-separated case counts (default 100000,1000000)")
+    parser.add_argument(
+        "--memory-people", type=int, help="people known in the RSS run (default 100000)"
+    )
+    parser.add_argument(
+        "--no-what-if",
+        action="store_true",
+        help="skip the what-if runs that quantify the recommendations",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="cProfile the bot process in the load runs; stats written to DIR",
+    )
+    parser.add_argument(
+        "--out", help="results file (default bench/RESULTS.md; quick runs write none)"
+    )
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        metavar="SECONDS",
+        help="before each benchmark, wait up to this long for other processes to go quiet "
+        "(default 120; quick runs 0)",
+    )
+    args = parser.parse_args(argv)
+    quick = args.quick
+    defaults = {
+        "people": 30 if quick else 200,
+        "latency": 0.05,
+        "think": 0.5 if quick else 2.0,
+        "firehose_people": 40 if quick else 200,
+        "repeats": 1 if quick else 3,
+        "search_items": 2000 if quick else 10_000,
+        "cases": "20000" if quick else "100000,1000000",
+        "memory_people": 10_000 if quick else 100_000,
+        "wait_quiet": 0.0 if quick else 120.0,
+    }
+    for name, value in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    args.what_if = not (quick or args.no_what_if)
+    return args
+
+
+def press_cost(latency: float) -> str:
+    """What a button press costs in round trips, read from the handlers as they are now."""
+    import inspect
+
+    from bot.handlers import render
+
+    concurrent = "create_task" in inspect.getsource(render.answer_query)
+    if concurrent:
+        return (
+            "- A press costs getUpdates plus one round trip for the edit; answerCallbackQuery "
+            f"goes out alongside it (each call {latency * 1000:.0f} ms here), most of the p50."
+        )
+    return (
+        "- A press costs two sequential round trips (answerCallbackQuery, then editMessageText: "
+        f"2 × {latency * 1000:.0f} ms) plus getUpdates, most of the p50."
+    )
+
+
+def ratio(value: float, baseline: float) -> str:
+    if not baseline or value != value or baseline != baseline:
+        return ""
+    r = value / baseline
+    return f"{r:.2f}×" if r < 10 else f"{r:.0f}×"
+
+
+def _profile_path(args: argparse.Namespace, name: str) -> str | None:
+    if not args.profile:
+        return None
+    folder = Path(args.profile)
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder / f"{name}.txt")
+
+
+# ------------------------------------------------------------------------------ 1. reply
+
+
+def reply_section(args: argparse.Namespace) -> Section:
+    """Benchmark 1: time to reply under load, full bot vs bare PTB echo bot."""
+    from bench.load import reply_run
+
+    s = Section("1. Time to reply under load")
+    t0 = time.monotonic()
+    n, lat, think = args.people, args.latency, args.think
+    full = asyncio.run(
+        reply_run("full", n, lat, think, profile_path=_profile_path(args, "reply-full"))
+    )
+    echo = asyncio.run(
+        reply_run("echo", n, lat, think, profile_path=_profile_path(args, "reply-echo"))
+    )
+    stress = what_if = None
+    if not args.quick:
+        stress = asyncio.run(reply_run("full", n, lat, 0.0))
+    if args.what_if:
+        what_if = asyncio.run(reply_run("full", n, lat, think, experiments=what_ifs()))
+    b = "1 reply"
+    target = 0.5
+    for q in (50, 95, 99):
+        row = s.add(
+            b,
+            f"reply p{q} ({n} people, L={lat * 1000:.0f} ms)",
+            ms(full.p(q)),
+            ms(echo.p(q)),
+            ratio(full.p(q), echo.p(q)),
+        )
+        if q == 95:
+            row.target = f"≤ {ms(target)}"
+            row.verdict = verdict(full.p(95) <= target)
+    s.add(
+        b,
+        "updates/s during the run",
+        f"{full.rate:.0f}",
+        f"{echo.rate:.0f}",
+        ratio(full.rate, echo.rate),
+    )
+    s.add(
+        b,
+        "people whose replies came in order",
+        f"{full.in_order}/{n}",
+        f"{echo.in_order}/{n}",
+        target=f"{n}/{n}",
+        verdict=verdict(full.in_order == n),
+    )
+    s.add(
+        b,
+        "people who got every reply",
+        f"{n - len(full.failures)}/{n}",
+        f"{n - len(echo.failures)}/{n}",
+    )
+    if echo.late_answers or full.late_answers:
+        s.add(
+            b,
+            "button answers after Telegram's 15 s",
+            str(full.late_answers),
+            str(echo.late_answers),
+        )
+    if stress is not None:
+        s.add(
+            b,
+            "stress, no think time: p50 / p95 / p99",
+            f"{ms(stress.p(50))} / {ms(stress.p(95))} / {ms(stress.p(99))}",
+            target="(informational)",
+        )
+        s.add(b, "stress, no think time: updates/s", f"{stress.rate:.0f}")
+    if what_if is not None:
+        s.add(
+            b,
+            f"what-if {' + '.join(what_ifs())}: p50 / p95",
+            f"{ms(what_if.p(50))} / {ms(what_if.p(95))}",
+            target="(informational)",
+        )
+
+    calls_full = sum(full.api_calls.values()) / max(full.updates, 1)
+    calls_echo = sum(echo.api_calls.values()) / max(echo.updates, 1)
+    s.params = [
+        f"{n} simulated people start at the same instant and each runs one session: /start → "
+        "pick a language → skip the audience question → open a topic → open two answers with a "
+        "double tap (both presses in flight at once, so per-chat order is really tested) → search "
+        "once (a query in their language, with typos or missing diacritics) → “Ask a caseworker” → "
+        "pick a category (the first intake step). 9 updates per person; the echo bot gets the "
+        "same updates (texts echoed, presses answered).",
+        f"Think time between steps: uniform {0.5 * think:.1f}–{1.5 * think:.1f} s (mean {think:g} s), "
+        "as a person reads and taps; `--think 0` gives the no-pause stress row.",
+        f"Emulator (bot.sandbox) with {lat * 1000:.0f} ms latency on every Bot API call (getUpdates "
+        "included); its flood caps are OFF for both bots: at this load both would exceed "
+        "Telegram's 30 messages/s and the run would measure 429 back-off, not the bots.",
+        "Full bot: `BotRuntime` (durable inbox, per-chat lanes, outbox) in its own process with "
+        "a temporary database and the e2e harness's settings: poll_timeout=1, outbox pacing "
+        "10,000/s overall and 0 s per chat (the outbox must not be the limit against a local "
+        "API), max_concurrent_chats=64 (default). Its AIORateLimiter (30 sends/s, on by "
+        "default) is off, like the echo bot, which has none.",
+        "Echo bot: PTB `Application` with its default `Updater` polling and default settings "
+        "(updates handled one at a time), a MessageHandler echoing text and a "
+        "CallbackQueryHandler answering presses.",
+        "Reply time: from the moment the person's update is queued in the emulator until the "
+        "emulator has handled the bot's reply (full bot: the message or edit the script waits "
+        "for; echo bot: the echo, or answerCallbackQuery for a press). 5 warm-up people run first "
+        "and are not counted.",
+        "Each bot runs in a child process, so the simulated people and the emulator (this "
+        "process) do not share its CPU.",
+    ]
+    steps = sorted(full.by_step, key=lambda k: list(full.by_step).index(k))
+    per_step = ", ".join(
+        f"{k} {ms(percentile(full.by_step[k], 50))}/{ms(percentile(full.by_step[k], 95))}"
+        for k in steps
+    )
+    p95 = full.p(95)
+    cpu_per = full.bot.cpu_seconds / max(full.updates, 1)
+    p95_rest = percentile([t for k, v in full.by_step.items() if k != "start" for t in v], 95)
+    slowest = max(full.by_step, key=lambda k: percentile(full.by_step[k], 95))
+    s.notes = [
+        f"**Target p95 ≤ 0.5 s: {'met' if p95 <= target else 'missed'}** — full bot p95 "
+        f"{ms(p95)} ({'under' if p95 <= target else 'over'} by {ms(abs(p95 - target))}); the "
+        f"bare echo bot's p95 is {ms(echo.p(95))}, {echo.p(95) / p95:.0f}× slower.",
+        "",
+        f"- Full bot per step, p50/p95: {per_step}.",
+        f"- The bot process was busy {full.busy:.0%} of one core ({full.bot.cpu_seconds:.1f} s CPU "
+        f"in {full.bot.wall_seconds:.1f} s, {1000 * full.bot.cpu_seconds / max(full.updates, 1):.1f} ms "
+        f"per update) and made {calls_full:.2f} Bot API calls per update "
+        f"({', '.join(f'{m} {c}' for m, c in sorted(full.api_calls.items()))}); the echo bot "
+        f"{calls_echo:.2f}.",
+        press_cost(lat),
+        f"- The slowest step at p95 is {slowest} ({ms(percentile(full.by_step[slowest], 95))}); "
+        f"without the /start step the overall p95 is {ms(p95_rest)}. The first step is a burst: "
+        f"{n} people send /start in the same instant, ~{n} × {1000 * cpu_per:.1f} ms ≈ "
+        f"{n * cpu_per:.1f} s of CPU for one event loop, and each new person also costs SQLite "
+        "commits (the person's insert, the inbox row marked done), each an fsync under "
+        "synchronous=FULL behind the single connection's lock.",
+        f"- The echo bot handles one update at a time ({echo.rate:.0f} updates/s ≈ 1 / "
+        f"({lat * 1000:.0f} ms + overhead)), so each person waits for everyone queued before them.",
+    ]
+    if echo.late_answers:
+        s.notes.append(
+            f"- {echo.late_answers} of the echo bot's button answers came after "
+            "Telegram's ~15 s window (Telegram would reject them)."
+        )
+    if stress is not None:
+        s.notes.append(
+            f"- Without think time (stress row) the full bot is CPU-bound: p95 {ms(stress.p(95))} "
+            f"at {stress.rate:.0f} updates/s, bot process {stress.busy:.0%} busy. In a closed loop "
+            f"of {n} people with no pause, reply time ≈ {n} / throughput, so p95 ≤ 0.5 s there "
+            f"would need roughly {2 * n / 0.5:.0f}+ updates/s."
+        )
+    if what_if is not None:
+        s.notes.append(
+            "- What-if (same run, full bot patched in its process only: "
+            + "; ".join(EXPERIMENTS[e] for e in what_ifs())
+            + f"): p50 {ms(what_if.p(50))}, p95 {ms(what_if.p(95))}, without the /start step "
+            f"{ms(percentile([t for k, v in what_if.by_step.items() if k != 'start' for t in v], 95))}"
+            f" (bot CPU {what_if.busy:.0%} busy)."
+        )
+    if full.bot.errors:
+        s.notes.append(f"- Bot errors logged: {full.bot.errors[:3]}")
+    s.seconds = time.monotonic() - t0
+    return s
+
+
+# ------------------------------------------------------------------------------ 2. CPU
+
+
+def cpu_section(args: argparse.Namespace) -> Section:
+    """Benchmark 2: updates per second at zero latency, durable inbox on, vs the echo bot."""
+    from bench.load import FirehoseRun, firehose_run
+
+    s = Section("2. CPU cost at zero latency")
+    t0 = time.monotonic()
+    runs: dict[str, list[FirehoseRun]] = {"full": [], "echo": []}
+    for i in range(args.repeats):
+        for kind in ("full", "echo"):
+            prof = _profile_path(args, f"firehose-{kind}") if i == 0 else None
+            runs[kind].append(asyncio.run(firehose_run(kind, args.firehose_people, prof)))
+    shim: list[FirehoseRun] = []
+    if args.what_if:
+        shim = [
+            asyncio.run(firehose_run("full", args.firehose_people, experiments=what_ifs()))
+            for _ in range(args.repeats)
+        ]
+
+    def med(items: list[FirehoseRun], key: Callable[[FirehoseRun], float]) -> float:
+        return statistics.median(key(r) for r in items)
+
+    def rate(r: FirehoseRun) -> float:
+        return r.rate
+
+    def cpu(r: FirehoseRun) -> float:
+        return r.cpu_per_update
+
+    full_rate, echo_rate = med(runs["full"], rate), med(runs["echo"], rate)
+    full_cpu, echo_cpu = med(runs["full"], cpu), med(runs["echo"], cpu)
+    updates = runs["full"][0].updates
+    b = "2 cpu"
+    s.add(
+        b,
+        f"updates/s draining {updates} queued updates, L=0",
+        f"{full_rate:.0f}",
+        f"{echo_rate:.0f}",
+        ratio(full_rate, echo_rate),
+        "≥ 0.50× baseline",
+        verdict(full_rate >= 0.5 * echo_rate),
+    )
+    s.add(b, "bot CPU per update", ms(full_cpu), ms(echo_cpu), ratio(full_cpu, echo_cpu))
+    calls_full = med(runs["full"], lambda r: r.api_calls / r.updates)
+    calls_echo = med(runs["echo"], lambda r: r.api_calls / r.updates)
+    s.add(
+        b,
+        "Bot API calls per update",
+        f"{calls_full:.2f}",
+        f"{calls_echo:.2f}",
+        ratio(calls_full, calls_echo),
+    )
+    busy_full = med(runs["full"], lambda r: r.bot.cpu_seconds / r.wall)
+    busy_echo = med(runs["echo"], lambda r: r.bot.cpu_seconds / r.wall)
+    s.add(b, "bot process busy (share of one core)", f"{busy_full:.0%}", f"{busy_echo:.0%}")
+    if shim:
+        shim_rate, shim_cpu = med(shim, rate), med(shim, cpu)
+        s.add(
+            b,
+            f"what-if {' + '.join(what_ifs())}: updates/s / CPU per update",
+            f"{shim_rate:.0f} / {ms(shim_cpu)}",
+            f"{echo_rate:.0f}",
+            ratio(shim_rate, echo_rate),
+            "(informational)",
+        )
+    all_rates = {k: ", ".join(f"{r.rate:.0f}" for r in v) for k, v in runs.items()}
+    s.params = [
+        f"{args.firehose_people} people × 8 updates (/start, language, skip audience, topic, "
+        "answer, a typed search, another answer, main menu), interleaved across people, all "
+        "queued in the emulator at once while the bot polls; timed from queueing to the bot's "
+        "last reply. Each update gets exactly one counted reply.",
+        "Emulator latency 0, flood caps off; full bot = `BotRuntime` with its durable inbox "
+        "(every update committed to SQLite before its offset is confirmed, marked done after) "
+        "and the same settings as benchmark 1; echo bot as in benchmark 1.",
+        f"{args.repeats} run(s) per bot, alternating; the table shows medians "
+        f"(full: {all_rates['full']} updates/s; echo: {all_rates['echo']}).",
+        "CPU is the bot process's own user+system time (all its threads, SQLite's included).",
+    ]
+    verdict_text = "met" if full_rate >= 0.5 * echo_rate else "missed"
+    s.notes = [
+        f"**Target ≥ half the bare bot's updates/s: {verdict_text}** — {full_rate:.0f} vs "
+        f"{echo_rate:.0f} updates/s = {full_rate / echo_rate:.2f}× (target 0.50×; "
+        f"{'short by' if full_rate < 0.5 * echo_rate else 'ahead by'} "
+        f"{abs(full_rate - 0.5 * echo_rate):.0f} updates/s).",
+        "",
+        f"- Per update the full bot spends {ms(full_cpu)} of CPU against {ms(echo_cpu)}, and makes "
+        f"{calls_full:.2f} Bot API calls against {calls_echo:.2f}: a press is answered "
+        "(answerCallbackQuery) and edited, and every HTTP call through PTB/httpx costs "
+        "roughly as much CPU as the whole echo handler.",
+        f"- Both processes are CPU-bound here (full {busy_full:.0%}, echo {busy_echo:.0%} of one "
+        "core: one event loop each, plus the full bot's SQLite thread), so the ratio of rates "
+        "follows the ratio of CPU per update.",
+        "- Profile (py-spy on the firehose, this machine, while writing this benchmark; not "
+        "re-run each time): ~45–55% of the full bot's event-loop samples are inside PTB's "
+        "request path (httpx/httpcore/h11/anyio), ~8% in de_json of results; handlers, search, "
+        "rendering and the storage layer are a few % each; SQLite runs in its own thread and "
+        "mostly waits on fsync. Before a56aad8 made sniffio a dependency, another ~12% went to "
+        "a failing `import sniffio` that httpcore retried for every lock it created.",
+        "- So the remaining gap is mostly the second API call per press and PTB's per-call "
+        "cost; the inbox itself (one batched insert per getUpdates, one UPDATE per update) "
+        "is a small share of the CPU.",
+    ]
+    if shim:
+        s.notes.append(
+            "- What-if, measured in this run ("
+            + "; ".join(EXPERIMENTS[e] for e in what_ifs())
+            + f"): {med(shim, rate):.0f} updates/s at {ms(med(shim, cpu))} per update."
+        )
+    s.seconds = time.monotonic() - t0
+    return s
+
+
+# ------------------------------------------------------------------------------ 3. search
+
+
+def search_section(args: argparse.Namespace) -> Section:
+    """Benchmark 3: SearchIndex.search p50/p99 against a naive substring scan."""
+    from bench import search_bench
+
+    s = Section("3. Search")
+    t0 = time.monotonic()
+    repeats = 5 if args.quick else 20
+    r = search_bench.run(args.search_items, repeats)
+    b = "3 search"
+    idx50, idx99 = percentile(r.index_times, 50), percentile(r.index_times, 99)
+    nv50, nv99 = percentile(r.naive_times, 50), percentile(r.naive_times, 99)
+    s.add(b, f"search p50 ({r.items} items, 5 languages)", ms(idx50), ms(nv50), ratio(idx50, nv50))
+    s.add(
+        b, "search p99", ms(idx99), ms(nv99), ratio(idx99, nv99), "≤ 5 ms", verdict(idx99 <= 0.005)
+    )
+    s.add(
+        b,
+        "queries with at least one hit",
+        f"{r.index_found}/{r.queries}",
+        f"{r.naive_found}/{r.queries}",
+    )
+    s.add(b, "index build (once per content load)", f"{r.build_seconds:.1f} s")
+    s.params = [
+        f"The starter pack (content/) scaled to {r.items} items with `scaled_pack` "
+        f"({r.languages} languages of texts), one `SearchIndex.build`.",
+        f"{r.queries} queries, 10 per language (en, ru, az, tr, fa), as people type them: typos "
+        "(“residance permit”), Azerbaijani and Turkish without diacritics (“is icazesi”), Russian "
+        "typed on the Latin layout (“ghjgbcrf”), Arabic letter variants in Persian; each searched "
+        f"in the person's language and its fallbacks, {repeats} times ({r.samples} samples).",
+        "Baseline: a naive scan of the same texts (title, keywords, synonyms, answer, lower-cased) "
+        f"for each query word as a substring, {max(1, repeats // 10)} time(s) per query.",
+    ]
+    slow = "; ".join(f"{ms(t)} “{q}” ({lang})" for t, lang, q in r.slowest)
+    s.notes = [
+        f"**Target p99 ≤ 5 ms: {'met' if idx99 <= 0.005 else 'missed'}** — p99 {ms(idx99)} "
+        f"({'under' if idx99 <= 0.005 else 'over'} by {ms(abs(0.005 - idx99))}); the naive "
+        f"scan's p99 is {ms(nv99)}, {nv99 / idx99:.0f}× slower.",
+        "",
+        "- The index answers from SQLite FTS5 with typo candidates from a symmetric-delete "
+        "vocabulary, and ranks at most 300 rows per FTS query, so cost barely grows with the "
+        "pack; the naive scan reads every text of every language in the chain for each query.",
+        f"- Slowest single searches: {slow} (queries that fall through to the typo and any-word "
+        "stages run several FTS queries).",
+        "- The naive scan finds “something” for almost every query because short words match "
+        "inside longer ones; that is not relevance.",
+    ]
+    s.seconds = time.monotonic() - t0
+    return s
+
+
+# ------------------------------------------------------------------------------ 4. storage
+
+
+def storage_section(args: argparse.Namespace) -> Section:
+    """Benchmark 4: queue ops, report and export at scale; RSS with 100k people."""
+    from bench import storage_bench
+
+    s = Section("4. Queue and storage")
+    t0 = time.monotonic()
+    sizes = [int(x) for x in str(args.cases).split(",") if x]
+    repeats = 30 if args.quick else 200
+    # Today's list paths take over a minute and ~1.6 GB each at 1M: /report's runs at every
+    # size (it is the chat command), `bot export`'s only up to 100k to keep the run short.
+    results = storage_bench.run(sizes, repeats, export_list_up_to=100_000)
+    memory_people = args.memory_people
+    real = 100 if args.quick else 1000
+    mem = storage_bench.memory(memory_people, real)
+    b = "4 storage"
+    queue_target = 0.020
+    largest = max(sizes)
+    queue_ok = True
+    for res in results:
+        label = f"{res.cases // 1000}k" if res.cases < 1_000_000 else f"{res.cases // 1_000_000}M"
+        for op, name in (
+            ("queue", "/queue (CasesRepo.queue)"),
+            ("mine", "/mine (queue by assignee)"),
+            ("count_open", "count_open (/queue header)"),
+            ("get", "case lookup (get)"),
+        ):
+            times = res.times[op]
+            p50, p99 = percentile(times, 50), percentile(times, 99)
+            row = s.add(b, f"{name} p50 / p99 @{label}", f"{ms(p50)} / {ms(p99)}")
+            if res.cases == largest:
+                row.target = "p99 ≤ 20 ms"
+                row.verdict = verdict(p99 <= queue_target)
+                queue_ok = queue_ok and p99 <= queue_target
+        find = res.times["find"]
+        s.add(
+            b,
+            f"/find (LIKE scan) median / max @{label}",
+            f"{ms(statistics.median(find))} / {ms(max(find))}",
+            target="(informational)",
+        )
+        w = res.whole
+        if "report-stream" in w:
+            st = w["report-stream"]
+            base = w.get("report-list")
+            s.add(
+                b,
+                f"report, all cases, streamed @{label}",
+                f"{st['seconds']:.1f} s, peak {mb(st['peak_rss'])}",
+                f"{base['seconds']:.1f} s, peak {mb(base['peak_rss'])}" if base else "",
+                ratio(st["seconds"], base["seconds"]) if base else "",
+            )
+        if "export-stream" in w:
+            st = w["export-stream"]
+            base = w.get("export-list")
+            s.add(
+                b,
+                f"CSV export, all cases, streamed @{label}",
+                f"{st['seconds']:.1f} s, peak {mb(st['peak_rss'])}",
+                f"{base['seconds']:.1f} s, peak {mb(base['peak_rss'])}" if base else "",
+                ratio(st["seconds"], base["seconds"]) if base else "",
+            )
+    s.add(
+        b,
+        f"peak RSS, {mem.people // 1000}k people known",
+        mb(mem.peak_rss),
+        target="≤ 150 MB",
+        verdict=verdict(mem.peak_rss <= 150 * 2**20),
+    )
+
+    open_share = sum(r.open_cases for r in results) / max(1, sum(r.cases for r in results))
+    s.params = [
+        f"Cases: {', '.join(f'{r.cases:,}' for r in results)} synthetic cases bulk-inserted with "
+        "SQL into a temporary database created by `Database.open` (all migrations): three years "
+        f"of intake in id order; {open_share:.1%} open (recent intake plus a thin stale tail), the rest "
+        "mostly closed; languages az 45% / ru 30% / en 10% / fa 8% / tr 7%; seven categories; "
+        "regions Baku-heavy with 24% unknown; 25% with vulnerabilities; households 1–4 adults, "
+        "0–4 children; outcomes, services, ratings on closed cases; descriptions of 12–60 words; "
+        "15% with questionnaire answers. No ANALYZE (the bot never runs it).",
+        f"Queue ops: {repeats} rounds of /queue, count_open and /mine (12 caseworkers) and 5 random "
+        "case lookups each, interleaved, through `CasesRepo` on the bot's own connection settings; "
+        "3 /find searches.",
+        "Report and export run over every case, each in a fresh process (so the peak RSS is "
+        "its own). Value column: the streaming path (bench/storage_worker.py `stream_into` over "
+        "the new `CasesRepo.iter_records_fast`, consumer in a thread). Baseline column: what "
+        "/report and `python -m bot export cases` do today (every record of `iter_records` "
+        "collected in a list, then `build_report` / `write_csv`); export's baseline only up to "
+        "100k cases (at 1M it is the same list as /report's, plus writing).",
+        f"Memory: a fresh process starts the real `BotRuntime` (against the emulator) on a "
+        f"database holding {memory_people - real:,} people rows (bulk SQL), calls "
+        "`PeopleRepo.touch` for each and feeds the flood window as `resolve_person` does "
+        f"(timestamps 1,000 people a minute), then {real} more people send /start through the "
+        "whole pipeline. Peak RSS is the process's VmHWM (/proc/self/status): `ru_maxrss` would "
+        "report the launching bench process's size, as Linux keeps it across fork+exec "
+        "(checked: a worker started from a 300 MB parent reads 310 MB there, 11 MB in VmHWM).",
+    ]
+    mem_stage = ", ".join(f"{k} {mb(v)}" for k, v in mem.stages.items())
+    flood_peak = min(50_001, memory_people - real)
+    flood_bytes = max(0, mem.stages["touched"] - mem.stages["started"])
+    queue_p99 = max(percentile(r.times["queue"], 99) for r in results if r.cases == largest)
+    big = next(r for r in results if r.cases == largest)
+    s.notes = [
+        f"**Target queue ops p99 ≤ 20 ms at {largest:,} cases: {'met' if queue_ok else 'missed'}** — "
+        f"/queue p99 {ms(queue_p99)} with {big.open_cases:,} open cases "
+        f"({'under' if queue_p99 <= queue_target else 'over'} by {ms(abs(queue_target - queue_p99))}).",
+        "",
+        "- /queue filters `status IN (open)` through the `cases_queue` index and sorts the open "
+        "cases in a temporary B-tree (ORDER BY `assignee_id IS NOT NULL`, priority, created_at), "
+        "so it grows with the number of open cases, not with all cases; case lookup is a "
+        "primary-key read plus the aiosqlite thread hop.",
+        "- /find is a LIKE scan over every description and message: fine at 100k, "
+        "about half a second at 1M (no index can serve `%word%`; an FTS table would).",
+        "",
+        f"**Target peak RSS ≤ 150 MB with {mem.people:,} people: "
+        f"{'met' if mem.peak_rss <= 150 * 2**20 else 'missed'}** — {mb(mem.peak_rss)} "
+        f"({'under' if mem.peak_rss <= 150 * 2**20 else 'over'} by "
+        f"{mb(abs(150 * 2**20 - mem.peak_rss))}).",
+        "",
+        f"- RSS by stage: {mem_stage}. The started runtime (content pack, search index, PTB, "
+        "gettext catalogs) is most of it. People rows live in SQLite, not in memory; what grows "
+        "per person is the FloodGuard window, a dict of deques (one per person who wrote in "
+        "the last minute) that is pruned only once it passes 50,000 entries, so it peaks at "
+        f"~50,000 entries: {mb(flood_bytes)} here, ~{flood_bytes / flood_peak / 1024:.1f} KB each "
+        f"(it holds {mem.flood_entries:,} at the end).",
+        f"- {mem.real} people through the real pipeline added no measurable per-person state "
+        "(PTB keeps no user_data/chat_data for them; the AIORateLimiter was off here and keeps "
+        "per-group state only).",
+        "",
+        "**Report and export (no target; whole-table operations):**",
+        "",
+    ]
+    big_list = big.whole["report-list"]
+    per_case = (big_list["peak_rss"] - big_list["rss_before"]) / big.cases
+    per_row = big_list["seconds"] / big.cases
+    for res in results:
+        w = res.whole
+        parts = []
+        for op, label in (
+            ("report-list", "/report as today"),
+            ("report-stream", "report streamed"),
+            ("export-list", "export as today"),
+            ("export-stream", "export streamed"),
+        ):
+            if op in w:
+                parts.append(f"{label} {w[op]['seconds']:.1f} s / peak {mb(w[op]['peak_rss'])}")
+        s.notes.append(
+            f"- {res.cases:,} cases ({res.open_cases:,} open, database "
+            f"{mb(res.db_bytes)}, built in {res.insert_seconds:.0f} s): " + "; ".join(parts) + "."
+        )
+    s.notes += [
+        f"- Today's path collects every record before aggregating: memory grows "
+        f"~{per_case / 1024:.1f} KB per case ({mb(per_case * 1_000_000)} at a million), and "
+        "`iter_records` builds a full CaseRow per case with every timestamp through "
+        "`datetime.strptime` (~70% of its time in a cProfile taken while writing this; ~50 µs "
+        "a row, so each 5,000-row batch holds the event loop for about a quarter of a second "
+        f"while /report runs); the whole path costs {1e6 * per_row:.0f} µs a case here.",
+        "- The streamed path uses `CasesRepo.iter_records_fast` (added at the end of "
+        "bot/storage/cases.py: only the columns a CaseRecord has, `datetime.fromisoformat`, "
+        "next batch fetched while the current one is consumed; "
+        f"{'the same records as iter_records' if all(r.fast_equal for r in results) else 'RECORDS DIFFER from iter_records'}"
+        f" in this run's check of {sum(r.fast_checked for r in results):,} records) "
+        "and runs `build_report` / `write_csv` in a worker thread over a bounded queue; memory "
+        "stays near the idle process plus a few batches (build_report keeps two lists of "
+        "durations for its medians).",
+    ]
+    s.seconds = time.monotonic() - t0
+    return s
+
+
+SECTIONS: dict[str, Callable[[argparse.Namespace], Section]] = {
+    "reply": reply_section,
+    "cpu": cpu_section,
+    "search": search_section,
+    "storage": storage_section,
+}
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = [c for c in chosen if c not in SECTIONS]
+    if unknown:
+        print(f"unknown benchmark(s): {unknown}; choose from {', '.join(BENCHES)}", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    sections = []
+    for name in chosen:
+        if args.wait_quiet > 0:
+            busy = wait_quiet(args.wait_quiet)
+            if busy >= 0.15:
+                print(
+                    f"note: still {busy:.1f} cores busy elsewhere after {args.wait_quiet:.0f} s; "
+                    "running anyway",
+                    flush=True,
+                )
+        print(f"running {name} ...", flush=True)
+        interference = Interference()
+        section = SECTIONS[name](args)
+        section.others_cores = interference.cores()
+        if section.others_cores > 0.2:
+            print(
+                f"note: other processes used {section.others_cores:.1f} of "
+                f"{os.cpu_count()} cores meanwhile; figures may be pessimistic",
+                flush=True,
+            )
+        sections.append(section)
+        print(terminal([section]), "\n", flush=True)
+    total = time.monotonic() - started
+    print(terminal(sections))
+    out = args.out or (None if args.quick else str(ROOT / "bench" / "RESULTS.md"))
+    if out:
+        command = "python -m bench" + (" " + " ".join(argv) if argv else "")
+        write(Path(out), markdown(sections, command, total, args.quick))
+        print(f"\nwrote {out} ({total / 60:.1f} min)")
+    else:
+        print(f"\n(quick run: {total:.0f} s; results not written — pass --out FILE to keep them)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
