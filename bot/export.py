@@ -21,7 +21,7 @@ async def export_cases(settings: Settings, date_from: date | None, date_to: date
     try:
         start = datetime.combine(date_from, time(), UTC) if date_from else None
         end = datetime.combine(date_to + timedelta(days=1), time(), UTC) if date_to else None
-        records = [r async for r in CasesRepo(db).iter_records(start, end)]
+        records = [r async for r in CasesRepo(db).iter_records_fast(start, end)]
     finally:
         await db.close()
     if output is None:

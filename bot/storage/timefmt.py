@@ -12,4 +12,5 @@ def to_db(moment: datetime) -> str:
 def from_db(text: str | None) -> datetime | None:
     if not text:
         return None
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    # fromisoformat reads the trailing Z as UTC (3.11+) and is far cheaper than strptime.
+    return datetime.fromisoformat(text)

@@ -96,7 +96,7 @@ async def report_command(update: Update, context: BotContext) -> None:
     if await _actor_or_silence(update, context) is None:
         return
     services = context.services
-    records = [r async for r in services.cases.iter_records()]
+    records = [r async for r in services.cases.iter_records_fast()]
     rep = build_report(records)
     feedback = await services.records.feedback_counts()
     text = staff_ui.report(rep, staff_tr(services), services.content.pack)
