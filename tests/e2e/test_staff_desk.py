@@ -94,3 +94,11 @@ async def test_export_writes_csv_without_personal_data(harness: Harness, tmp_pat
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 1 and rows[0]["category"] == "documents"
     assert "secret text" not in text and "Csv" not in text and str(person.user_id) not in text
+
+
+async def test_reload_is_for_admins_only(harness: Harness) -> None:
+    await harness.caseworkers[0].send_in(harness.staff, "/reload")
+    await harness.staff.wait_for("Only admins can reload")
+    await harness.admin.send_in(harness.staff, "/reload")
+    done = await harness.staff.wait_for("Content reloaded")
+    assert harness.services.content.version in done.text

@@ -28,6 +28,17 @@ async def _actor_or_silence(update: Update, context: BotContext) -> Actor | None
     return actor
 
 
+async def _admin_or_refuse(update: Update, context: BotContext, refusal: str) -> Actor | None:
+    """The actor if they are an admin; staff who are not get `refusal`, others nothing."""
+    actor = await _actor_or_silence(update, context)
+    if actor is None:
+        return None
+    if not is_admin(context, actor):
+        await _reply(update, refusal)
+        return None
+    return actor
+
+
 async def queue_command(update: Update, context: BotContext) -> None:
     """/queue — open cases: unclaimed first, then by priority, then age."""
     if await _actor_or_silence(update, context) is None:
@@ -110,13 +121,9 @@ async def report_command(update: Update, context: BotContext) -> None:
 
 async def audit_command(update: Update, context: BotContext) -> None:
     """/audit 123 — who did what to a case (admins only)."""
-    actor = await _actor_or_silence(update, context)
     services = context.services
     tr = staff_tr(services)
-    if actor is None:
-        return
-    if not is_admin(context, actor):
-        await _reply(update, tr._("Only admins can see the audit log."))
+    if await _admin_or_refuse(update, context, tr._("Only admins can see the audit log.")) is None:
         return
     arg = " ".join(context.args or []).strip().lstrip("#")
     if not arg.isdigit():
@@ -149,13 +156,10 @@ async def block_command(update: Update, context: BotContext) -> None:
 
 async def reload_command(update: Update, context: BotContext) -> None:
     """/reload — load the content pack again without a restart (admins only)."""
-    actor = await _actor_or_silence(update, context)
     services = context.services
     tr = staff_tr(services)
+    actor = await _admin_or_refuse(update, context, tr._("Only admins can reload the content."))
     if actor is None:
-        return
-    if not is_admin(context, actor):
-        await _reply(update, tr._("Only admins can reload the content."))
         return
     from bot.app import reload_content
     from bot.content.problems import PackError
