@@ -77,6 +77,13 @@ def install_outbox_hooks(worker: OutboxWorker, services: Services, bot: Bot) -> 
             return True
         return False
 
+    async def prepare_topic(item: OutboxItem) -> dict[str, Any] | None:
+        """The case already has its topic (recorded just before a crash): create no second one."""
+        row = await services.cases.get(item.case_id) if item.case_id is not None else None
+        if row is None or row.thread_id is not None:
+            return None
+        return item.params
+
     async def after_topic(item: OutboxItem, result: Any) -> None:
         if item.case_id is not None and isinstance(result, dict):
             await services.cases.update(
@@ -139,7 +146,7 @@ def install_outbox_hooks(worker: OutboxWorker, services: Services, bot: Bot) -> 
 
     for kind in (*STAFF_KINDS, "to_person", "notice"):
         worker.add_hooks(kind, prepare=prepare)
-    worker.add_hooks("topic", after=after_topic)
+    worker.add_hooks("topic", prepare=prepare_topic, after=after_topic)
     worker.add_hooks("team_note", prepare=prepare_team, repair=repair_team)
     worker.add_hooks("card", after=after_card, repair=repair)
     worker.add_hooks("card_edit", repair=repair)

@@ -32,6 +32,7 @@ async def on_staff_message(update: Update, context: BotContext) -> None:
         return
     row = await case_of_message(context, message)
     if row is None:
+        await _warn_if_orphan_topic(update, context, message)
         return
     actor = await staff_actor(update, context)
     tr = staff_tr(context.services)
@@ -59,6 +60,19 @@ async def on_staff_message(update: Update, context: BotContext) -> None:
     )
     if sent:
         await context.services.records.audit(actor.audit_id, "reply", row.id, context.services.clock.now())
+
+
+async def _warn_if_orphan_topic(update: Update, context: BotContext, message: Message) -> None:
+    """A case-named topic that belongs to no case (e.g. left by a crash): say nobody reads it."""
+    topic = message.reply_to_message.forum_topic_created if message.reply_to_message else None
+    if not message.is_topic_message or topic is None or not topic.name.startswith("#"):
+        return  # General, team topics and topics people made themselves are ordinary chat
+    if await staff_actor(update, context) is None:
+        return
+    tr = staff_tr(context.services)
+    await message.reply_text("⚠️ " + tr._(
+        "This topic belongs to no open case, so the person will not see this message. "
+        "Use /find or /case to open the case's current topic."))
 
 
 async def note_command(update: Update, context: BotContext) -> None:
