@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Bot
-from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBUserWarning
 
 from bot.clock import Clock
@@ -81,7 +81,9 @@ class UpdatePoller:
                 log.error("another process is fetching updates for this bot; retrying")
                 await self._sleep(5)
                 continue
-            except (TimedOut, NetworkError) as exc:
+            except (TimedOut, NetworkError, TelegramError) as exc:
+                # Anything else Telegram (or a proxy in front of it) answers, e.g. a 200 whose
+                # body is not JSON, is retried too: nothing was confirmed, so nothing is lost.
                 log.warning("getUpdates failed (%s); retrying in %.1fs", type(exc).__name__, backoff)
                 await self._sleep(backoff)
                 backoff = min(backoff * 2, 30)
