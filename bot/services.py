@@ -36,7 +36,6 @@ class Services:
     flood: FloodGuard = field(default_factory=lambda: FloodGuard(20))
     outbox_worker: OutboxWorker | None = None
     staff: Any = None  # StaffDirectory, set by app
-    extras: dict[str, Any] = field(default_factory=dict)
 
     def wake_outbox(self) -> None:
         if self.outbox_worker is not None:

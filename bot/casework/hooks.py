@@ -141,9 +141,6 @@ def install_outbox_hooks(worker: OutboxWorker, services: Services, bot: Bot) -> 
             log.warning("case %s: topic repair failed (%s)", row.id, type(repair_error).__name__)
         return False
 
-    async def after_person(item: OutboxItem, result: Any) -> None:
-        return None
-
     for kind in (*STAFF_KINDS, "to_person", "notice"):
         worker.add_hooks(kind, prepare=prepare)
     worker.add_hooks("topic", prepare=prepare_topic, after=after_topic)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +18,7 @@ from bot.services import Services
 from bot.storage.cases import CaseRow
 from bot.storage.outbox import enqueue
 from bot.ui import cases as case_ui
-from bot.ui.screen import Screen, chunks, esc
+from bot.ui.screen import chunks, esc
 
 log = logging.getLogger(__name__)
 
@@ -295,10 +294,7 @@ async def change(
     now = services.clock.now()
     async with services.db.transaction() as conn:
         await services.cases.save(record, now, conn=conn)
-        await conn.execute(
-            "INSERT INTO audit_log (actor_id, action, case_id, detail, at) VALUES (?, ?, ?, ?, ?)",
-            (actor_id, action, row.id, detail, now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")),
-        )
+        await services.records.audit(actor_id, action, row.id, now, detail, conn=conn)
         if row.staff_chat_id is not None:
             await _enqueue_card_refresh(services, conn, row, row.staff_chat_id, now, f"{dedupe}:card")
         if notify_person and record.status != row.status and row.user_id is not None:
@@ -324,6 +320,15 @@ async def enqueue_status_notice(
         params["text"] = text + "\n" + esc(tr._("Your caseworker is waiting for an answer or a document from you. Reply here."))
     await enqueue(conn, chat_id=row.user_id, method="sendMessage", params=params, kind="notice",
                   case_id=row.id, dedupe_key=dedupe, now=now)
+
+
+async def refresh_card(services: Services, row: CaseRow, dedupe: str) -> None:
+    """Queue an update of the case card in the staff chat (e.g. after the person deleted data)."""
+    if row.staff_chat_id is None:
+        return
+    async with services.db.transaction() as conn:
+        await _enqueue_card_refresh(services, conn, row, row.staff_chat_id, services.clock.now(), dedupe)
+    services.wake_outbox()
 
 
 async def _enqueue_card_refresh(
@@ -368,12 +373,3 @@ def draft_from_state(user_id: int, language: str, audience: str | None, data: di
         item_id=data.get("item"),
         flow=(flow[0], int(flow[1]), [tuple(a) for a in flow[2]], flow[3]) if flow else None,
     )
-
-
-def screen_to_params(screen: Screen) -> dict[str, Any]:
-    return {"text": screen.text, "parse_mode": "HTML", "reply_markup": _markup(screen.rows)} if screen.rows else {
-        "text": screen.text, "parse_mode": "HTML"}
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)

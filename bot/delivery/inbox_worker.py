@@ -7,7 +7,7 @@ import contextvars
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.storage.db import as_storage_error, describe_sqlite_error, storage_fault
@@ -22,7 +22,6 @@ class UpdateOutcome:
 
     update_id: int
     error: BaseException | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 # The error handler runs inside the same task as process_update, so it sees this variable.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.i18n import Tr
@@ -48,10 +47,3 @@ async def leave_step(context: BotContext) -> None:
     if person is not None and person.state is not None:
         await context.services.people.set_state(person.user_id, None, update_id=context.update_id)
         person.state, person.state_data = None, {}
-
-
-def private_person(update: Update, context: BotContext) -> Person:
-    """The person behind a private-chat update (resolved by the first handler group)."""
-    if context.person is None:
-        raise RuntimeError("person not resolved for this update")
-    return context.person

@@ -8,7 +8,7 @@ from io import BytesIO
 from telegram import InputFile, Update
 from telegram.constants import ParseMode
 
-from bot.casework.service import post_to_case, staff_tr
+from bot.casework.service import post_to_case, refresh_card, staff_tr
 from bot.handlers.context import BotContext
 from bot.handlers.render import answer_query, show
 from bot.privacy.data import collect, erase_person
@@ -63,13 +63,7 @@ async def on_button(update: Update, context: BotContext) -> None:
                 "🗑 " + staff._("The person asked to delete their data. This case is closed and its texts were erased."),
                 f"case:{case_id}:deleted",
             )
-            from bot.casework.service import _enqueue_card_refresh
-
-            if row.staff_chat_id is not None:
-                async with services.db.transaction() as conn:
-                    await _enqueue_card_refresh(services, conn, row, row.staff_chat_id, services.clock.now(),
-                                                f"case:{case_id}:deleted:card")
-    services.wake_outbox()
+            await refresh_card(services, row, f"case:{case_id}:deleted:card")
     context.person = None
     await query.message.reply_text(  # type: ignore[union-attr]
         privacy_ui.deleted_text(tr, len(erasure.cases)), parse_mode=ParseMode.HTML

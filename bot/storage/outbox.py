@@ -108,9 +108,6 @@ class OutboxRepo:
         rows = await self.db.fetchall("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
         return {r["status"]: int(r["n"]) for r in rows}
 
-    async def erase_for_chat(self, conn: aiosqlite.Connection, chat_id: int) -> None:
-        """Remove queued and sent messages to a person (their text is personal data)."""
-        await conn.execute("DELETE FROM outbox WHERE chat_id = ?", (chat_id,))
 
 
 def _item(row: aiosqlite.Row) -> OutboxItem:

@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+import aiosqlite
+
 from bot.storage.db import Database
 from bot.storage.timefmt import from_db, to_db
 
@@ -116,12 +118,16 @@ class RecordsRepo:
 
     # -- audit ----------------------------------------------------------------------------
     async def audit(
-        self, actor_id: int | None, action: str, case_id: int | None, now: datetime, detail: str | None = None
+        self, actor_id: int | None, action: str, case_id: int | None, now: datetime,
+        detail: str | None = None, conn: aiosqlite.Connection | None = None,
     ) -> None:
-        await self.db.execute(
-            "INSERT INTO audit_log (actor_id, action, case_id, detail, at) VALUES (?, ?, ?, ?, ?)",
-            (actor_id, action, case_id, detail, to_db(now)),
-        )
+        """Record a staff action (inside the caller's transaction when `conn` is given)."""
+        sql = "INSERT INTO audit_log (actor_id, action, case_id, detail, at) VALUES (?, ?, ?, ?, ?)"
+        params = (actor_id, action, case_id, detail, to_db(now))
+        if conn is not None:
+            await conn.execute(sql, params)
+        else:
+            await self.db.execute(sql, params)
 
     async def audit_for(self, case_id: int, limit: int = 50) -> list[AuditEntry]:
         rows = await self.db.fetchall(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.content.model import FaqItem, Pack
-from bot.i18n import N_, Tr
+from bot.i18n import Tr
 from bot.ui.screen import Button, Screen, esc, rows_of
 
 RESERVED_TOPICS = {"emergency", "eligibility", "about"}
@@ -157,11 +157,3 @@ def emergency(pack: Pack, tr: Tr) -> Screen:
 def menu_changed(pack: Pack, audience: str | None, tr: Tr) -> Screen:
     """A button from an older menu: say so and show the current one."""
     return main_menu(pack, audience, tr, notice="🔄 " + tr._("This menu has changed. Here is the current one."))
-
-
-# Marked here so extraction finds them; shown through tr._ where used.
-RESULT_LABELS = {
-    "likely_eligible": N_("Likely eligible"),
-    "not_eligible": N_("Probably not eligible"),
-    "unclear": N_("Unclear: talk to a caseworker"),
-}
