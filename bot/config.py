@@ -43,6 +43,7 @@ class Settings:
     # Outbox pacing to Telegram's limits; lower only against a local Bot API server or tests.
     pace_overall_per_second: float = 30.0
     pace_chat_interval: float = 1.0
+    pace_chat_burst: float = 3.0
     pace_group_per_minute: int = 20
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -61,6 +62,19 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
         raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from None
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}.")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}.") from None
+    if not value >= minimum:  # also refuses nan
+        raise ConfigError(f"{name} must be at least {minimum}, got {raw}.")
     return value
 
 
@@ -166,4 +180,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         max_messages_per_minute=_int(env, "MAX_MESSAGES_PER_MINUTE", 20, 1),
         max_concurrent_chats=_int(env, "MAX_CONCURRENT_CHATS", 64, 1),
         pace_group_per_minute=_int(env, "PACE_GROUP_PER_MINUTE", 20, 1),
+        pace_overall_per_second=_float(env, "PACE_OVERALL_PER_SECOND", 30.0, 0.1),
     )
