@@ -16,6 +16,7 @@ from bot.abuse import FloodGuard
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content.bundle import ContentBundle, load_bundle
+from bot.delivery.http import AiohttpRequest
 from bot.delivery.inbox_worker import InboxDispatcher
 from bot.delivery.limits import FloodLimits, ReplyLimiter
 from bot.delivery.outbox_worker import OutboxWorker
@@ -96,8 +97,8 @@ class BotRuntime:
             .base_file_url(settings.bot_api_url.replace("/bot", "/file/bot"))
             .updater(None)
             .context_types(ContextTypes(context=BotContext))
-            .connection_pool_size(max(16, settings.max_concurrent_chats + 8))
-            .pool_timeout(30)
+            .request(AiohttpRequest(connection_pool_size=max(16, settings.max_concurrent_chats + 8),
+                                    pool_timeout=30))
         )
         # One model of Telegram's limits for both send paths: replies through this limiter
         # (no pacing in private chats, a group's minute in groups, retry_after honoured),
