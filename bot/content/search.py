@@ -18,6 +18,14 @@ log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_TOKENS = 10
+# No word in the pack's languages is this long; a longer "word" is pasted noise, and it is
+# cut so that every later step (prefix lookups, FTS terms) stays small.
+MAX_TOKEN_CHARS = 40
+# Typo candidates come from all deletions of up to two characters: C(n, 2) strings for a
+# word of n letters. At 24 letters that is 300 lookups; at 150 it was 11,000 strings of
+# 150 characters and about a second of CPU on the event loop. Longer words are matched
+# exactly or by prefix only.
+MAX_TYPO_CHARS = 24
 # Candidates per query token from the typo index: enough for a misspelling, few enough
 # that a long pasted letter stays a short FTS query.
 MAX_EXPANSIONS = 6
@@ -125,7 +133,7 @@ class _Vocabulary:
     def near(self, token: str) -> list[str]:
         """Indexed words within the token's edit-distance budget, closest and commonest first."""
         limit = _max_distance(token)
-        if limit == 0 or token.isdigit():
+        if limit == 0 or token.isdigit() or len(token) > MAX_TYPO_CHARS:
             return []
         found: dict[str, int] = {}
         for variant in _deletes(token, limit):
@@ -153,6 +161,7 @@ def query_tokens(query: str) -> list[str]:
     """The words of a query worth searching for: normalised, deduplicated, no stop-words."""
     words: list[str] = []
     for word in normalize(query[:MAX_QUERY_CHARS]).split():
+        word = word[:MAX_TOKEN_CHARS]
         if (len(word) >= 2 or word.isdigit()) and word not in STOP_WORDS and word not in words:
             words.append(word)
     return words[:MAX_QUERY_TOKENS]

@@ -195,3 +195,30 @@ def test_fast_on_a_scaled_pack(pack: Pack) -> None:
     timings.sort()
     # Generous bound for slow CI machines; the benchmark checks the real target.
     assert timings[int(len(timings) * 0.95)] < 0.05
+
+
+def test_a_long_word_is_cut_and_never_expanded_for_typos(index: SearchIndex) -> None:
+    """One pasted 150-letter "word" cost a second of CPU (all its 2-deletions) before."""
+    from bot.content import search as search_module
+
+    word = "q" * 150
+    tokens = query_tokens(word)
+    assert tokens == ["q" * search_module.MAX_TOKEN_CHARS]
+    vocab = index._vocab["en"]
+    assert vocab.near("w" * (search_module.MAX_TYPO_CHARS + 1)) == []
+    # A real misspelling still gets its candidates.
+    assert vocab.near("registraton")
+    calls = 0
+    original = search_module._deletes
+
+    def counting(term: str, depth: int) -> set[str]:
+        nonlocal calls
+        calls += len(term)
+        return original(term, depth)
+
+    search_module._deletes = counting  # type: ignore[assignment]
+    try:
+        assert index.search(word * 20, "en", ["ru"]) == []
+    finally:
+        search_module._deletes = original  # type: ignore[assignment]
+    assert calls <= search_module.MAX_TYPO_CHARS * 4
