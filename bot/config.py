@@ -24,6 +24,8 @@ class Settings:
     staff_chat_id: int | None = None
     admin_ids: frozenset[int] = frozenset()
     content_dir: Path = Path("content")
+    # `content check` warns on answers whose sources were last checked longer ago than this.
+    content_max_age_days: int = 365
     log_level: str = "INFO"
     # How a caseworker's reply is signed to the person: "role" ("Caseworker") or "first_name".
     staff_signature: str = "role"
@@ -169,6 +171,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         staff_chat_id=staff_chat_id,
         admin_ids=frozenset(admin_ids),
         content_dir=content_dir,
+        content_max_age_days=_int(env, "CONTENT_MAX_AGE_DAYS", 365, 1),
         log_level=level,
         staff_signature=signature,
         staff_language=env.get("STAFF_LANGUAGE", "").strip(),

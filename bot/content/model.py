@@ -118,6 +118,8 @@ class Pack:
     text_drafts: dict[str, bool]
     version: str
     root: Path
+    # Per language: whether its labels.yaml is marked draft (for the coverage counts).
+    label_drafts: dict[str, bool] = field(default_factory=dict)
     _chains: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
     _children: dict[str | None, tuple[Topic, ...]] = field(init=False, repr=False, compare=False)
     _item_pos: dict[str, int] = field(init=False, repr=False, compare=False)
