@@ -25,6 +25,7 @@ from bot.handlers import register
 from bot.handlers.context import BotContext
 from bot.i18n import Catalogs
 from bot.services import Services
+from bot.storage.abuse import AbuseRepo
 from bot.storage.cases import CasesRepo
 from bot.storage.db import Database
 from bot.storage.inbox import InboxRepo, InboxRow
@@ -77,18 +78,21 @@ class BotRuntime:
         bundle = load_bundle(settings.content_dir)
         catalogs = load_catalogs(bundle)
         db = await Database.open(settings.database_path)
+        abuse = await AbuseRepo.open(db, settings.abuse_key)
+        await abuse.adopt_legacy_blocks()
         services = Services(
             settings=settings,
             clock=self.clock,
             db=db,
             inbox=InboxRepo(db),
             outbox=OutboxRepo(db),
-            people=PeopleRepo(db),
+            people=PeopleRepo(db, abuse),
             cases=CasesRepo(db),
             records=RecordsRepo(db),
             catalogs=catalogs,
             content=bundle,
             flood=FloodGuard(settings.max_messages_per_minute),
+            abuse=abuse,
         )
         self.services = services
         self._http = AiohttpRequest(

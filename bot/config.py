@@ -47,6 +47,9 @@ class Settings:
     pace_chat_interval: float = 1.0
     pace_chat_burst: float = 3.0
     pace_group_per_minute: int = 20
+    # Key of the abuse record's hashes (blocks and request counts that outlive /delete);
+    # empty: a random key made at first start, kept in the database.
+    abuse_key: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -101,6 +104,15 @@ def parse_database_url(url: str) -> Path:
     raise ConfigError(
         f"DATABASE_URL scheme {scheme!r} is unknown; use sqlite:///path/to/bot.db."
     )
+
+
+def _abuse_key(env: Mapping[str, str]) -> str:
+    key = env.get("ABUSE_KEY", "").strip()
+    if key and len(key) < 32:
+        raise ConfigError(
+            "ABUSE_KEY must be at least 32 characters (e.g. the output of `openssl rand -hex 32`)."
+        )
+    return key
 
 
 def parse_api_url(raw: str) -> str:
@@ -199,4 +211,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         max_concurrent_chats=_int(env, "MAX_CONCURRENT_CHATS", 64, 1),
         pace_group_per_minute=_int(env, "PACE_GROUP_PER_MINUTE", 20, 1),
         pace_overall_per_second=_float(env, "PACE_OVERALL_PER_SECOND", 30.0, 0.1),
+        abuse_key=_abuse_key(env),
     )

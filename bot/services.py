@@ -9,6 +9,7 @@ from bot.abuse import FloodGuard
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalogs
+from bot.storage.abuse import AbuseRepo
 from bot.storage.db import Database
 from bot.storage.inbox import InboxRepo
 from bot.storage.outbox import OutboxRepo
@@ -34,6 +35,7 @@ class Services:
     catalogs: Catalogs
     content: ContentBundle  # swapped whole on /reload
     flood: FloodGuard = field(default_factory=lambda: FloodGuard(20))
+    abuse: AbuseRepo | None = None
     outbox_worker: OutboxWorker | None = None
     staff: Any = None  # StaffDirectory, set by app
 

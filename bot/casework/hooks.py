@@ -13,6 +13,7 @@ from bot.delivery.outbox_worker import OutboxWorker
 from bot.services import Services
 from bot.storage.outbox import OutboxItem, enqueue
 from bot.ui import cases as case_ui
+from bot.ui.screen import esc
 
 log = logging.getLogger(__name__)
 
@@ -162,3 +163,18 @@ def install_outbox_hooks(worker: OutboxWorker, services: Services, bot: Bot) -> 
             )
 
     worker.set_on_unreachable(on_unreachable)
+
+    async def failed_to_person(item: OutboxItem, reason: str) -> None:
+        """A caseworker's message that Telegram refused for good: say so where it was written."""
+        row = await services.cases.get(item.case_id) if item.case_id is not None else None
+        if row is None or row.deleted_at is not None:
+            return
+        tr = services.catalogs.tr(services.settings.staff_language or services.content.pack.default_language)
+        await post_to_case(
+            services, row,
+            "⚠️ " + esc(tr._("A message to the person could not be delivered (Telegram said: {reason}). "
+                             "Please send it again, shorter or in another form.", reason=reason[:200])),
+            f"outbox:{item.id}:failed",
+        )
+
+    worker.add_hooks("to_person", failed=failed_to_person)

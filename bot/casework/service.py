@@ -18,7 +18,7 @@ from bot.services import Services
 from bot.storage.cases import CaseRow
 from bot.storage.outbox import enqueue
 from bot.ui import cases as case_ui
-from bot.ui.screen import chunks, esc
+from bot.ui.screen import CAPTION_LIMIT, TEXT_LIMIT, chunks, clip, esc, utf16_len
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +137,8 @@ async def open_case(services: Services, draft: Draft, source_update_id: int | No
         if case_id is None:  # this update was handled before a crash: the case exists
             existing = await services.cases.by_source_update(source_update_id or 0)
             return existing.id if existing else 0
+        if services.abuse is not None:
+            await services.abuse.count_request(conn, draft.user_id, now.date())
         await conn.execute(
             "UPDATE people SET state = NULL, state_data = NULL, phone = COALESCE(?, phone) WHERE user_id = ?",
             (draft.phone, draft.user_id),
@@ -243,11 +245,10 @@ async def relay_to_person(
         return False
     now = services.clock.now()
     tr = services.catalogs.tr(row.record.language)
-    if services.settings.staff_signature == "first_name" and author_name:
-        signature = f"👤 <b>{esc(author_name)}</b>"
-    else:
-        signature = "👤 <b>" + esc(tr._("Caseworker")) + "</b>"
-    header = f"{signature} · {esc(tr.isolate(f'#{row.id}'))}"
+    signer = author_name if services.settings.staff_signature == "first_name" and author_name else tr._("Caseworker")
+    number = tr.isolate(f"#{row.id}")
+    header = f"👤 <b>{esc(signer)}</b> · {esc(number)}"
+    header_units = utf16_len(f"👤 {signer} · {number}\n\n")
     record = row.record
     if record.first_response_at is None:
         record = lifecycle.record_first_response(record, now)
@@ -266,17 +267,27 @@ async def relay_to_person(
         await services.cases.save(record, now, conn=conn)
         if kind == "text" and text is not None:
             # Telegram counts characters after parsing: cut the plain text, never the HTML.
-            for n, piece in enumerate(chunks(text, 3900)):
+            for n, piece in enumerate(chunks(text, TEXT_LIMIT - header_units - 8)):
                 await enqueue(conn, chat_id=row.user_id, method="sendMessage",
                               params={"chat_id": row.user_id, "text": f"{header}\n\n{esc(piece)}", "parse_mode": "HTML"},
                               kind="to_person", case_id=row.id,
                               dedupe_key=f"u:{update_id}:to_person" + (f":{n}" if n else ""), now=now)
         else:
-            cap = f"{header}\n\n{esc(caption[:900])}" if caption else header
+            # A caption holds 1,024 UTF-16 units with the header; what does not fit follows
+            # as text, so nothing the caseworker wrote is lost (or fails the whole copy).
+            shown = clip(caption, CAPTION_LIMIT - header_units - 8) if caption else ""
+            cap = f"{header}\n\n{esc(shown)}" if shown else header
             params = {"chat_id": row.user_id, "from_chat_id": staff_chat_id, "message_id": staff_message_id,
                       "caption": cap, "parse_mode": "HTML"}
             await enqueue(conn, chat_id=row.user_id, method="copyMessage", params=params, kind="to_person",
                           case_id=row.id, dedupe_key=f"u:{update_id}:to_person", now=now)
+            if caption and shown != caption:
+                for n, piece in enumerate(chunks(caption, TEXT_LIMIT - header_units - 8)):
+                    await enqueue(conn, chat_id=row.user_id, method="sendMessage",
+                                  params={"chat_id": row.user_id, "text": f"{header}\n\n{esc(piece)}",
+                                          "parse_mode": "HTML"},
+                                  kind="to_person", case_id=row.id,
+                                  dedupe_key=f"u:{update_id}:to_person:caption:{n}", now=now)
         if record.status != row.status or record.assignee_id != row.record.assignee_id:
             await _enqueue_card_refresh(services, conn, row, staff_chat_id, now, f"u:{update_id}:card")
     services.wake_outbox()

@@ -46,6 +46,17 @@ def describe_error(exc: BaseException) -> str:
 
 ProcessFn = Callable[[InboxRow], Awaitable[None]]
 
+# A person's chat with more than this many updates still waiting is flooding (a script, or
+# thousands of edits of one message): further updates of it are dropped as they arrive, so
+# that one chat can never fill the inbox and stop the poller for everyone. Group lanes are
+# not capped (a busy staff topic is not an attack).
+MAX_LANE_BACKLOG = 50
+
+
+def capped_lane(lane: str) -> bool:
+    """A person's own lane: their private chat (c<positive id>) or their presses (u<id>)."""
+    return lane.startswith("u") or (lane.startswith("c") and not lane.startswith("c-"))
+
 
 class InboxDispatcher:
     """Runs each lane's updates in order; lanes run concurrently up to a bound."""
@@ -66,16 +77,21 @@ class InboxDispatcher:
         # Set when the database cannot be used: the poller then stops the bot (see fatal).
         self.broken = asyncio.Event()
         self._lock_warned = False  # one warning per spell of a locked database, not one per chat
+        self.dropped = 0
+        self._drops: set[asyncio.Task[None]] = set()
 
     @property
     def pending(self) -> int:
         return self._queued
 
     def submit(self, row: InboxRow) -> None:
-        """Queue one stored update behind earlier ones of its lane."""
+        """Queue one stored update behind earlier ones of its lane (or drop a flood's excess)."""
+        lane = self._lanes.get(row.lane)
+        if lane is not None and len(lane) >= MAX_LANE_BACKLOG and capped_lane(row.lane):
+            self._drop(row)
+            return
         self._queued += 1
         self._idle.clear()
-        lane = self._lanes.get(row.lane)
         if lane is not None:
             lane.append(row)
             return
@@ -83,6 +99,22 @@ class InboxDispatcher:
         task = asyncio.create_task(self._drain(row.lane), name=f"lane-{row.lane}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _drop(self, row: InboxRow) -> None:
+        """Mark an update of a flooding chat handled without handling it (its text erased)."""
+        self.dropped += 1
+        if self.dropped in (1, 100) or self.dropped % 1000 == 0:
+            log.warning("a chat is flooding the bot: %s updates dropped so far", self.dropped)
+
+        async def mark() -> None:
+            try:
+                await self._inbox.mark_dropped(row.update_id, self._clock.now())
+            except Exception as exc:  # left pending: handled (or dropped) after a restart
+                log.warning("could not mark a dropped update: %s", type(exc).__name__)
+
+        task = asyncio.create_task(mark())
+        self._drops.add(task)
+        task.add_done_callback(self._drops.discard)
 
     async def _drain(self, lane_key: str) -> None:
         lane = self._lanes[lane_key]

@@ -42,6 +42,7 @@ PrepareHook = Callable[[OutboxItem], Awaitable[dict[str, Any] | None]]
 AfterHook = Callable[[OutboxItem, Any], Awaitable[None]]
 RepairHook = Callable[[OutboxItem, BadRequest], Awaitable[bool]]
 UnreachableHook = Callable[[int], Awaitable[None]]
+FailedHook = Callable[[OutboxItem, str], Awaitable[None]]
 
 
 class OutboxWorker:
@@ -72,6 +73,7 @@ class OutboxWorker:
         self._prepare: dict[str, PrepareHook] = {}
         self._after: dict[str, AfterHook] = {}
         self._repair: dict[str, RepairHook] = {}
+        self._failed: dict[str, FailedHook] = {}
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         self.sent = 0
@@ -83,7 +85,10 @@ class OutboxWorker:
         prepare: PrepareHook | None = None,
         after: AfterHook | None = None,
         repair: RepairHook | None = None,
+        failed: FailedHook | None = None,
     ) -> None:
+        if failed:
+            self._failed[kind] = failed
         if prepare:
             self._prepare[kind] = prepare
         if after:
@@ -219,6 +224,18 @@ class OutboxWorker:
                 await self._storage_trouble(exc, attempt)
                 attempt += 1
 
+    async def _tell_failed(self, item: OutboxItem, reason: str) -> None:
+        """A message that will never arrive: let its kind's hook tell someone (a case topic)."""
+        hook = self._failed.get(item.kind)
+        if hook is None:
+            return
+        try:
+            await self._record(lambda: hook(item, reason))
+        except StorageError:
+            raise
+        except Exception as exc:
+            log.error("outbox %s: failure hook failed: %s", item.id, type(exc).__name__)
+
     async def run_once(self) -> int:
         """Send everything due now (tests and shutdown); returns how many were attempted."""
         items = await self._repo.due(self._clock.now())
@@ -273,11 +290,13 @@ class OutboxWorker:
                 return
             log.error("outbox %s: %s rejected: %s", item.id, item.method, exc.message)
             await self._repo.mark_failed(item.id, f"BadRequest: {exc.message}")
+            await self._tell_failed(item, exc.message)
             return
         except (TimedOut, NetworkError, TelegramError) as exc:
             if item.attempts + 1 >= MAX_ATTEMPTS:
                 log.error("outbox %s: giving up after %s attempts", item.id, item.attempts + 1)
                 await self._repo.mark_failed(item.id, f"{type(exc).__name__}: gave up")
+                await self._tell_failed(item, f"{type(exc).__name__}, {item.attempts + 1} attempts")
                 return
             backoff = min(600.0, 0.5 * 2**item.attempts) * (0.75 + random.random() / 2)
             await self._repo.retry_later(

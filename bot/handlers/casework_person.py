@@ -145,7 +145,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         await answer_query(update)
         if lifecycle.is_open(row.record):
             record = lifecycle.transition(row.record, "closed", services.clock.now())
-            await change(services, row, record, actor_id=person.user_id, action="closed_by_person",
+            await change(services, row, record, actor_id=None, action="closed_by_person",
                          detail=None, dedupe=f"u:{update.update_id}", notify_person=False)
             from bot.casework.service import post_to_case, staff_tr
 

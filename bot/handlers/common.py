@@ -39,11 +39,17 @@ async def resolve_person(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     lang = person.language if person.language_chosen and person.language in pack.languages else None
     context.tr = services.catalogs.tr(lang or pack.resolve_language(user.language_code))
-    if update.message is None:
-        return  # button presses are cheap and idempotent; the limit is on messages
-    count = services.flood.hit(user.id)
-    if services.flood.over(count):
-        if services.flood.first_over(count):
+    press = update.callback_query is not None
+    if update.message is None and update.edited_message is None and not press:
+        return
+    # Messages, edits and presses all count: a flood of any of them would hold up the
+    # person's own lane and fill the inbox. What goes over is dropped without an answer,
+    # but for one polite notice (and a stopped spinner for a press).
+    count = services.flood.hit(user.id, press=press)
+    if services.flood.over(count, press=press):
+        if press:
+            await answer_query(update)
+        elif update.message is not None and services.flood.first_over(count):
             await chat.send_message(
                 context.tr._("You are sending messages very fast. Please wait a minute, then go on.")
             )

@@ -40,6 +40,18 @@ async def _save(context: BotContext, data: dict[str, Any]) -> None:
     person.state, person.state_data = INTAKE, data
 
 
+async def _requests_today(context: BotContext) -> int:
+    """Requests opened today: counted in the record that outlives /delete (a person cannot
+    reset the daily limit by erasing their data)."""
+    services = context.services
+    person = context.person
+    assert person is not None
+    now = services.clock.now()
+    if services.abuse is None:
+        return await services.cases.opened_since(person.user_id, now - timedelta(days=1))
+    return await services.abuse.requests_on(person.user_id, now.date())
+
+
 async def begin(update: Update, context: BotContext, *, item_id: str | None = None, flow_id: str | None = None) -> None:
     """Start a request, unless one is open (then talk to it) or a limit applies."""
     person = context.person
@@ -61,8 +73,7 @@ async def begin(update: Update, context: BotContext, *, item_id: str | None = No
             ((Button("📂 " + tr._("My requests"), "r:list"),), (Button("🏠 " + tr._("Main menu"), "m:"),)),
         ))
         return
-    since = services.clock.now() - timedelta(days=1)
-    if await services.cases.opened_since(person.user_id, since) >= services.settings.max_requests_per_day:
+    if await _requests_today(context) >= services.settings.max_requests_per_day:
         await show(update, Screen(tr._(
             "You have sent several requests today. Please wait until tomorrow, or write in your "
             "last request. For urgent help, call the numbers under “Emergency numbers”.")))

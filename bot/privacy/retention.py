@@ -34,6 +34,9 @@ async def apply_retention(services: Services) -> tuple[int, int]:
     for person in people:
         await erase_person(services, int(person["user_id"]), now)
     await services.inbox.prune(now - timedelta(days=2))
+    await services.outbox.prune(now - timedelta(days=2))
+    if services.abuse is not None:
+        await services.abuse.prune((now - timedelta(days=2)).date())
     await services.db.checkpoint()
     log.info("retention: %s closed cases anonymised, %s inactive profiles deleted", len(case_ids), len(people))
     return len(case_ids), len(people)

@@ -68,7 +68,7 @@ _ACTIVE_STATUSES = frozenset({"creator", "administrator", "member", "restricted"
 # set_member_status(..., RESTRICTED_LEFT): restricted, then left; getChatMember says
 # status "restricted" with is_member false.
 RESTRICTED_LEFT = "restricted_left"
-_FAULT_KINDS = frozenset({"500", "429", "timeout", "drop", "drop_after"})
+_FAULT_KINDS = frozenset({"400", "500", "429", "timeout", "drop", "drop_after"})
 
 # Wire types of the parameters this emulator understands (from the Bot API spec, api.json).
 _INT_FIELDS = frozenset(
@@ -1166,6 +1166,11 @@ class Emulator:
         return web.json_response(err.body(), status=err.code)
 
     async def _fire_fault(self, request: web.Request, fault: Fault) -> web.StreamResponse:
+        if fault.kind == "400":  # refused for good (as for a chat Telegram will not write to)
+            return web.json_response(
+                {"ok": False, "error_code": 400, "description": "Bad Request: refused (injected)"},
+                status=400,
+            )
         if fault.kind == "500":
             return web.json_response(
                 {"ok": False, "error_code": 500, "description": "Internal Server Error"}, status=500

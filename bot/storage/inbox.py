@@ -69,7 +69,8 @@ class InboxRepo:
         return [InboxRow(r["update_id"], r["lane"], r["payload"] or "{}") for r in rows]
 
     async def mark_done(self, update_id: int, now: datetime) -> None:
-        """Handled: erase the payload (it holds what the person wrote), keep the id for dedupe.
+        """Handled: erase the payload (it holds what the person wrote) and the lane (it names
+        the chat), keep the id for dedupe.
 
         Returns once the mark is committed. Handlers that finish while a commit is being
         written share the next one (group commit): under load one commit carries many marks,
@@ -94,8 +95,8 @@ class InboxRepo:
                 # One statement (one commit, one trip to SQLite's thread) for the batch; it
                 # carries the batch's latest finishing time (they differ by milliseconds).
                 await self.db.execute(
-                    "UPDATE inbox SET status = 'done', payload = NULL, attempts = attempts + 1,"
-                    f" finished_at = ? WHERE update_id IN ({marks})",
+                    "UPDATE inbox SET status = 'done', payload = NULL, lane = '',"
+                    f" attempts = attempts + 1, finished_at = ? WHERE update_id IN ({marks})",
                     (to_db(batch.finished_at or datetime.now(UTC)), *batch.ids),
                 )
             except asyncio.CancelledError:
@@ -106,10 +107,18 @@ class InboxRepo:
             else:
                 batch.written.set_result(None)
 
+    async def mark_dropped(self, update_id: int, now: datetime) -> None:
+        """A flooding chat's excess: done without handling, its payload erased."""
+        await self.db.execute(
+            "UPDATE inbox SET status = 'done', payload = NULL, lane = '', error = 'dropped: flood',"
+            " finished_at = ? WHERE update_id = ?",
+            (to_db(now), update_id),
+        )
+
     async def mark_failed(self, update_id: int, error: str, now: datetime) -> None:
         """A handler raised: keep the error class and message, never the update's text."""
         await self.db.execute(
-            "UPDATE inbox SET status = 'failed', payload = NULL, attempts = attempts + 1,"
+            "UPDATE inbox SET status = 'failed', payload = NULL, lane = '', attempts = attempts + 1,"
             " error = ?, finished_at = ? WHERE update_id = ?",
             (error[:500], to_db(now), update_id),
         )

@@ -78,9 +78,14 @@ class OutboxRepo:
         )
         return from_db(row["t"]) if row and row["t"] else None
 
+    # A finished row keeps no parameters (texts, the person's chat id in from_chat_id) and no
+    # person's chat id: it stays only so that a replayed update enqueues nothing twice, and is
+    # pruned with the inbox. Groups' ids (negative) are not personal and stay for counting.
+    _FORGET = "payload = '{}', chat_id = CASE WHEN chat_id > 0 THEN 0 ELSE chat_id END"
+
     async def mark_sent(self, item_id: int, message_id: int | None, now: datetime) -> None:
         await self.db.execute(
-            "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?,"
+            f"UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, {self._FORGET},"
             " result_message_id = ?, error = NULL WHERE id = ?",
             (to_db(now), message_id, item_id),
         )
@@ -93,15 +98,23 @@ class OutboxRepo:
 
     async def mark_failed(self, item_id: int, error: str, status: str = "failed") -> None:
         await self.db.execute(
-            "UPDATE outbox SET status = ?, attempts = attempts + 1, error = ? WHERE id = ?",
+            f"UPDATE outbox SET status = ?, attempts = attempts + 1, error = ?, {self._FORGET}"
+            " WHERE id = ?",
             (status, error[:300], item_id),
         )
 
     async def mark_chat_unreachable(self, chat_id: int, error: str) -> int:
         """The person blocked the bot: stop trying everything queued for them."""
         return await self.db.execute(
-            "UPDATE outbox SET status = 'unreachable', error = ? WHERE chat_id = ? AND status = 'pending'",
+            f"UPDATE outbox SET status = 'unreachable', error = ?, {self._FORGET}"
+            " WHERE chat_id = ? AND status = 'pending'",
             (error[:300], chat_id),
+        )
+
+    async def prune(self, before: datetime) -> int:
+        """Forget finished rows created before `before` (past any replay of their update)."""
+        return await self.db.execute(
+            "DELETE FROM outbox WHERE status != 'pending' AND created_at < ?", (to_db(before),)
         )
 
     async def counts(self) -> dict[str, int]:

@@ -9,6 +9,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.storage.abuse import AbuseRepo
 from bot.storage.db import Database
 from bot.storage.timefmt import from_db, to_db
 
@@ -35,8 +36,9 @@ class Person:
 
 
 class PeopleRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, abuse: AbuseRepo | None = None) -> None:
         self.db = db
+        self.abuse = abuse
 
     async def get(self, user_id: int) -> Person | None:
         row = await self.db.fetchone("SELECT * FROM people WHERE user_id = ?", (user_id,))
@@ -50,10 +52,13 @@ class PeopleRepo:
         """
         person = await self.get(user_id)
         if person is None:
+            # Someone new, or back after /delete: a block the staff set still applies.
+            blocked = self.abuse is not None and await self.abuse.is_blocked(user_id)
             async with self.db.transaction() as conn:
                 await conn.execute(
-                    "INSERT OR IGNORE INTO people (user_id, first_seen, last_seen) VALUES (?, ?, ?)",
-                    (user_id, to_db(now), to_db(now)),
+                    "INSERT OR IGNORE INTO people (user_id, first_seen, last_seen, blocked)"
+                    " VALUES (?, ?, ?, ?)",
+                    (user_id, to_db(now), to_db(now), 1 if blocked else 0),
                 )
             person = await self.get(user_id)
             assert person is not None
@@ -104,6 +109,9 @@ class PeopleRepo:
         await self.db.execute("UPDATE people SET phone = ? WHERE user_id = ?", (phone, user_id))
 
     async def set_blocked(self, user_id: int, blocked: bool) -> None:
+        """The staff's block: on the profile, and in the record that outlives /delete."""
+        if self.abuse is not None:
+            await self.abuse.set_blocked(user_id, blocked)
         await self.db.execute(
             "UPDATE people SET blocked = ? WHERE user_id = ?", (1 if blocked else 0, user_id)
         )

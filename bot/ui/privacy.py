@@ -18,6 +18,7 @@ def notice(tr: Tr, closed_days: int, inactive_days: int) -> Screen:
         esc(tr._("If you send a request: what you wrote and sent, its category, and your phone number, region and household size if you gave them; the caseworkers' replies.")),
         esc(tr._("Your answers to eligibility questions, and whether you found an answer helpful.")),
         esc(tr._("Questions you type to search are not stored.")),
+        esc(tr._("If caseworkers block you, or you open a request, we also keep a one-way code made from your account number (not the number itself) with the block and how many requests you opened that day. It stays after /delete, so that deleting cannot undo a block or the daily limit; it holds nothing else, and is removed two days after your last request unless you are blocked.")),
         "",
         "<b>" + esc(tr._("Why")) + "</b>",
         esc(tr._("Only to answer you and to help you through a caseworker; and to count, without names, how many people were helped.")),
@@ -32,7 +33,7 @@ def notice(tr: Tr, closed_days: int, inactive_days: int) -> Screen:
                         "If you do not write for {count} days, your profile is deleted.", inactive_days)),
         "",
         "<b>" + esc(tr._("Your rights")) + "</b>",
-        esc(tr._("/mydata shows everything stored about you. /delete deletes it.")),
+        esc(tr._("/mydata shows everything stored about you, including the caseworkers' internal notes on your requests and what was done on them (but not which caseworker did it). /delete deletes it.")),
         esc(tr._("Telegram itself keeps this chat on your phone and its servers; we cannot delete that for you.")),
     ]
     return Screen("\n".join(lines), ((Button("🏠 " + tr._("Main menu"), "m:"),),))

@@ -6,6 +6,8 @@ import html
 from dataclasses import dataclass, field
 
 CALLBACK_LIMIT = 64  # bytes, Telegram's limit for callback_data
+TEXT_LIMIT = 4096  # UTF-16 units of a message's text, after entities are parsed
+CAPTION_LIMIT = 1024  # UTF-16 units of a media caption
 
 
 @dataclass(frozen=True)
@@ -33,29 +35,61 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji outside the BMP is two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def utf16_prefix(text: str, units: int) -> int:
+    """The longest prefix of `text`, in characters, that is at most `units` UTF-16 units."""
+    if units <= 0:
+        return 0
+    if utf16_len(text) <= units:
+        return len(text)
+    lo, hi = units // 2, min(len(text), units)  # every character is one or two units
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if utf16_len(text[:mid]) <= units:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 def fit(lines: list[str], limit: int = 4000) -> str:
-    """Join HTML lines, dropping whole lines from the end so the message fits (never cutting a tag)."""
+    """Join HTML lines, dropping whole lines from the end so the message fits (never cutting a
+    tag); measured in UTF-16 units, as Telegram measures."""
     out: list[str] = []
     size = 0
     for line in lines:
-        if size + len(line) + 1 > limit - 2:
+        units = utf16_len(line)
+        if size + units + 1 > limit - 2:
             out.append("…")
             break
         out.append(line)
-        size += len(line) + 1
+        size += units + 1
     return "\n".join(out)
 
 
 def chunks(text: str, size: int) -> list[str]:
-    """Plain text cut into pieces of at most `size` characters, at line breaks where possible."""
+    """Plain text cut into pieces of at most `size` UTF-16 units, at line breaks where possible
+    (never inside a character)."""
     pieces: list[str] = []
-    while len(text) > size:
-        cut = text.rfind("\n", size // 2, size)
-        cut = cut if cut > 0 else size
+    while utf16_len(text) > size:
+        limit = utf16_prefix(text, size)
+        cut = text.rfind("\n", limit // 2, limit)
+        cut = cut if cut > 0 else limit
         pieces.append(text[:cut])
         text = text[cut:].lstrip("\n")
     pieces.append(text)
     return pieces
+
+
+def clip(text: str, units: int) -> str:
+    """At most `units` UTF-16 units of `text`, with an ellipsis when it was cut."""
+    if utf16_len(text) <= units:
+        return text
+    return text[: utf16_prefix(text, units - 1)] + "…"
 
 
 def rows_of(buttons: list[Button], per_row: int = 1) -> list[tuple[Button, ...]]:
