@@ -6,11 +6,12 @@ routing rules and canned replies. A reload builds a new bundle and swaps it in w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.cases.replies import Replies, load_replies
 from bot.cases.routing import RoutingRules, load_routing
+from bot.content.intents import Intents, load_intents
 from bot.content.loader import inspect_pack
 from bot.content.model import Pack
 from bot.content.problems import PackError, Problem
@@ -27,6 +28,7 @@ class ContentBundle:
     flows: dict[str, Flow]
     routing: RoutingRules
     replies: Replies
+    intents: Intents = field(default_factory=Intents)
 
     @property
     def version(self) -> str:
@@ -38,14 +40,25 @@ class ContentBundle:
         return {fid: str(self.flows[fid].texts.title(chain)) for fid in flow_ids if fid in self.flows}
 
 
-def inspect_extras(pack: Pack) -> tuple[dict[str, Flow], RoutingRules, Replies, list[Problem], Coverage]:
+@dataclass(frozen=True)
+class Extras:
+    """The parts of the content beyond the pack, loaded by their own modules."""
+
+    flows: dict[str, Flow]
+    routing: RoutingRules
+    replies: Replies
+    intents: Intents
+
+
+def inspect_extras(pack: Pack) -> tuple[Extras, list[Problem], Coverage]:
     """Load the parts beyond the pack; return them with their problems and coverage columns."""
     root = pack.root
     languages = [lang.code for lang in pack.languages.values()]
     flows, flow_problems, flow_cov = load_flows_for(pack)
     routing, routing_problems = load_routing(root, set(pack.categories), set(pack.languages))
     replies, reply_problems, reply_cov = load_replies(root, languages, pack.default_language)
-    problems = [*flow_problems, *routing_problems, *reply_problems]
+    intents, intent_problems, intent_cov = load_intents(root, languages, pack.default_language)
+    problems = [*flow_problems, *routing_problems, *reply_problems, *intent_problems]
     for item in pack.items.values():
         for flow_id in item.flows:
             if flow_id not in flows:
@@ -56,7 +69,8 @@ def inspect_extras(pack: Pack) -> tuple[dict[str, Flow], RoutingRules, Replies, 
     for lang in languages:
         coverage.setdefault(lang, {})["flows"] = flow_cov.get(lang, (0, 0))
         coverage[lang]["replies"] = reply_cov.get(lang, (0, 0))
-    return flows, routing, replies, problems, coverage
+        coverage[lang]["intents"] = intent_cov.get(lang, (0, 0))
+    return Extras(flows, routing, replies, intents), problems, coverage
 
 
 def load_flows_for(pack: Pack) -> tuple[dict[str, Flow], list[Problem], dict[str, tuple[int, int]]]:
@@ -72,18 +86,21 @@ def load_bundle(root: Path) -> ContentBundle:
     errors = [p for p in problems if p.severity == "error"]
     if pack is None or errors:
         raise PackError(errors or problems)
-    flows, routing, replies, extra, _coverage = inspect_extras(pack)
+    extras, extra, _coverage = inspect_extras(pack)
     extra_errors = [p for p in extra if p.severity == "error"]
     if extra_errors:
         raise PackError(extra_errors)
-    return ContentBundle(pack=pack, search=SearchIndex.build(pack), flows=flows, routing=routing, replies=replies)
+    return ContentBundle(
+        pack=pack, search=SearchIndex.build(pack), flows=extras.flows, routing=extras.routing,
+        replies=extras.replies, intents=extras.intents,
+    )
 
 
 def check_extras(pack: Pack) -> tuple[list[Problem], Coverage]:
     """For `content check`: problems and coverage of flows, routing, replies and UI strings."""
     from bot.i18n_tools import ui_coverage
 
-    _flows, _routing, _replies, problems, coverage = inspect_extras(pack)
+    _extras, problems, coverage = inspect_extras(pack)
     ui = ui_coverage()
     total = max((t for _done, t in ui.values()), default=0)
     for lang in coverage:

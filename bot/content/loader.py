@@ -41,11 +41,12 @@ _ROOT_FILES = {
     "categories.yaml",
     "routing.yaml",
     "replies.yaml",
+    "intents.yaml",
     "README.md",
 }
 _ROOT_DIRS = {"faq", "flows", "text"}
 _TEXT_FILES_OURS = {"faq.yaml", "labels.yaml"}
-_TEXT_FILES_OTHERS = {"flows.yaml", "replies.yaml"}
+_TEXT_FILES_OTHERS = {"flows.yaml", "replies.yaml", "intents.yaml"}
 
 
 def load_pack(root: Path) -> Pack:

@@ -7,7 +7,7 @@ import logging
 import sqlite3
 import threading
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -34,6 +34,11 @@ RANK_CAP = 300
 # Words of a long question used when no item has all of them.
 ANY_WORDS = 4
 _MAX_ROWID = 2**62
+# How much a word found only in an answer's body counts towards confidence, against one in
+# its title, keywords or synonyms (a long answer mentions many words in passing).
+BODY_ONLY = 0.5
+# ... and a word matched only through a typo correction ("vize" -> "size") counts this much.
+TYPO_ONLY = 0.8
 # bm25 column weights: item_id (unindexed), title, keywords+synonyms, answer.
 _WEIGHTS = (0.0, 10.0, 8.0, 1.0)
 
@@ -42,7 +47,8 @@ STOP_WORDS: frozenset[str] = frozenset(
     normalize(word)
     for word in (
         # en
-        "a an the and or of to in on at for from with by is are was be do does did i me my"
+        # ("is" is left out: folded, Azerbaijani "iş" (work) reads the same.)
+        "a an the and or of to in on at for from with by are was be do does did i me my"
         " you your we our it this that what how when where who which can could should would"
         " will have has get about please need want if not no yes hello hi"
         # ru
@@ -62,11 +68,27 @@ STOP_WORDS: frozenset[str] = frozenset(
 
 @dataclass(frozen=True)
 class Hit:
-    """A search result: the item, its relevance (higher is better), the text's language."""
+    """A search result: the item, its relevance (higher is better), the text's language.
+
+    `confidence` is the share of the question's meaningful words the item contains (1.0
+    when it has all of them, as typed or one typo away); the caller decides what is weak.
+    """
 
     item_id: str
     score: float
     lang: str
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """An item a stage found, with the indices of the query words it has."""
+
+    item_id: str
+    score: float
+    lang: str
+    words: tuple[str, ...]
+    matched: frozenset[int]
 
 
 def _max_distance(token: str) -> int:
@@ -182,11 +204,19 @@ class SearchIndex:
     """FTS5 tables per language in one in-memory database; build anew on every reload."""
 
     def __init__(
-        self, conn: sqlite3.Connection, tables: dict[str, str], vocab: dict[str, _Vocabulary]
+        self,
+        conn: sqlite3.Connection,
+        tables: dict[str, str],
+        vocab: dict[str, _Vocabulary],
+        focus: dict[str, dict[str, str]] | None = None,
+        rowids: dict[str, dict[str, int]] | None = None,
     ) -> None:
         self._conn = conn
         self._tables = tables
         self._vocab = vocab
+        # Normalised title + keywords + synonyms per language and item, for confidence.
+        self._focus = focus or {}
+        self._rowids = rowids or {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -200,6 +230,8 @@ class SearchIndex:
             for pos, item in enumerate(pack.items.values())
         }
         seen: dict[str, str] = {}
+        focus: dict[str, dict[str, str]] = {}
+        rowids: dict[str, dict[str, int]] = {}
         for n, (lang, texts) in enumerate(pack.texts.items()):
             if not texts:
                 continue
@@ -219,8 +251,12 @@ class SearchIndex:
                     doc_freq[word] = doc_freq.get(word, 0) + 1
             tables[lang] = table
             vocab[lang] = _Vocabulary(doc_freq)
+            focus[lang] = {item_id: f"{title} {keys}" for item_id, title, keys, _answer in rows}
+            rowids[lang] = {
+                item_id: rowid for rowid, item_id in conn.execute(f"SELECT rowid, item_id FROM {table}")
+            }
         conn.commit()
-        return cls(conn, tables, vocab)
+        return cls(conn, tables, vocab, focus, rowids)
 
     def languages(self) -> list[str]:
         """Languages that have an index."""
@@ -250,14 +286,26 @@ class SearchIndex:
         return [(item_id, -score) for item_id, score in rows]
 
     def search(
-        self, query: str, lang: str, fallbacks: Sequence[str] = (), limit: int = 5
+        self,
+        query: str,
+        lang: str,
+        fallbacks: Sequence[str] = (),
+        limit: int = 5,
+        *,
+        ignore: Callable[[str], bool] | None = None,
+        expand: Callable[[list[str]], list[str]] | None = None,
     ) -> list[Hit]:
         """Best items for a query: exact words first, then typo-tolerant, then any word.
 
         Within each stage the person's language comes first, then the fallbacks; text typed
-        in the wrong keyboard layout is tried converted after the text as typed. If none of
-        those languages has a match, the other languages are tried (a person may write in
-        a language other than the one they chose).
+        in the wrong keyboard layout is tried converted after the text as typed. The
+        any-word stage looks at every language of the chain at once, so a question that
+        mixes languages ("work permit нужен?") is matched word by word wherever each word
+        is. If none of those languages has a match, the other languages are tried (a person
+        may write in a language other than the one they chose).
+
+        `ignore` drops further words that carry no meaning (the pack's filler words) and
+        `expand` replaces words with the pack's equivalents, both before searching.
         """
         if limit <= 0 or not query:
             return []
@@ -267,6 +315,10 @@ class SearchIndex:
             other = query_tokens(swapped)
             if other and other != variants[0]:
                 variants.append(other)
+        if ignore is not None:
+            variants = [[w for w in v if not ignore(w)] for v in variants]
+        if expand is not None:
+            variants = [list(dict.fromkeys(expand(v))) for v in variants]
         variants = [v for v in variants if v]
         if not variants:
             return []
@@ -280,25 +332,134 @@ class SearchIndex:
     def _search(
         self, variants: list[list[str]], chain: list[str], stages: Sequence[str], limit: int
     ) -> list[Hit]:
-        hits: dict[str, Hit] = {}
+        found: dict[str, _Candidate] = {}
         near: dict[tuple[str, str], list[str]] = {}
         done: set[tuple[str, str]] = set()
         for stage in stages:
             for words in variants:
-                for code in chain:
-                    match = self._match(words, code, stage, near)
-                    if match is None or (code, match) in done:
-                        continue
-                    done.add((code, match))
-                    rows = self._run(code, match, limit + len(hits))
-                    if stage == "any":
-                        rows = self._by_coverage(code, match, rows, limit + len(hits))
-                    for item_id, score in rows:
-                        if item_id not in hits:
-                            hits[item_id] = Hit(item_id, score, code)
-                            if len(hits) >= limit:
-                                return list(hits.values())
-        return list(hits.values())
+                if stage == "any":
+                    candidates = self._any(words, chain, near, limit + len(found))
+                else:
+                    candidates = []
+                    every = frozenset(range(len(words)))
+                    for code in chain:
+                        match = self._match(words, code, stage, near)
+                        if match is None or (code, match) in done:
+                            continue
+                        done.add((code, match))
+                        candidates += [
+                            _Candidate(item_id, score, code, tuple(words), every)
+                            for item_id, score in self._run(code, match, limit + len(found))
+                        ]
+                for candidate in candidates:
+                    if candidate.item_id not in found:
+                        found[candidate.item_id] = candidate
+                if len(found) >= limit:
+                    return self._ranked(found, chain, near, limit)
+        return self._ranked(found, chain, near, limit)
+
+    def _ranked(
+        self, found: dict[str, _Candidate], chain: list[str],
+        near: dict[tuple[str, str], list[str]], limit: int,
+    ) -> list[Hit]:
+        """Hits with their confidence, most confident first (stage order breaks ties)."""
+        hits = [
+            Hit(c.item_id, c.score, c.lang, self._confidence(c, chain, near))
+            for c in found.values()
+        ]
+        order = {hit.item_id: n for n, hit in enumerate(hits)}
+        hits.sort(key=lambda h: (-round(h.confidence, 3), order[h.item_id]))
+        return hits[:limit]
+
+    def _confidence(
+        self, candidate: _Candidate, chain: list[str], near: dict[tuple[str, str], list[str]]
+    ) -> float:
+        """The share of the question's words the item has (0 to 1).
+
+        Each word the pack knows counts once: fully if the item's title, keywords or
+        synonyms have it, BODY_ONLY if only its answer does, TYPO_ONLY less if only a
+        near spelling matched. A word no language of the chain knows counts against it
+        too: it may be what the question is about ("weather in Baku").
+        """
+        languages = chain or [candidate.lang]
+        focus_words = [
+            (code, set(text.split()))
+            for code in languages
+            if (text := self._focus.get(code, {}).get(candidate.item_id))
+        ]
+        total = got = 0.0
+        for i, word in enumerate(candidate.words):
+            total += 1.0
+            if i not in candidate.matched:
+                continue
+            exact = any(self._vocab[c].known(word) for c in languages if c in self._vocab)
+            in_focus = any(
+                word in words
+                or any(e in words for e in near.get((code, word), ()))
+                or (len(word) >= 3 and any(w.startswith(word) for w in words))
+                for code, words in focus_words
+            )
+            got += (1.0 if in_focus else BODY_ONLY) * (1.0 if exact else TYPO_ONLY)
+        return got / total if total else 0.0
+
+    def _any(
+        self, words: list[str], chain: list[str], near: dict[tuple[str, str], list[str]], limit: int
+    ) -> list[_Candidate]:
+        """Items with some of the words, in any language of the chain, most words first.
+
+        A word counts for an item if any of the chain's texts of that item has it, so a
+        question mixing two languages is covered by the item whose texts have both halves.
+        """
+        if len(words) < 2:
+            return []
+        covered: dict[str, set[int]] = {}
+        best: dict[str, tuple[int, float, str]] = {}  # item -> (chain position, bm25, lang)
+        for position, code in enumerate(chain):
+            vocab = self._vocab[code]
+            groups: dict[int, str] = {}
+            for i, word in enumerate(words):
+                if (code, word) not in near:
+                    near[(code, word)] = vocab.near(word)
+                if vocab.known(word) or near[(code, word)]:
+                    groups[i] = _group(word, near[(code, word)], word not in vocab.doc_freq)
+            # The rarest words carry the meaning, and each extra common word only adds rows.
+            chosen = sorted(groups, key=lambda i: vocab.doc_freq.get(words[i], 0))[:ANY_WORDS]
+            if not chosen:
+                continue
+            rows = self._run(code, " OR ".join(groups[i] for i in sorted(chosen)), max(limit * 6, 30))
+            for item_id, score in rows:
+                if item_id not in best:
+                    best[item_id] = (position, score, code)
+            for i, item_id in self._which_words(code, [(i, groups[i]) for i in chosen], rows):
+                covered.setdefault(item_id, set()).add(i)
+        ranked = sorted(
+            covered, key=lambda i: (-len(covered[i]), best[i][0], -best[i][1], i)
+        )
+        return [
+            _Candidate(item_id, best[item_id][1], best[item_id][2], tuple(words), frozenset(covered[item_id]))
+            for item_id in ranked[:limit]
+        ]
+
+    def _which_words(
+        self, lang: str, groups: list[tuple[int, str]], rows: list[tuple[str, float]]
+    ) -> list[tuple[int, str]]:
+        """(word index, item id) for each of the rows' items that has that word group."""
+        if len(groups) == 1:
+            return [(groups[0][0], item_id) for item_id, _ in rows]
+        table = self._tables[lang]
+        # By rowid: FTS5 seeks each word's postings to those rows instead of reading them all.
+        rowids = self._rowids.get(lang, {})
+        ids = [rowids[item_id] for item_id, _ in rows if item_id in rowids]
+        marks = ",".join("?" * len(ids))
+        sql = f"SELECT item_id FROM {table} WHERE {table} MATCH ? AND rowid IN ({marks})"
+        out: list[tuple[int, str]] = []
+        with self._lock:
+            for index, group in groups:
+                try:
+                    out += [(index, item_id) for (item_id,) in self._conn.execute(sql, (group, *ids))]
+                except sqlite3.OperationalError:
+                    log.warning("FTS query failed (the query is not logged: it is what a person typed)")
+        return out
 
     def _match(
         self, words: list[str], lang: str, stage: str, near: dict[tuple[str, str], list[str]]
@@ -325,46 +486,9 @@ class SearchIndex:
         groups = {
             i: _group(words[i], expansions[i], words[i] not in vocab.doc_freq) for i in usable
         }
-        if stage == "typo":
-            if len(usable) < len(words):
-                return None
-            return " AND ".join(groups[i] for i in usable)
-        if len(words) < 2:
+        if len(usable) < len(words):
             return None
-        # Any-word matching for long questions: the rarest words carry the meaning, and
-        # each extra common word only adds rows to rank.
-        rarest = sorted(usable, key=lambda i: vocab.doc_freq.get(words[i], 0))
-        chosen = sorted(rarest[:ANY_WORDS])
-        return " OR ".join(groups[i] for i in chosen) if chosen else None
-
-    def _by_coverage(
-        self, lang: str, match: str, rows: list[tuple[str, float]], limit: int
-    ) -> list[tuple[str, float]]:
-        """Any-word results: items matching more of the query's words first, then by bm25.
-
-        bm25 alone lets one common word in a title ("how to get …") outrank an item that
-        has every word of the question in its text.
-        """
-        groups = match.split(" OR ")
-        if len(groups) < 2:
-            return rows
-        wider = self._run(lang, match, max(limit * 6, 30))
-        if not wider:
-            return rows
-        table = self._tables[lang]
-        ids = [item_id for item_id, _ in wider]
-        marks = ",".join("?" * len(ids))
-        covered: dict[str, int] = dict.fromkeys(ids, 0)
-        with self._lock:
-            for group in groups:
-                sql = f"SELECT item_id FROM {table} WHERE {table} MATCH ? AND item_id IN ({marks})"
-                try:
-                    for (item_id,) in self._conn.execute(sql, (group, *ids)):
-                        covered[item_id] += 1
-                except sqlite3.OperationalError:
-                    return rows
-        ranked = sorted(wider, key=lambda row: (-covered[row[0]], -row[1]))
-        return ranked[:limit]
+        return " AND ".join(groups[i] for i in usable)
 
     def close(self) -> None:
         """Free the in-memory database."""

@@ -131,17 +131,31 @@ def footer(pack: Pack, item: FaqItem, used_lang: str, draft: bool, tr: Tr) -> st
     return "\n".join(lines)
 
 
+def contact_label(pack: Pack, contact_id: str, number: str, lang: str) -> str:
+    """A contact's label without the number repeated at its start ("103 (ambulance)")."""
+    label = pack.label("contacts", contact_id, lang)
+    if label.startswith(number):
+        rest = label[len(number):].strip(" ()-—–:,.")
+        return rest[:1].upper() + rest[1:] if rest else label
+    return label
+
+
+def emergency_lines(pack: Pack, tr: Tr) -> list[str]:
+    """One line per emergency number: the number in bold, then what it is for."""
+    return [
+        f"☎️ <b>{esc(tr.isolate(c.number))}</b> — {esc(contact_label(pack, c.id, c.number, tr.lang))}"
+        for c in pack.emergency_contacts()
+    ]
+
+
 def emergency(pack: Pack, tr: Tr) -> Screen:
     """Emergency numbers, one tap from the main menu, then the other help lines."""
-    lines = ["🆘 <b>" + esc(tr._("Emergency numbers")) + "</b>", ""]
-    for contact in pack.emergency_contacts():
-        label = pack.label("contacts", contact.id, tr.lang)
-        lines.append(f"☎️ <b>{esc(tr.isolate(contact.number))}</b> — {esc(label)}")
+    lines = ["🆘 <b>" + esc(tr._("Emergency numbers")) + "</b>", "", *emergency_lines(pack, tr)]
     others = [c for c in pack.contacts.values() if not c.emergency]
     if others:
         lines += ["", "<b>" + esc(tr._("Other help lines")) + "</b>"]
         for contact in others:
-            label = pack.label("contacts", contact.id, tr.lang)
+            label = contact_label(pack, contact.id, contact.number, tr.lang)
             lines.append(f"📞 {esc(tr.isolate(contact.number))} — {esc(label)}")
     checked = max((c.last_checked for c in pack.contacts.values()), default=None)
     if checked:
