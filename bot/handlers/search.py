@@ -5,8 +5,10 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.content.understand import understand
+from bot.handlers.casework_person import closed_case
 from bot.handlers.context import BotContext
 from bot.handlers.render import show
+from bot.ui.cases import with_closed_choice
 from bot.ui.search import react
 
 
@@ -15,4 +17,8 @@ async def search_faq(update: Update, context: BotContext, text: str) -> None:
     bundle = context.services.content
     person = context.person
     reaction = understand(bundle, text, context.tr.lang)
-    await show(update, react(bundle.pack, reaction, person.audience if person else None, context.tr))
+    screen = react(bundle.pack, reaction, person.audience if person else None, context.tr)
+    ended = await closed_case(context)
+    if ended is not None:
+        screen = with_closed_choice(screen, *ended, context.tr, after=reaction.reply == "emergency")
+    await show(update, screen)

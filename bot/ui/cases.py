@@ -208,6 +208,31 @@ def my_requests(rows: list[CaseRow], tr: Tr, pack: Pack) -> Screen:
     return Screen("\n".join(lines), tuple(buttons))
 
 
+def with_closed_choice(screen: Screen, case_id: int, reopen: bool, tr: Tr, *, after: bool = False) -> Screen:
+    """A screen with the note that the last request is closed and the choice what to do next.
+
+    The note goes first, or last (`after`) when the screen must lead (emergency numbers).
+    """
+    number = tr.isolate(f"#{case_id}")
+    note = "ℹ️ " + esc(tr._(
+        "Your request {number} is closed, so this message did not go to a caseworker.", number=number))
+    if reopen:
+        note += " " + esc(tr._("To go on with it, reopen it; or start a new request."))
+    choice: list[Button] = []
+    if reopen:
+        choice.append(Button("🔁 " + tr._("Reopen {number}", number=f"#{case_id}"), f"r:reopen:{case_id}"))
+    choice.append(Button("🆕 " + tr._("New request"), "r:new"))
+    rows = list(screen.rows)
+    # The choice takes the place of a plain "ask a caseworker" button (both start a request).
+    plain = next((i for i, row in enumerate(rows) if len(row) == 1 and row[0].data == "r:new"), None)
+    if plain is not None:
+        rows[plain] = tuple(choice)
+    else:
+        rows.insert(0, tuple(choice))
+    text = f"{screen.text}\n\n{note}" if after else f"{note}\n\n{screen.text}"
+    return Screen(text, tuple(rows))
+
+
 def rating_request(tr: Tr, case_id: int) -> Screen:
     text = tr._("How satisfied are you with the help you got? 1 = not at all, 5 = very.")
     buttons = tuple(Button("⭐" * n, f"r:rate:{case_id}:{n}") for n in range(1, 6))
