@@ -238,6 +238,38 @@ class Intents:
         return out
 
 
+def match_choice(text: str, labels: Mapping[str, str]) -> str | None:
+    """The one choice a typed text names, by its label or id, else None.
+
+    The whole label wins, then a label the text starts ("depo" for "Deported, ..."), then a
+    label that has all of the text's words (each may be cut short: "депортирован" for
+    "Депортирован, возвращён принудительно"). Ambiguous text names nothing.
+    """
+    typed = " ".join(message_tokens(text))
+    if not typed:
+        return None
+    words = [w for w in typed.split() if w not in STOP_WORDS] or typed.split()
+    exact: list[str] = []
+    starts: list[str] = []
+    subset: list[str] = []
+    for key, label in labels.items():
+        norm = " ".join(message_tokens(label))
+        if typed in (norm, normalize(key)):
+            exact.append(key)
+        elif len(typed) >= 3 and norm.startswith(typed):
+            starts.append(key)
+        elif all(
+            any(w == lw or (len(w) >= 4 and lw.startswith(w)) for lw in norm.split()) for w in words
+        ):
+            subset.append(key)
+    for group in (exact, starts, subset):
+        if len(group) == 1:
+            return group[0]
+        if len(group) > 1:
+            return None
+    return None
+
+
 # --- loading ---------------------------------------------------------------------------
 
 

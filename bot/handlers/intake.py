@@ -9,6 +9,7 @@ from typing import Any
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
 from bot.casework.service import draft_from_state, open_case
+from bot.content.intents import match_choice
 from bot.handlers.context import BotContext
 from bot.handlers.render import answer_query, show
 from bot.ui import cases as case_ui
@@ -18,6 +19,7 @@ from bot.ui.screen import Button, Screen
 INTAKE = "intake"
 MAX_PARTS = 30
 MAX_TEXT = 20_000
+MAX_HOUSEHOLD = 30  # typed household counts above this are taken for a typo
 
 
 def media_of(message: Message) -> tuple[str, str | None]:
@@ -94,8 +96,21 @@ async def on_text(update: Update, context: BotContext) -> None:
     data = dict(person.state_data)
     step = data.get("step")
     tr = context.tr
+    typed = message.text or ""
     if step == "describe":
         await _add_part(update, context, data, message)
+    elif step == "category" and (category := _typed_category(context, typed)) is not None:
+        data.update(category=category, step="describe")
+        await _save(context, data)
+        await show(update, case_ui.intake_describe(tr, 0))
+    elif step in ("adults", "children") and (count := _typed_count(typed, step)) is not None:
+        data[step] = count
+        data["step"] = "children" if step == "adults" else "vuln"
+        await _save(context, data)
+        if step == "adults":
+            await show(update, case_ui.intake_household(tr, "children"))
+        else:
+            await show(update, case_ui.intake_vulnerabilities(tr, set(data.get("vuln", []))))
     elif step == "region":
         data["region"] = (message.text or "").strip()[:100] or None
         data["step"] = "adults"
@@ -109,6 +124,21 @@ async def on_text(update: Update, context: BotContext) -> None:
         await show(update, case_ui.intake_region(tr))
     else:
         await _reshow(update, context, data)
+
+
+def _typed_count(text: str, step: str) -> int | None:
+    """A household count typed instead of pressed ("2", "۲"), within reason, else None."""
+    raw = text.strip().rstrip("+")
+    if not raw.isdigit() or len(raw) > 2:
+        return None
+    count = int(raw)
+    return count if (1 if step == "adults" else 0) <= count <= MAX_HOUSEHOLD else None
+
+
+def _typed_category(context: BotContext, text: str) -> str | None:
+    """The request category a typed word names ("Документы", "sənəd"), else None."""
+    pack = context.services.content.pack
+    return match_choice(text, {c: pack.label("categories", c, context.tr.lang) for c in pack.categories})
 
 
 async def on_media(update: Update, context: BotContext) -> None:
