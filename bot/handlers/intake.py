@@ -11,7 +11,7 @@ from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboard
 from bot.casework.service import draft_from_state, open_case
 from bot.content.intents import match_choice
 from bot.handlers.context import BotContext
-from bot.handlers.render import answer_query, show
+from bot.handlers.render import answer_query, show, show_in
 from bot.ui import cases as case_ui
 from bot.ui import menus
 from bot.ui.screen import Button, Screen
@@ -19,6 +19,7 @@ from bot.ui.screen import Button, Screen
 INTAKE = "intake"
 MAX_PARTS = 30
 MAX_TEXT = 20_000
+ACK_BURST_SECONDS = 120  # messages this close together share one "Received N" counter
 MAX_HOUSEHOLD = 30  # typed household counts above this are taken for a typo
 
 
@@ -120,7 +121,8 @@ async def on_text(update: Update, context: BotContext) -> None:
         # Phone numbers are taken only through Telegram's button: a typed reply means "skip".
         data["step"] = "region"
         await _save(context, data)
-        await message.reply_text(tr._("No phone number saved."), reply_markup=ReplyKeyboardRemove())
+        await message.reply_text(tr._("Fine: no phone number. A caseworker will answer you here in this chat."),
+                                 reply_markup=ReplyKeyboardRemove())
         await show(update, case_ui.intake_region(tr))
     else:
         await _reshow(update, context, data)
@@ -191,8 +193,17 @@ async def _add_part(update: Update, context: BotContext, data: dict[str, Any], m
     text = message.text if kind == "text" else message.caption
     parts.append({"m": message.message_id, "k": kind, "t": text, "f": file_id})
     data["parts"] = parts
+    now = context.services.clock.now()
+    # One acknowledgement per burst: the counter is edited while messages keep coming, and
+    # sent anew only after a pause (an edit far up the chat would go unseen).
+    ack = data.get("ack")
+    fresh = isinstance(ack, list) and len(ack) == 2 and now.timestamp() - float(ack[1]) < ACK_BURST_SECONDS
+    data["ack"] = [ack[0] if fresh else None, now.timestamp()]
     await _save(context, data)
-    await show(update, case_ui.intake_describe(tr, len(parts)))
+    sent = await show_in(update, data["ack"][0], case_ui.intake_received(tr, len(parts)))
+    if sent is not None and sent.message_id != data["ack"][0]:
+        data["ack"] = [sent.message_id, now.timestamp()]
+        await _save(context, data)
 
 
 async def _reshow(update: Update, context: BotContext, data: dict[str, Any]) -> None:
@@ -208,7 +219,8 @@ async def _reshow(update: Update, context: BotContext, data: dict[str, Any]) -> 
         "adults": lambda: case_ui.intake_household(tr, "adults"),
         "children": lambda: case_ui.intake_household(tr, "children"),
         "vuln": lambda: case_ui.intake_vulnerabilities(tr, set(data.get("vuln", []))),
-        "consent": lambda: case_ui.intake_consent(tr, context.services.settings.retention_closed_days),
+        "consent": lambda: case_ui.intake_consent(tr, context.services.settings.retention_closed_days,
+                                                  data.get("vuln", [])),
     }
     build = screens.get(str(step))
     if build is None:
@@ -261,7 +273,9 @@ async def on_button(update: Update, context: BotContext) -> None:
         data["step"] = "region"
         await _save(context, data)
         if update.effective_chat:
-            await update.effective_chat.send_message(tr._("No phone number saved."), reply_markup=ReplyKeyboardRemove())
+            await update.effective_chat.send_message(
+                tr._("Fine: no phone number. A caseworker will answer you here in this chat."),
+                reply_markup=ReplyKeyboardRemove())
         await show(update, case_ui.intake_region(tr), new=True)
     elif action == "region" and step == "region":
         data["step"] = "adults"
@@ -280,7 +294,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         if value == "done":
             data["step"] = "consent"
             await _save(context, data)
-            await show(update, case_ui.intake_consent(tr, services.settings.retention_closed_days))
+            await show(update, case_ui.intake_consent(tr, services.settings.retention_closed_days, data.get("vuln", [])))
             return
         from bot.cases.model import VULNERABILITIES
 

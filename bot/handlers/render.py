@@ -64,6 +64,24 @@ async def show(update: Update, screen: Screen, *, new: bool = False) -> Message 
     )
 
 
+async def show_in(update: Update, message_id: int | None, screen: Screen) -> Message | None:
+    """Edit an earlier bot message of this chat in place (a counter); send anew if it is gone."""
+    chat = update.effective_chat
+    if message_id is not None and chat is not None:
+        try:
+            result = await update.get_bot().edit_message_text(
+                screen.text, chat_id=chat.id, message_id=message_id, parse_mode=ParseMode.HTML,
+                reply_markup=markup(screen), link_preview_options=_NO_PREVIEW,
+            )
+            return result if isinstance(result, Message) else None
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return None
+            if "not found" not in exc.message.lower() and "can't be edited" not in exc.message.lower():
+                raise
+    return await show(update, screen, new=True)
+
+
 _answers: set[asyncio.Task[None]] = set()
 
 

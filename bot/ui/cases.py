@@ -110,6 +110,13 @@ def intake_describe(tr: Tr, parts: int) -> Screen:
     return Screen(text, tuple(rows))
 
 
+def intake_received(tr: Tr, parts: int) -> Screen:
+    """The counter under a burst of messages: edited as more arrive, not a new prompt each time."""
+    text = "📥 " + esc(tr.ngettext("Received {count} message.", "Received {count} messages.", parts))
+    text += " " + esc(tr._("Add more, or press “Done” when you have finished."))
+    return Screen(text, ((Button("✅ " + tr._("Done"), "i:done"),), cancel_row(tr)))
+
+
 def intake_phone(tr: Tr) -> Screen:
     text = tr._(
         "If you want a caseworker to be able to call you, share your phone number with the "
@@ -146,7 +153,11 @@ def intake_vulnerabilities(tr: Tr, chosen: set[str]) -> Screen:
     return Screen(text, (*rows_of(buttons), (Button("➡️ " + tr._("Continue"), "i:v:done"),), cancel_row(tr)))
 
 
-def intake_consent(tr: Tr, retention_days: int) -> Screen:
+def intake_consent(tr: Tr, retention_days: int, vulnerabilities: list[str] | tuple[str, ...] = ()) -> Screen:
+    chosen = [tr._(VULNERABILITY_LABELS[v]) for v in VULNERABILITIES if v in vulnerabilities]
+    marks = [esc(tr._(
+        "You also told us, and the caseworkers will see, so that urgent requests are answered "
+        "first: {marks}.", marks="; ".join(chosen)))] if chosen else []
     text = "\n".join(
         [
             "🔒 <b>" + esc(tr._("Before you send")) + "</b>",
@@ -155,6 +166,7 @@ def intake_consent(tr: Tr, retention_days: int) -> Screen:
                 "We will store what you wrote and sent, the category, and, if you gave them, "
                 "your phone number, region and household size."
             )),
+            *marks,
             esc(tr._(
                 "Only the caseworkers of the service that runs this bot see your request, to help you."
             )),
