@@ -71,8 +71,10 @@ def _markup(rows: Any) -> dict[str, Any]:
     }
 
 
-def render_card(services: Services, row: CaseRow, phone: str | None = None) -> tuple[str, dict[str, Any]]:
-    """The card's HTML text and keyboard as Bot API JSON."""
+def render_card(
+    services: Services, row: CaseRow, phone: str | None = None, view: str = "main"
+) -> tuple[str, dict[str, Any]]:
+    """The card's HTML text and keyboard (`view`: the sub-menu left open) as Bot API JSON."""
     tr = staff_tr(services)
     pack = services.content.pack
     flow_title, flow_lines = None, []
@@ -96,7 +98,8 @@ def render_card(services: Services, row: CaseRow, phone: str | None = None) -> t
     text = case_ui.staff_card(
         row, tr, pack, due=due, assignee_name=name, flow_lines=flow_lines, flow_title=flow_title, phone=phone
     )
-    return text, _markup(case_ui.card_buttons(row.id, tr, status=row.status))
+    buttons = case_ui.card_buttons(row.id, tr, view, row.status, assignee=name, services=row.record.services)
+    return text, _markup(buttons)
 
 
 async def open_case(services: Services, draft: Draft, source_update_id: int | None) -> int:
@@ -289,14 +292,18 @@ async def change(
     detail: str | None,
     dedupe: str,
     notify_person: bool = True,
+    view: str = "main",
 ) -> None:
-    """Persist a staff change, audit it, refresh the card, and tell the person of status changes."""
+    """Persist a staff change, audit it, refresh the card, and tell the person of status changes.
+
+    `view` is the card's sub-menu to leave open (the services menu while ticking several).
+    """
     now = services.clock.now()
     async with services.db.transaction() as conn:
         await services.cases.save(record, now, conn=conn)
         await services.records.audit(actor_id, action, row.id, now, detail, conn=conn)
         if row.staff_chat_id is not None:
-            await _enqueue_card_refresh(services, conn, row, row.staff_chat_id, now, f"{dedupe}:card")
+            await _enqueue_card_refresh(services, conn, row, row.staff_chat_id, now, f"{dedupe}:card", view)
         if notify_person and record.status != row.status and row.user_id is not None:
             await enqueue_status_notice(services, conn, row, record.status, now, f"{dedupe}:notice")
     services.wake_outbox()
@@ -332,10 +339,13 @@ async def refresh_card(services: Services, row: CaseRow, dedupe: str) -> None:
 
 
 async def _enqueue_card_refresh(
-    services: Services, conn: aiosqlite.Connection, row: CaseRow, staff_chat: int, now: datetime, dedupe: str
+    services: Services, conn: aiosqlite.Connection, row: CaseRow, staff_chat: int, now: datetime, dedupe: str,
+    view: str = "main",
 ) -> None:
-    await enqueue(conn, chat_id=staff_chat, method="editMessageText",
-                  params={"chat_id": staff_chat, "message_id": "$card_id", "text": "$card", "parse_mode": "HTML"},
+    params: dict[str, Any] = {"chat_id": staff_chat, "message_id": "$card_id", "text": "$card", "parse_mode": "HTML"}
+    if view != "main":
+        params["$view"] = view
+    await enqueue(conn, chat_id=staff_chat, method="editMessageText", params=params,
                   kind="card_edit", case_id=row.id, dedupe_key=dedupe, now=now)
 
 

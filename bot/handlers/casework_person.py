@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.cases import lifecycle
-from bot.casework.service import change, relay_from_person
+from bot.casework.service import change, post_to_case, relay_from_person, staff_tr
 from bot.handlers.context import BotContext, leave_step
 from bot.handlers.intake import begin, media_of
 from bot.handlers.render import answer_query, show
@@ -13,7 +13,7 @@ from bot.storage.cases import CaseRow
 from bot.ui import cases as case_ui
 from bot.ui import menus
 from bot.ui import search as search_ui
-from bot.ui.screen import Button, Screen
+from bot.ui.screen import Button, Screen, esc
 
 COMMENT = "case:comment"
 ADD = "case:add"
@@ -94,10 +94,12 @@ async def on_state_text(update: Update, context: BotContext) -> None:
                                            notice=context.tr._("Thank you for your feedback!")))
         # Last, and in one transaction: the comment and the end of the step (a replay after
         # a crash is then recognised by the person's last_update_id and skipped).
+        comment = (message.text or "")[:1000]
         async with services.db.transaction() as conn:
-            await services.cases.update(row.id, services.clock.now(), conn=conn,
-                                        rating_comment=(message.text or "")[:1000])
+            await services.cases.update(row.id, services.clock.now(), conn=conn, rating_comment=comment)
             await services.people.set_state(person.user_id, None, conn=conn, update_id=update.update_id)
+        await post_to_case(services, row, "💬 " + esc(staff_tr(services)._(
+            "The person's comment on the help they got: {comment}", comment=comment)), f"u:{update.update_id}:comment")
         return
     await leave_step(context)
     await _relay(update, context, row)
@@ -141,8 +143,6 @@ async def _reopen(update: Update, context: BotContext, row: CaseRow) -> None:
     record = lifecycle.reopen(row.record, now)
     await change(services, row, record, actor_id=person.user_id, action="reopened_by_person", detail=None,
                  dedupe=f"u:{update.update_id}", notify_person=False)
-    from bot.casework.service import post_to_case, staff_tr
-
     await post_to_case(services, row, "🔁 " + staff_tr(services)._("The person reopened this request."),
                        f"u:{update.update_id}:reopen-note")
     await show(update, Screen(
@@ -201,8 +201,6 @@ async def on_button(update: Update, context: BotContext) -> None:
             record = lifecycle.transition(row.record, "closed", services.clock.now())
             await change(services, row, record, actor_id=person.user_id, action="closed_by_person",
                          detail=None, dedupe=f"u:{update.update_id}", notify_person=False)
-            from bot.casework.service import post_to_case, staff_tr
-
             await post_to_case(services, row, "🏁 " + staff_tr(services)._("The person closed this request."),
                                f"u:{update.update_id}:closed-note")
         await show(update, case_ui.rating_request(tr, row.id))
@@ -218,6 +216,9 @@ async def on_button(update: Update, context: BotContext) -> None:
             return
         await answer_query(update, tr._("Thank you!"))
         await services.cases.save(record, services.clock.now())
+        await post_to_case(services, row, esc(staff_tr(services)._(
+            "The person rated the help: {stars} ({rating} of 5).", stars="⭐" * value, rating=value)),
+            f"u:{update.update_id}:rating")
         await services.people.set_state(person.user_id, COMMENT, {"case": row.id}, update_id=update.update_id)
         await show(update, Screen(
             tr._("Thank you! Would you like to add a comment? Type it, or press “Skip”."),

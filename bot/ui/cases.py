@@ -274,8 +274,7 @@ def staff_card(
     adults, children = rec.adults, rec.children
     household = tr._("unknown")
     if adults is not None or children is not None:
-        household = tr._("{adults} adults, {children} children", adults=adults if adults is not None else "?",
-                         children=children if children is not None else "?")
+        household = household_text(tr, adults, children)
     vulns = ", ".join(tr._(VULNERABILITY_LABELS[v]) for v in sorted(rec.vulnerabilities)) or "—"
     services = ", ".join(tr._(SERVICE_LABELS[s]) for s in sorted(rec.services)) or "—"
     lang_name = pack.languages[rec.language].name if rec.language in pack.languages else rec.language
@@ -311,8 +310,19 @@ def staff_card(
     return "\n".join(lines)
 
 
-def card_buttons(case_id: int, tr: Tr, view: str = "main", status: str = "new") -> tuple[tuple[Button, ...], ...]:
-    """The card's buttons; `view` opens a sub-menu in place."""
+def household_text(tr: Tr, adults: int | None, children: int | None) -> str:
+    """"1 adult, 2 children" with each language's plural forms; "?" for what is unknown."""
+    grown = tr.ngettext("{count} adult", "{count} adults", adults) if adults is not None else tr._("adults: ?")
+    young = (tr.ngettext("{count} child", "{count} children", children) if children is not None
+             else tr._("children: ?"))
+    return tr._("{adults}, {children}", adults=grown, children=young)
+
+
+def card_buttons(
+    case_id: int, tr: Tr, view: str = "main", status: str = "new", *,
+    assignee: str | None = None, services: frozenset[str] = frozenset(),
+) -> tuple[tuple[Button, ...], ...]:
+    """The card's buttons; `view` opens a sub-menu in place; chosen services are marked."""
     c = f"c:{case_id}"
     if status == "deleted":
         return ()
@@ -323,13 +333,19 @@ def card_buttons(case_id: int, tr: Tr, view: str = "main", status: str = "new") 
         buttons = [Button(tr._(PRIORITY_LABELS[p]), f"{c}:pr:{p}") for p in (0, 1, 2)]
         return (tuple(buttons), (Button("⬅️ " + tr._("Back"), f"{c}:main"),))
     if view == "svc":
-        buttons = [Button(tr._(SERVICE_LABELS[s]), f"{c}:sv:{s}") for s in SERVICES]
+        buttons = [
+            Button(("☑️ " if s in services else "⬜ ") + tr._(SERVICE_LABELS[s]), f"{c}:sv:{s}") for s in SERVICES
+        ]
         return (*rows_of(buttons, 2), (Button("⬅️ " + tr._("Back"), f"{c}:main"),))
     if view == "out":
         buttons = [Button(tr._(OUTCOME_LABELS[o]), f"{c}:oc:{o}") for o in OUTCOMES]
         return (*rows_of(buttons, 1), (Button("⬅️ " + tr._("Back"), f"{c}:main"),))
+    claim = (
+        Button("↩️ " + tr._("Unclaim ({name})", name=assignee), f"{c}:as:-")
+        if assignee else Button("🙋 " + tr._("Claim"), f"{c}:claim")
+    )
     return (
-        (Button("🙋 " + tr._("Claim"), f"{c}:claim"), Button("👥 " + tr._("Assign to…"), f"{c}:assign")),
+        (claim, Button("👥 " + tr._("Assign to…"), f"{c}:assign")),
         (Button("🔁 " + tr._("Status"), f"{c}:status"), Button("⚡ " + tr._("Priority"), f"{c}:prio")),
         (Button("🧰 " + tr._("Services delivered"), f"{c}:svc"), Button("🏁 " + tr._("Outcome"), f"{c}:out")),
     )
