@@ -336,7 +336,7 @@ class _PackLoader:
         entries = self.entries_of(path, data, "languages")
         for entry in entries:
             what = "language"
-            self.keys(path, entry, what, {"code", "name"}, {"direction", "fallback", "enabled"})
+            self.keys(path, entry, what, {"code", "name"}, {"direction", "fallback", "enabled", "aliases"})
             code = self.text_field(path, entry, "code", what)
             if code is None:
                 continue
@@ -367,6 +367,7 @@ class _PackLoader:
                 direction=direction,
                 fallback=self.list_field(path, entry, "fallback", what),
                 enabled=self.bool_field(path, entry, "enabled", what, True),
+                aliases=tuple(a.lower() for a in self.list_field(path, entry, "aliases", what)),
             )
             self.where[("language", code)] = (path, entry.line)
             self.lines[("language", code)] = entry
@@ -381,6 +382,18 @@ class _PackLoader:
                 self.error(
                     path, data.line_of("default"), f"default language {default!r} is not enabled"
                 )
+        aliased: dict[str, str] = {}
+        for code, lang in self.languages.items():
+            line = self.lines[("language", code)].line_of("aliases")
+            for alias in lang.aliases:
+                if not _LANG_CODE.match(alias):
+                    self.error(path, line, f"language {code!r}: alias {alias!r} is not like 'uz' or 'fa-af'")
+                elif alias in self.languages:
+                    self.error(path, line, f"language {code!r}: alias {alias!r} is a language of the pack")
+                elif alias in aliased:
+                    self.error(path, line, f"alias {alias!r} is given to both {aliased[alias]!r} and {code!r}")
+                else:
+                    aliased[alias] = code
         for code, lang in self.languages.items():
             line = self.lines[("language", code)].line_of("fallback")
             for fallback in lang.fallback:

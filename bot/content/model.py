@@ -13,9 +13,10 @@ Direction = Literal["ltr", "rtl"]
 # Sections of text/<lang>/labels.yaml, each naming ids of one kind.
 LABEL_SECTIONS: tuple[str, ...] = ("topics", "audiences", "contacts", "categories")
 
-# Telegram sends what the client's UI language is; a few codes name a language we carry
-# under another code (Dari is written as Persian; old Hebrew/Indonesian codes).
-_CODE_ALIASES: dict[str, str] = {"prs": "fa", "pes": "fa", "iw": "he", "in": "id", "ji": "yi"}
+# Telegram sends what the client's UI language is. Old ISO codes name languages under
+# their current codes; which language stands in for one the pack lacks (Uzbek -> Russian,
+# Dari -> Persian) is the pack's choice: `aliases` in languages.yaml.
+_CODE_ALIASES: dict[str, str] = {"iw": "he", "in": "id", "ji": "yi"}
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Language:
     direction: Direction = "ltr"
     fallback: tuple[str, ...] = ()
     enabled: bool = True
+    aliases: tuple[str, ...] = ()  # Telegram language codes shown this language instead
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,10 @@ class Pack:
             if lang.enabled:
                 lookup[code.lower()] = code
                 lookup.setdefault(code.lower().split("-")[0], code)
+        for code, lang in self.languages.items():
+            if lang.enabled:
+                for alias in lang.aliases:
+                    lookup.setdefault(alias.lower(), code)
         object.__setattr__(self, "_chains", chains)
         object.__setattr__(self, "_children", {k: tuple(v) for k, v in children.items()})
         object.__setattr__(self, "_item_pos", {item_id: i for i, item_id in enumerate(self.items)})
@@ -162,7 +168,11 @@ class Pack:
         return [lang for lang in self.languages.values() if lang.enabled]
 
     def resolve_language(self, code: str | None) -> str:
-        """Map a Telegram language_code ("ru-RU", "fa-IR", "az") to an enabled pack language."""
+        """Map a Telegram language_code ("ru-RU", "fa-AF", "uz") to an enabled pack language.
+
+        The whole code first, then its primary subtag, each also through the pack's aliases;
+        the default language only when nothing fits.
+        """
         if not code:
             return self.default_language
         wanted = code.strip().lower().replace("_", "-")

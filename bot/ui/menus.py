@@ -10,12 +10,16 @@ RESERVED_TOPICS = {"emergency", "eligibility", "about"}
 
 
 def language_picker(pack: Pack, suggested: str | None, first_time: bool, tr: Tr) -> Screen:
-    """Languages in their own names; the one Telegram suggests first."""
+    """Languages in their own names: the one Telegram suggests first the very first time,
+    later always in languages.yaml order with the current one ticked."""
     languages = pack.enabled_languages()
-    if suggested:
+    if suggested and first_time:
         languages.sort(key=lambda lang: lang.code != suggested)
     suffix = ":s" if first_time else ""
-    buttons = [Button(lang.name, f"l:{lang.code}{suffix}") for lang in languages]
+    buttons = [
+        Button(("✓ " if lang.code == suggested and not first_time else "") + lang.name, f"l:{lang.code}{suffix}")
+        for lang in languages
+    ]
     # Shown before a language is chosen, so the prompt is given in every language we have.
     text = tr._("Choose your language:") if not first_time else "🌐 " + " · ".join(
         esc(lang.name) for lang in languages
