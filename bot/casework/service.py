@@ -18,6 +18,7 @@ from bot.services import Services
 from bot.storage.cases import CaseRow
 from bot.storage.outbox import enqueue
 from bot.ui import cases as case_ui
+from bot.ui.bidi import isolate_html
 from bot.ui.screen import chunks, esc
 
 log = logging.getLogger(__name__)
@@ -266,8 +267,9 @@ async def relay_to_person(
         if kind == "text" and text is not None:
             # Telegram counts characters after parsing: cut the plain text, never the HTML.
             for n, piece in enumerate(chunks(text, 3900)):
+                html = f"{header}\n\n{esc(piece)}"
                 await enqueue(conn, chat_id=row.user_id, method="sendMessage",
-                              params={"chat_id": row.user_id, "text": f"{header}\n\n{esc(piece)}", "parse_mode": "HTML"},
+                              params={"chat_id": row.user_id, "text": isolate_html(html), "parse_mode": "HTML"},
                               kind="to_person", case_id=row.id,
                               dedupe_key=f"u:{update_id}:to_person" + (f":{n}" if n else ""), now=now)
         else:
@@ -325,6 +327,7 @@ async def enqueue_status_notice(
         params["reply_markup"] = _markup(rating.rows)
     elif status == "waiting":
         params["text"] = text + "\n" + esc(tr._("Your caseworker is waiting for an answer or a document from you. Reply here."))
+    params["text"] = isolate_html(params["text"])
     await enqueue(conn, chat_id=row.user_id, method="sendMessage", params=params, kind="notice",
                   case_id=row.id, dedupe_key=dedupe, now=now)
 

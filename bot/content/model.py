@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 Direction = Literal["ltr", "rtl"]
 
@@ -120,6 +121,8 @@ class Pack:
     text_drafts: dict[str, bool]
     version: str
     root: Path
+    # Short names of sources per language, keyed by a URL or a host (text/<lang>/sources.yaml).
+    source_names: dict[str, dict[str, str]] = field(default_factory=dict)
     _chains: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
     _children: dict[str | None, tuple[Topic, ...]] = field(init=False, repr=False, compare=False)
     _item_pos: dict[str, int] = field(init=False, repr=False, compare=False)
@@ -201,6 +204,20 @@ class Pack:
             if found is not None:
                 return found
         return id_
+
+    def source_name(self, source: Source, lang: str) -> str:
+        """A source's short name in `lang` (or a fallback) by its URL, host or parent domain;
+        its title from the structure file if no language names it."""
+        parts = urlsplit(source.url)
+        host = (parts.hostname or "").removeprefix("www.")
+        labels = host.split(".")
+        keys = [source.url.rstrip("/"), *(".".join(labels[i:]) for i in range(max(1, len(labels) - 1)))]
+        for candidate in self._chains.get(lang) or self._build_chain(lang):
+            names = self.source_names.get(candidate, {})
+            for key in keys:
+                if key in names:
+                    return names[key]
+        return source.title
 
     def children(self, topic_id: str | None) -> list[Topic]:
         """Sub-topics of a topic (or the top level for None), in file order."""

@@ -15,6 +15,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
+from bot.ui.bidi import isolate_html, isolate_label
 from bot.ui.screen import Screen
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,8 @@ def markup(screen: Screen) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(b.label, url=b.url) if b.url else InlineKeyboardButton(b.label, callback_data=b.data)
+                InlineKeyboardButton(isolate_label(b.label), url=b.url) if b.url
+                else InlineKeyboardButton(isolate_label(b.label), callback_data=b.data)
                 for b in row
             ]
             for row in screen.rows
@@ -39,10 +41,11 @@ def markup(screen: Screen) -> InlineKeyboardMarkup | None:
 async def show(update: Update, screen: Screen, *, new: bool = False) -> Message | None:
     """Edit the message whose button was pressed; send a new one for typed input."""
     query = update.callback_query
+    text = isolate_html(screen.text)  # numbers and Latin names inside Persian text
     if query is not None and not new and isinstance(query.message, Message):
         try:
             result = await query.message.edit_text(
-                screen.text,
+                text,
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup(screen),
                 link_preview_options=_NO_PREVIEW,
@@ -57,7 +60,7 @@ async def show(update: Update, screen: Screen, *, new: bool = False) -> Message 
     if chat is None:
         return None
     return await chat.send_message(
-        screen.text,
+        text,
         parse_mode=ParseMode.HTML,
         reply_markup=markup(screen),
         link_preview_options=_NO_PREVIEW,
@@ -70,7 +73,7 @@ async def show_in(update: Update, message_id: int | None, screen: Screen) -> Mes
     if message_id is not None and chat is not None:
         try:
             result = await update.get_bot().edit_message_text(
-                screen.text, chat_id=chat.id, message_id=message_id, parse_mode=ParseMode.HTML,
+                isolate_html(screen.text), chat_id=chat.id, message_id=message_id, parse_mode=ParseMode.HTML,
                 reply_markup=markup(screen), link_preview_options=_NO_PREVIEW,
             )
             return result if isinstance(result, Message) else None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bot.content.model import FaqItem, Pack
+from collections.abc import Iterable
+from datetime import date
+
+from bot.content.model import FaqItem, Pack, Source
 from bot.i18n import Tr
 from bot.ui.screen import Button, Screen, esc, rows_of
 
@@ -118,21 +121,34 @@ def item_page(
     return Screen("\n".join(parts), tuple(rows))
 
 
-def footer(pack: Pack, item: FaqItem, used_lang: str, draft: bool, tr: Tr) -> str:
-    """Sources, last-checked date, and honest notes about drafts and fallbacks."""
-    sources = "; ".join(f'<a href="{esc(s.url)}">{esc(s.title)}</a>' for s in item.sources)
-    lines = [
-        "📚 " + tr._("Source: {sources}", sources=sources),
-        "🗓 " + tr._("Last checked: {date}", date=tr.date(item.last_checked)),
-    ]
-    if used_lang != tr.lang:
-        name = pack.languages[used_lang].name
-        lines.append("🌐 " + tr._("Not yet translated; shown in {language}.", language=esc(name)))
+def source_links(pack: Pack, sources: Iterable[Source], tr: Tr) -> str:
+    """Sources by their short names in the person's language, each a link, once each."""
+    named: dict[str, str] = {}
+    for source in sources:
+        named.setdefault(pack.source_name(source, tr.lang), source.url)
+    return ", ".join(f'<a href="{esc(url)}">{esc(name)}</a>' for name, url in named.items())
+
+
+def source_line(
+    pack: Pack, sources: Iterable[Source], checked: date, tr: Tr, *,
+    shown_in: str | None = None, draft: bool = False, reviewed: bool = True,
+) -> str:
+    """One short line under an answer: sources, the date checked, and what to be careful of."""
+    parts = ["📚 " + source_links(pack, sources, tr), "🗓 " + esc(tr._("checked {date}", date=tr.date(checked)))]
+    if shown_in is not None:
+        parts.append("🌐 " + esc(tr._("in {language}: not yet translated", language=shown_in)))
     elif draft:
-        lines.append("📝 " + tr._("Draft translation, not yet reviewed by a native speaker."))
-    if not item.reviewed:
-        lines.append("⚠️ " + tr._("Not yet confirmed by a caseworker: check before relying on it."))
-    return "\n".join(lines)
+        parts.append("📝 " + esc(tr._("draft translation")))
+    if not reviewed:
+        parts.append("⚠️ " + esc(tr._("not yet confirmed by a caseworker")))
+    return " · ".join(parts)
+
+
+def footer(pack: Pack, item: FaqItem, used_lang: str, draft: bool, tr: Tr) -> str:
+    """The answer's one-line footer: sources, last checked, and honest notes on drafts."""
+    shown_in = pack.languages[used_lang].name if used_lang != tr.lang else None
+    return source_line(pack, item.sources, item.last_checked, tr, shown_in=shown_in, draft=draft,
+                       reviewed=item.reviewed)
 
 
 def contact_label(pack: Pack, contact_id: str, number: str, lang: str) -> str:
@@ -163,11 +179,9 @@ def emergency(pack: Pack, tr: Tr) -> Screen:
             lines.append(f"📞 {esc(tr.isolate(contact.number))} — {esc(label)}")
     checked = max((c.last_checked for c in pack.contacts.values()), default=None)
     if checked:
-        lines += ["", "🗓 " + tr._("Last checked: {date}", date=tr.date(checked))]
-    sources = {s.url: s for c in pack.contacts.values() for s in c.sources}
-    if sources:
-        lines.append("📚 " + tr._("Source: {sources}", sources="; ".join(
-            f'<a href="{esc(s.url)}">{esc(s.title)}</a>' for s in sources.values())))
+        sources = [s for c in pack.contacts.values() for s in c.sources]
+        lines += ["", source_line(pack, sources, checked, tr,
+                                  reviewed=all(c.reviewed for c in pack.contacts.values()))]
     rows = ((Button("🏠 " + tr._("Main menu"), "m:"),),)
     return Screen("\n".join(lines), rows)
 
