@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from bot.content.model import ItemText, Pack
-from bot.content.normalize import normalize, swap_layout
+from bot.content.normalize import latin_to_cyrillic, normalize, swap_layout
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +217,11 @@ class SearchIndex:
         # Normalised title + keywords + synonyms per language and item, for confidence.
         self._focus = focus or {}
         self._rowids = rowids or {}
+        # Languages written in Cyrillic: Latin-typed text is also tried transliterated there.
+        self._cyrillic = {
+            code for code, v in vocab.items()
+            if sum(1 for t in v.sorted_terms if "\u0400" <= t[:1] <= "\u04ff") > len(v.sorted_terms) // 2
+        }
         self._lock = threading.Lock()
 
     @classmethod
@@ -309,12 +314,16 @@ class SearchIndex:
         """
         if limit <= 0 or not query:
             return []
+        chain = [code for code in dict.fromkeys((lang, *fallbacks)) if code in self._tables]
         variants = [query_tokens(query)]
-        swapped = swap_layout(query[:MAX_QUERY_CHARS])
-        if swapped is not None:
-            other = query_tokens(swapped)
-            if other and other != variants[0]:
-                variants.append(other)
+        converted = [swap_layout(query[:MAX_QUERY_CHARS])]
+        if any(code in self._cyrillic for code in chain):
+            converted.append(latin_to_cyrillic(query[:MAX_QUERY_CHARS]))
+        for text in converted:
+            if text is not None:
+                other = query_tokens(text)
+                if other and other not in variants:
+                    variants.append(other)
         if ignore is not None:
             variants = [[w for w in v if not ignore(w)] for v in variants]
         if expand is not None:
@@ -322,7 +331,6 @@ class SearchIndex:
         variants = [v for v in variants if v]
         if not variants:
             return []
-        chain = [code for code in dict.fromkeys((lang, *fallbacks)) if code in self._tables]
         hits = self._search(variants, chain, ("exact", "typo", "any"), limit)
         if not hits:
             rest = [code for code in self._tables if code not in chain]
