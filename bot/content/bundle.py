@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.cases.replies import Replies, load_replies
 from bot.cases.routing import RoutingRules, load_routing
-from bot.content.intents import Intents, load_intents
+from bot.content.intents import Intents, collisions, load_intents
 from bot.content.loader import inspect_pack
 from bot.content.model import Pack
 from bot.content.problems import PackError, Problem
@@ -58,6 +58,11 @@ def inspect_extras(pack: Pack) -> tuple[Extras, list[Problem], Coverage]:
     routing, routing_problems = load_routing(root, set(pack.categories), set(pack.languages))
     replies, reply_problems, reply_cov = load_replies(root, languages, pack.default_language)
     intents, intent_problems, intent_cov = load_intents(root, languages, pack.default_language)
+    answers = {
+        lang: {i: " ".join((t.title, *t.keywords, *t.synonyms, t.answer)) for i, t in by_item.items()}
+        for lang, by_item in pack.texts.items()
+    }
+    intent_problems += collisions(intents, answers, root)
     problems = [*flow_problems, *routing_problems, *reply_problems, *intent_problems]
     for item in pack.items.values():
         for flow_id in item.flows:

@@ -46,7 +46,10 @@ ANSWERS: tuple[str, ...] = ("yes", "no")
 MAX_WORDS = 40  # words of a message looked at (a pasted letter says what it is early on)
 _ANSWER_WORDS = 3  # a yes/no phrase is at most this many words, at the start of the message
 MIN_PREFIX = 3  # letters before a `*`
-TYPO_FROM = 5  # words this long or longer also match one typo away
+TYPO_FROM = 5  # words this long or longer also match one typo away ("helo" for "hello") ...
+# ... but in phrases that match anywhere in a message only from this length: a short word
+# one letter from another ("میکند" does, "میکشد" kills) must not turn a question into an alarm.
+TYPO_FROM_ANYWHERE = 6
 DEFAULT_MIN_CONFIDENCE = 0.55
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 # Common words that still change what a phrase means ("не хочу жить"), never left out.
@@ -71,7 +74,8 @@ class _Pattern:
 class PhraseMatcher:
     """Finds which phrases a message contains: an index of phrase words built once."""
 
-    def __init__(self, phrases: Iterable[tuple[str, tuple[_Pattern, ...]]]) -> None:
+    def __init__(self, phrases: Iterable[tuple[str, tuple[_Pattern, ...]]], typo_from: int = TYPO_FROM) -> None:
+        self._typo_from = typo_from
         self._phrases: list[tuple[str, tuple[int, ...]]] = []
         ids: dict[_Pattern, int] = {}
         self._exact: dict[str, list[int]] = {}
@@ -85,7 +89,7 @@ class PhraseMatcher:
                     pid = ids[pattern] = len(ids)
                     table = self._prefix if pattern.prefix else self._exact
                     table.setdefault(pattern.word, []).append(pid)
-                    if not pattern.prefix and len(pattern.word) >= TYPO_FROM:
+                    if not pattern.prefix and len(pattern.word) >= typo_from:
                         for variant in _deletes(pattern.word, 1):
                             self._typo.setdefault(variant, []).append(pattern.word)
                 pids.append(ids[pattern])
@@ -99,7 +103,7 @@ class PhraseMatcher:
         found = set(self._exact.get(token, ()))
         for k in range(MIN_PREFIX, min(len(token), self._longest_prefix) + 1):
             found.update(self._prefix.get(token[:k], ()))
-        if TYPO_FROM <= len(token) <= MAX_TYPO_CHARS:
+        if self._typo_from - 1 <= len(token) <= MAX_TYPO_CHARS:
             for variant in _deletes(token, 1):
                 for word in self._typo.get(variant, ()):
                     if word != token and _osa_distance(token, word, 1) <= 1:
@@ -151,18 +155,19 @@ class Intents:
     filler: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     answers: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     equivalents: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    _matcher: PhraseMatcher = field(init=False, repr=False, compare=False)
+    _anywhere: PhraseMatcher = field(init=False, repr=False, compare=False)
+    _whole: PhraseMatcher = field(init=False, repr=False, compare=False)
     _answers: dict[str, str] = field(init=False, repr=False, compare=False)
     _ignorable: frozenset[str] = field(init=False, repr=False, compare=False)
     _by_id: dict[str, IntentDef] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        known = {d.id for d in self.defs}
+        match_of = {d.id: d.match for d in self.defs}
         entries = [
             (intent, parse_phrase(phrase))
             for by_intent in self.phrases.values()
             for intent, phrases in by_intent.items()
-            if intent in known
+            if intent in match_of
             for phrase in phrases
         ]
         answers: dict[str, str] = {}
@@ -174,7 +179,9 @@ class Intents:
         for words in self.filler.values():
             for word in words:
                 ignorable.update(normalize(word).split())
-        object.__setattr__(self, "_matcher", PhraseMatcher(e for e in entries if e[1]))
+        object.__setattr__(self, "_anywhere", PhraseMatcher(
+            (e for e in entries if e[1] and match_of[e[0]] == "anywhere"), TYPO_FROM_ANYWHERE))
+        object.__setattr__(self, "_whole", PhraseMatcher(e for e in entries if e[1] and match_of[e[0]] == "whole"))
         object.__setattr__(self, "_answers", {k: v for k, v in answers.items() if k})
         object.__setattr__(self, "_ignorable", frozenset(ignorable))
         object.__setattr__(self, "_by_id", {d.id: d for d in self.defs})
@@ -192,7 +199,7 @@ class Intents:
         tokens = message_tokens(text)
         if not tokens:
             return None
-        found = self._matcher.find(tokens)
+        found = [*self._anywhere.find(tokens), *self._whole.find(tokens)]
         if not found:
             return None
         anywhere: set[str] = set()
@@ -438,6 +445,38 @@ class _Loader:
         elif section is not None:
             self.error(path, data.line_of("equivalents"), "equivalents: must map words to words")
         return phrases, filler, answers, equivalents
+
+
+def collisions(intents: Intents, texts: Mapping[str, Mapping[str, str]], root: Path) -> list[Problem]:
+    """Warnings for one-word phrases of `anywhere` intents that are common words of another
+    language's answers ("gun" is Azerbaijani "gün", day, once folded): such a message would
+    be taken for an emergency. `texts` maps language -> item id -> the item's whole text."""
+    tokens = {lang: [set(normalize(t).split()) for t in by_item.values()] for lang, by_item in texts.items()}
+    problems: list[Problem] = []
+    for lang, by_intent in intents.phrases.items():
+        for intent_id, phrases in by_intent.items():
+            definition = intents.get(intent_id)
+            if definition is None or definition.match != "anywhere":
+                continue
+            for phrase in phrases:
+                patterns = parse_phrase(phrase)
+                if len(patterns) != 1:
+                    continue
+                word, prefix = patterns[0].word, patterns[0].prefix
+                for other, item_tokens in tokens.items():
+                    if other == lang:
+                        continue
+                    hits = sum(
+                        1 for words in item_tokens
+                        if (any(w.startswith(word) for w in words) if prefix else word in words)
+                    )
+                    if hits >= 2:
+                        problems.append(Problem(
+                            relative(root / "text" / lang / FILE_NAME, root), 0,
+                            f"intent {intent_id!r}: the phrase {phrase!r} is also a word of {hits} "
+                            f"{other} answers: messages with it would be taken as {intent_id}; "
+                            "add a second word to the phrase", "warning"))
+    return problems
 
 
 def load_intents(

@@ -125,3 +125,15 @@ def test_pack_order_decides_between_anywhere_intents() -> None:
     assert matched(first, "the fire truck") == "a"
     second = Intents((IntentDef("b", "caseworker", "anywhere"), IntentDef("a", "emergency", "anywhere")), 0.5, phrases)
     assert matched(second, "the fire truck") == "b"
+
+
+def test_a_one_word_phrase_that_is_another_languages_common_word_is_warned_about() -> None:
+    from bot.content.intents import collisions
+
+    intents = Intents((IntentDef("emergency", "emergency", "anywhere"),), 0.5,
+                      {"en": {"emergency": ("gun", "pointing a gun")}})
+    texts = {"en": {"a": "a gun"}, "az": {"x": "15 gün ərzində", "y": "hər gün", "z": "ay"}}
+    problems = collisions(intents, texts, REAL)
+    assert [p.severity for p in problems] == ["warning"]
+    assert "'gun' is also a word of 2 az answers" in problems[0].message
+    assert problems[0].file == "content/text/en/intents.yaml"
