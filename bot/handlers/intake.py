@@ -197,11 +197,13 @@ async def _add_part(update: Update, context: BotContext, data: dict[str, Any], m
     # One acknowledgement per burst: the counter is edited while messages keep coming, and
     # sent anew only after a pause (an edit far up the chat would go unseen).
     ack = data.get("ack")
-    fresh = isinstance(ack, list) and len(ack) == 2 and now.timestamp() - float(ack[1]) < ACK_BURST_SECONDS
-    data["ack"] = [ack[0] if fresh else None, now.timestamp()]
+    counter = None
+    if isinstance(ack, list) and len(ack) == 2 and now.timestamp() - float(ack[1]) < ACK_BURST_SECONDS:
+        counter = ack[0]
+    data["ack"] = [counter, now.timestamp()]
     await _save(context, data)
-    sent = await show_in(update, data["ack"][0], case_ui.intake_received(tr, len(parts)))
-    if sent is not None and sent.message_id != data["ack"][0]:
+    sent = await show_in(update, counter, case_ui.intake_received(tr, len(parts)))
+    if sent is not None and sent.message_id != counter:
         data["ack"] = [sent.message_id, now.timestamp()]
         await _save(context, data)
 

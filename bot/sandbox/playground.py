@@ -312,9 +312,14 @@ async def run_playground(
     out = _Out(stdout or sys.stdout, stop)
     loop = asyncio.get_running_loop()
     stopped_by: list[int] = []
+
+    def on_signal(sig: int) -> None:
+        stopped_by.append(sig)
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, lambda sig=sig: (stopped_by.append(sig), stop.set()))
+            loop.add_signal_handler(sig, on_signal, sig)
     emu = Emulator(rate_limits=False)
     tmp = tempfile.TemporaryDirectory(prefix="playground-") if database is None else None
     db_path = database or Path(tmp.name) / "playground.db"  # type: ignore[union-attr]

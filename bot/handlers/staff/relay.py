@@ -148,7 +148,11 @@ async def send_canned_reply(update: Update, context: BotContext, row: CaseRow, r
     if query is None or not isinstance(preview, Message):
         return
     found = services.content.replies.resolve(reply_id, services.content.pack.language_chain(row.record.language))
-    if found is None or row.user_id is None or row.status in ("closed", "deleted"):
+    if found is None:  # the content was reloaded without it since the preview
+        await answer_query(update, tr._("This canned reply no longer exists. Send /reply to see the list."),
+                           alert=True)
+        return
+    if row.user_id is None or row.status in ("closed", "deleted"):
         await answer_query(update, tr._("This case is closed. Reopen it with the Status button to write to the person."),
                            alert=True)
         return
