@@ -193,7 +193,7 @@ async def _people(
     synthetic = people - real_count
     await (await Database.open(settings.database_path)).close()  # schema via migrations
     _seed_people(settings.database_path, synthetic)
-    runtime = BotRuntime(settings, rate_limiter=False)
+    runtime = BotRuntime(settings)
     await runtime.start()
     services = runtime.services
     assert services is not None and runtime.dispatcher is not None

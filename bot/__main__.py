@@ -46,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
                                    "a coverage table per language. Exits 1 on errors.")
     check.add_argument("--dir", type=Path, default=None)
     check.add_argument("--quiet", action="store_true", help="print only problems and the summary")
+    check.add_argument("--max-age-days", type=int, default=None,
+                       help="warn when a source was last checked longer ago than this "
+                       "(default: CONTENT_MAX_AGE_DAYS, else 365)")
 
     flows = sub.add_parser("flows", help="eligibility questionnaire tools")
     flows_sub = flows.add_subparsers(dest="flows_command", required=True, metavar="ACTION")
@@ -102,11 +105,18 @@ def _dispatch(args: argparse.Namespace) -> int:
         asyncio.run(serve_forever(args.port, args.latency, args.token))
         return 0
     if args.command == "content":
+        from functools import partial
+
         from bot.content.bundle import check_extras
         from bot.content.check import main as check_main
+        from bot.content.freshness import Freshness
 
-        root = args.dir or load_settings(require_token=False).content_dir
-        return check_main(root, quiet=args.quiet, extra=check_extras)
+        settings = load_settings(require_token=False)
+        root = args.dir or settings.content_dir
+        max_age = args.max_age_days if args.max_age_days is not None else settings.content_max_age_days
+        today = date.today()
+        extra = partial(check_extras, freshness=Freshness(today, max_age))
+        return check_main(root, quiet=args.quiet, extra=extra, max_age_days=max_age, today=today)
     if args.command == "flows":
         from bot.flows.show import main as show_main
 

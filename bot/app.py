@@ -10,15 +10,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.abuse import FloodGuard
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content.bundle import ContentBundle, load_bundle
+from bot.delivery.http import AiohttpRequest
 from bot.delivery.inbox_worker import InboxDispatcher
+from bot.delivery.limits import FloodLimits, ReplyLimiter
 from bot.delivery.outbox_worker import OutboxWorker
-from bot.delivery.pacing import Pacer
 from bot.delivery.poller import UpdatePoller
 from bot.handlers import register
 from bot.handlers.context import BotContext
@@ -61,12 +62,12 @@ class BotRuntime:
 
     settings: Settings
     clock: Clock = field(default_factory=SystemClock)
-    rate_limiter: bool = True
     services: Services | None = None
     application: AnyApplication | None = None
     dispatcher: InboxDispatcher | None = None
     poller: UpdatePoller | None = None
     outbox_worker: OutboxWorker | None = None
+    limits: FloodLimits | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -96,11 +97,20 @@ class BotRuntime:
             .base_file_url(settings.bot_api_url.replace("/bot", "/file/bot"))
             .updater(None)
             .context_types(ContextTypes(context=BotContext))
-            .connection_pool_size(max(16, settings.max_concurrent_chats + 8))
-            .pool_timeout(30)
+            .request(AiohttpRequest(connection_pool_size=max(16, settings.max_concurrent_chats + 8),
+                                    pool_timeout=30))
         )
-        if self.rate_limiter:
-            builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
+        # One model of Telegram's limits for both send paths: replies through this limiter
+        # (no pacing in private chats, a group's minute in groups, retry_after honoured),
+        # proactive sends paced by the outbox worker against the same counts.
+        limits = FloodLimits(
+            overall_per_second=settings.pace_overall_per_second,
+            chat_per_second=1.0 / settings.pace_chat_interval if settings.pace_chat_interval > 0 else 0.0,
+            chat_burst=settings.pace_chat_burst,
+            group_per_minute=settings.pace_group_per_minute,
+        )
+        self.limits = limits
+        builder = builder.rate_limiter(ReplyLimiter(limits))
         application = builder.build()
         application.bot_data["services"] = services
         register(application, services)
@@ -108,9 +118,8 @@ class BotRuntime:
         await application.initialize()
         await application.start()
 
-        pacer = Pacer(settings.pace_overall_per_second, settings.pace_chat_interval, settings.pace_group_per_minute)
         self.outbox_worker = OutboxWorker(
-            application.bot, services.outbox, SystemClock(), pacer=pacer,
+            application.bot, services.outbox, SystemClock(), limits=limits,
             on_unreachable=services.people.mark_unreachable,
         )
         services.outbox_worker = self.outbox_worker

@@ -24,6 +24,8 @@ class Settings:
     staff_chat_id: int | None = None
     admin_ids: frozenset[int] = frozenset()
     content_dir: Path = Path("content")
+    # `content check` warns on answers whose sources were last checked longer ago than this.
+    content_max_age_days: int = 365
     log_level: str = "INFO"
     # How a caseworker's reply is signed to the person: "role" ("Caseworker") or "first_name".
     staff_signature: str = "role"
@@ -43,6 +45,7 @@ class Settings:
     # Outbox pacing to Telegram's limits; lower only against a local Bot API server or tests.
     pace_overall_per_second: float = 30.0
     pace_chat_interval: float = 1.0
+    pace_chat_burst: float = 3.0
     pace_group_per_minute: int = 20
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -61,6 +64,19 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
         raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from None
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}.")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}.") from None
+    if not value >= minimum:  # also refuses nan
+        raise ConfigError(f"{name} must be at least {minimum}, got {raw}.")
     return value
 
 
@@ -155,6 +171,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         staff_chat_id=staff_chat_id,
         admin_ids=frozenset(admin_ids),
         content_dir=content_dir,
+        content_max_age_days=_int(env, "CONTENT_MAX_AGE_DAYS", 365, 1),
         log_level=level,
         staff_signature=signature,
         staff_language=env.get("STAFF_LANGUAGE", "").strip(),
@@ -166,4 +183,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         max_messages_per_minute=_int(env, "MAX_MESSAGES_PER_MINUTE", 20, 1),
         max_concurrent_chats=_int(env, "MAX_CONCURRENT_CHATS", 64, 1),
         pace_group_per_minute=_int(env, "PACE_GROUP_PER_MINUTE", 20, 1),
+        pace_overall_per_second=_float(env, "PACE_OVERALL_PER_SECOND", 30.0, 0.1),
     )

@@ -79,11 +79,16 @@ def compile_catalogs() -> None:
     _babel("compile", "-d", str(LOCALES_DIR), "-D", DOMAIN, "--use-fuzzy", "--statistics")
 
 
-def ui_coverage() -> dict[str, tuple[int, int]]:
-    """Per language: (translated UI strings, total) read from the .po files."""
+def ui_coverage() -> dict[str, tuple[int, int, int]]:
+    """Per language: (translated UI strings, total, of the translated ones fuzzy) from the .po files.
+
+    Fuzzy entries are drafts (machine-assisted, not reviewed by a native speaker). They are
+    still compiled (`--use-fuzzy`), so people see the translated UI with the draft notice,
+    but `content check` counts them as drafts, not as reviewed translations.
+    """
     from babel.messages.pofile import read_po
 
-    result: dict[str, tuple[int, int]] = {}
+    result: dict[str, tuple[int, int, int]] = {}
     for lang in languages():
         po = LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
         if not po.exists():
@@ -91,6 +96,9 @@ def ui_coverage() -> dict[str, tuple[int, int]]:
         with po.open("rb") as fh:
             catalog = read_po(fh, locale=lang)
         messages = [m for m in catalog if m.id]
-        done = sum(1 for m in messages if (all(m.string) if isinstance(m.string, tuple) else m.string))
-        result[lang] = (done, len(messages))
+        translated = [
+            m for m in messages if (all(m.string) if isinstance(m.string, tuple) else m.string)
+        ]
+        fuzzy = sum(1 for m in translated if m.fuzzy)
+        result[lang] = (len(translated), len(messages), fuzzy)
     return result

@@ -90,7 +90,11 @@ def render_card(
         except Exception:  # answers from an older version: show them raw
             flow_lines = [f"{q}: {a}" for q, a in row.flow_answers]
         if row.flow_outcome:
-            flow_lines.append("→ " + str(flow.texts.outcome_title(row.flow_outcome, chain)))
+            outcome_line = "→ " + str(flow.texts.outcome_title(row.flow_outcome, chain))
+            label = flow.texts.outcome_label(row.flow_outcome, chain)
+            if label is not None:
+                outcome_line += f" ({label})"
+            flow_lines.append(outcome_line)
     assignee = row.record.assignee_id
     name = None
     if assignee is not None and services.staff is not None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.cases.replies import Replies, load_replies
 from bot.cases.routing import RoutingRules, load_routing
+from bot.content.freshness import Freshness, page_sources, source_warnings, states_a_number
 from bot.content.intents import Intents, collisions, load_intents
 from bot.content.loader import inspect_pack
 from bot.content.model import Pack
@@ -18,7 +19,7 @@ from bot.content.problems import PackError, Problem
 from bot.content.search import SearchIndex
 from bot.flows.model import Flow
 
-Coverage = dict[str, dict[str, tuple[int, int]]]
+Coverage = dict[str, dict[str, tuple[int, ...]]]
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,41 @@ def inspect_extras(pack: Pack) -> tuple[Extras, list[Problem], Coverage]:
                     Problem(f"content/faq ({item.id})", 0, f"item {item.id} offers unknown flow {flow_id!r}")
                 )
     coverage: Coverage = {}
+    any_flow = next(iter(flows.values()), None)
     for lang in languages:
-        coverage.setdefault(lang, {})["flows"] = flow_cov.get(lang, (0, 0))
-        coverage[lang]["replies"] = reply_cov.get(lang, (0, 0))
-        coverage[lang]["intents"] = intent_cov.get(lang, (0, 0))
+        done, total = flow_cov.get(lang, (0, 0))
+        flow_draft = bool(any_flow and any_flow.texts.drafts.get(lang, False))
+        coverage.setdefault(lang, {})["flows"] = (done, total, done if flow_draft else 0)
+        rdone, rtotal = reply_cov.get(lang, (0, 0))
+        reply_drafts = sum(
+            1 for rid in replies.ids() if replies.is_draft(lang, rid) and replies.text(rid, [lang])
+        )
+        coverage[lang]["replies"] = (rdone, rtotal, min(rdone, reply_drafts))
+        coverage[lang]["intents"] = intent_cov.get(lang, (0, 0, 0))
     return Extras(flows, routing, replies, intents), problems, coverage
+
+
+def flow_freshness(flows: dict[str, Flow], freshness: Freshness) -> list[Problem]:
+    """`content check` warnings about flows: homepage sources, old dates, unsourced numbers."""
+    problems: list[Problem] = []
+    for flow in flows.values():
+        what = f"flow {flow.id!r}"
+        for message in source_warnings(flow.sources, flow.last_checked, freshness):
+            problems.append(Problem(flow.file, flow.line, f"{what}: {message}", "warning"))
+        if page_sources(flow.sources):
+            continue
+        for lang, texts in flow.texts.by_lang.items():
+            values = [v if isinstance(v, str) else " ".join(v) for k, v in texts.items()]
+            if any(states_a_number(v) for v in values):
+                problems.append(
+                    Problem(
+                        flow.file,
+                        flow.line,
+                        f"{what}: {lang} texts state numbers but the flow has no page-level source",
+                        "warning",
+                    )
+                )
+    return problems
 
 
 def load_flows_for(pack: Pack) -> tuple[dict[str, Flow], list[Problem], dict[str, tuple[int, int]]]:
@@ -101,18 +132,25 @@ def load_bundle(root: Path) -> ContentBundle:
     )
 
 
-def check_extras(pack: Pack) -> tuple[list[Problem], Coverage]:
-    """For `content check`: problems and coverage of flows, routing, replies and UI strings."""
+def check_extras(
+    pack: Pack, freshness: Freshness | None = None
+) -> tuple[list[Problem], Coverage]:
+    """For `content check`: problems and coverage of flows, routing, replies and UI strings.
+
+    UI coverage is (translated, total, of them fuzzy): fuzzy catalog entries are drafts.
+    """
     from bot.i18n_tools import ui_coverage
 
-    _extras, problems, coverage = inspect_extras(pack)
+    extras, problems, coverage = inspect_extras(pack)
+    if freshness is not None:
+        problems.extend(flow_freshness(extras.flows, freshness))
     ui = ui_coverage()
-    total = max((t for _done, t in ui.values()), default=0)
+    total = max((t for _done, t, *_ in ui.values()), default=0)
     for lang in coverage:
         if lang in ui:
             coverage[lang]["ui"] = ui[lang]
         elif lang == pack.default_language:
-            coverage[lang]["ui"] = (total, total)  # the source language is complete by definition
+            coverage[lang]["ui"] = (total, total, 0)  # the source language is complete by definition
         else:
             coverage[lang]["ui"] = (0, total)
             problems.append(Problem(f"locales/{lang}", 0, f"no UI catalog for language {lang!r}"))

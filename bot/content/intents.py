@@ -245,6 +245,18 @@ class Intents:
         return out
 
 
+def _same_word(typed: str, label_word: str) -> bool:
+    """The same word, cut short, or another form of it ("депортирован" / "депортация")."""
+    if typed == label_word or (len(typed) >= 4 and label_word.startswith(typed)):
+        return True
+    common = 0
+    for a, b in zip(typed, label_word, strict=False):
+        if a != b:
+            break
+        common += 1
+    return common >= 5 and 2 * common > min(len(typed), len(label_word))
+
+
 def match_choice(text: str, labels: Mapping[str, str]) -> str | None:
     """The one choice a typed text names, by its label or id, else None.
 
@@ -265,9 +277,7 @@ def match_choice(text: str, labels: Mapping[str, str]) -> str | None:
             exact.append(key)
         elif len(typed) >= 3 and norm.startswith(typed):
             starts.append(key)
-        elif all(
-            any(w == lw or (len(w) >= 4 and lw.startswith(w)) for lw in norm.split()) for w in words
-        ):
+        elif all(any(_same_word(w, lw) for lw in norm.split()) for w in words):
             subset.append(key)
     for group in (exact, starts, subset):
         if len(group) == 1:
@@ -284,6 +294,7 @@ class _Loader:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.problems: list[Problem] = []
+        self.drafts: dict[str, bool] = {}
 
     def rel(self, path: Path) -> str:
         return relative(path, self.root)
@@ -405,6 +416,7 @@ class _Loader:
         self.unknown_keys(path, data, FILE_NAME, {"draft", "intents", "filler", "answers", "equivalents"})
         if not isinstance(data.get("draft", False), bool):
             self.error(path, data.line_of("draft"), "draft: must be true or false")
+        self.drafts[lang] = data.get("draft") is True
         phrases: dict[str, tuple[str, ...]] = {}
         section = data.get("intents")
         if isinstance(section, LineDict):
@@ -449,8 +461,8 @@ class _Loader:
 
 def collisions(intents: Intents, texts: Mapping[str, Mapping[str, str]], root: Path) -> list[Problem]:
     """Warnings for one-word phrases of `anywhere` intents that are common words of another
-    language's answers ("gun" is Azerbaijani "gün", day, once folded): such a message would
-    be taken for an emergency. `texts` maps language -> item id -> the item's whole text."""
+    language's answers but not of their own ("gun" is Azerbaijani "gün", day, once folded):
+    such a message would be taken for an emergency. `texts`: language -> item -> its text."""
     tokens = {lang: [set(normalize(t).split()) for t in by_item.values()] for lang, by_item in texts.items()}
     problems: list[Problem] = []
     for lang, by_intent in intents.phrases.items():
@@ -463,13 +475,16 @@ def collisions(intents: Intents, texts: Mapping[str, Mapping[str, str]], root: P
                 if len(patterns) != 1:
                     continue
                 word, prefix = patterns[0].word, patterns[0].prefix
+
+                def uses(words: set[str], word: str = word, prefix: bool = prefix) -> bool:
+                    return any(w.startswith(word) for w in words) if prefix else word in words
+
+                if any(uses(words) for words in tokens.get(lang, ())):
+                    continue  # the same word in its own language too ("operator"): a cognate
                 for other, item_tokens in tokens.items():
                     if other == lang:
                         continue
-                    hits = sum(
-                        1 for words in item_tokens
-                        if (any(w.startswith(word) for w in words) if prefix else word in words)
-                    )
+                    hits = sum(1 for words in item_tokens if uses(words))
                     if hits >= 2:
                         problems.append(Problem(
                             relative(root / "text" / lang / FILE_NAME, root), 0,
@@ -481,8 +496,9 @@ def collisions(intents: Intents, texts: Mapping[str, Mapping[str, str]], root: P
 
 def load_intents(
     root: Path, languages: Sequence[str], default_language: str
-) -> tuple[Intents, list[Problem], dict[str, tuple[int, int]]]:
-    """The pack's intents, their problems (file and line), and per-language coverage."""
+) -> tuple[Intents, list[Problem], dict[str, tuple[int, int, int]]]:
+    """The pack's intents, their problems (file and line), and per-language coverage
+    (intents with phrases, intents, of them in a draft file)."""
     loader = _Loader(Path(root))
     defs, confidence = loader.structure()
     known = {d.id for d in defs}
@@ -490,11 +506,12 @@ def load_intents(
     filler: dict[str, tuple[str, ...]] = {}
     answers: dict[str, dict[str, tuple[str, ...]]] = {}
     equivalents: dict[str, dict[str, str]] = {}
-    coverage: dict[str, tuple[int, int]] = {}
+    coverage: dict[str, tuple[int, int, int]] = {}
     for lang in languages:
         p, f, a, e = loader.texts(lang, known)
         phrases[lang], filler[lang], answers[lang], equivalents[lang] = p, f, a, e
-        coverage[lang] = (sum(1 for d in defs if p.get(d.id)), len(defs))
+        done = sum(1 for d in defs if p.get(d.id))
+        coverage[lang] = (done, len(defs), done if loader.drafts.get(lang) else 0)
     for definition in defs:
         if not phrases.get(default_language, {}).get(definition.id):
             loader.error(root / "text" / default_language / FILE_NAME, 0,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.content.freshness import Freshness, page_sources, source_warnings, states_a_number
 from bot.content.model import (
     LABEL_SECTIONS,
     Category,
@@ -59,10 +60,18 @@ def load_pack(root: Path) -> Pack:
     return pack
 
 
-def inspect_pack(root: Path) -> tuple[Pack | None, list[Problem]]:
-    """Load the pack and return it (None if it has errors) with all errors and warnings."""
+def inspect_pack(
+    root: Path, freshness: Freshness | None = None
+) -> tuple[Pack | None, list[Problem]]:
+    """Load the pack and return it (None if it has errors) with all errors and warnings.
+
+    With `freshness` (what `content check` passes), also warn about homepage sources,
+    `last_checked` dates older than its age, and answers stating numbers without a page.
+    """
     loader = _PackLoader(Path(root))
     pack = loader.run()
+    if freshness is not None and pack is not None:
+        loader.check_freshness(freshness)
     return pack, sorted(set(loader.problems))
 
 
@@ -104,6 +113,9 @@ class _PackLoader:
         self.labels: dict[str, dict[str, dict[str, str]]] = {}
         self.drafts: dict[str, bool] = {}
         self.source_names: dict[str, dict[str, str]] = {}
+        self.label_drafts: dict[str, bool] = {}
+        # Where each item's text is, per language: (path, line) for warnings about a text.
+        self.text_where: dict[tuple[str, str], tuple[Path, int]] = {}
         # Where each id was defined, for duplicate and reference messages.
         self.where: dict[tuple[str, str], tuple[Path, int]] = {}
         # The YAML mapping each loaded id came from, to point references at their lines.
@@ -313,6 +325,7 @@ class _PackLoader:
             version=pack_version(self.root),
             root=self.root,
             source_names=self.source_names,
+            label_drafts={code: self.label_drafts.get(code, False) for code in self.languages},
         )
 
     def scan_layout(self) -> None:
@@ -654,6 +667,7 @@ class _PackLoader:
                         f"{what}: page {number} has {len(page)} characters (at most {MAX_PAGE_CHARS});"
                         " split it with a line containing only ---",
                     )
+            self.text_where[(code, item_id)] = (path, line)
             texts[item_id] = ItemText(
                 title=title,
                 answer=answer.strip(),
@@ -668,7 +682,7 @@ class _PackLoader:
         if data is None:
             return
         self.keys(path, data, "labels.yaml", set(), {"draft", *LABEL_SECTIONS})
-        self.file_draft(code, path, data)
+        self.label_drafts[code] = self.file_draft(code, path, data)
         kinds = _SECTION_KIND
         for section in LABEL_SECTIONS:
             entries = data.get(section)
@@ -777,6 +791,41 @@ class _PackLoader:
                     self.root / "pack.yaml",
                     self.call_centre_line,
                     f"call_centre {self.call_centre!r} is not a contact in contacts.yaml",
+                )
+
+    def check_freshness(self, freshness: Freshness) -> None:
+        """Warnings about sources: homepages, old `last_checked`, unsourced numbers."""
+        for item in self.items.values():
+            path, _line = self.where[("item", item.id)]
+            entry = self.lines[("item", item.id)]
+            what = f"item {item.id!r}"
+            for message in source_warnings(item.sources, item.last_checked, freshness):
+                key = "last_checked" if message.startswith("last_checked") else "sources"
+                self.warning(path, entry.line_of(key), f"{what}: {message}")
+            if page_sources(item.sources):
+                continue
+            for code in self.languages:
+                text = self.texts.get(code, {}).get(item.id)
+                if text is not None and states_a_number(text.answer):
+                    text_path, text_line = self.text_where[(code, item.id)]
+                    self.warning(
+                        text_path,
+                        text_line,
+                        f"{code} text of {item.id!r} states a number (fee, deadline, phone)"
+                        " but the item has no page-level source",
+                    )
+        for contact in self.contacts.values():
+            path, _line = self.where[("contact", contact.id)]
+            entry = self.lines[("contact", contact.id)]
+            what = f"contact {contact.id!r}"
+            for message in source_warnings(contact.sources, contact.last_checked, freshness):
+                key = "last_checked" if message.startswith("last_checked") else "sources"
+                self.warning(path, entry.line_of(key), f"{what}: {message}")
+            if not page_sources(contact.sources):
+                self.warning(
+                    path,
+                    entry.line_of("number"),
+                    f"{what}: the number {contact.number!r} has no page-level source",
                 )
 
     def unknown(self, kind: str, id_: str) -> bool:

@@ -123,6 +123,8 @@ class Pack:
     root: Path
     # Short names of sources per language, keyed by a URL or a host (text/<lang>/sources.yaml).
     source_names: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Per language: whether its labels.yaml is marked draft (for the coverage counts).
+    label_drafts: dict[str, bool] = field(default_factory=dict)
     _chains: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
     _children: dict[str | None, tuple[Topic, ...]] = field(init=False, repr=False, compare=False)
     _item_pos: dict[str, int] = field(init=False, repr=False, compare=False)

@@ -16,7 +16,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.clock import Clock
 from bot.delivery import retry_seconds
-from bot.delivery.pacing import Pacer
+from bot.delivery.limits import OUTBOX, FloodLimits
 from bot.storage.db import StorageError, as_storage_error, describe_sqlite_error, storage_fault
 from bot.storage.outbox import OutboxItem, OutboxRepo
 
@@ -29,6 +29,11 @@ warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWa
 # Network errors are retried with backoff doubling from 0.5 s up to 10 minutes; this many
 # attempts span about a day, so an outage of hours delays messages but drops none.
 MAX_ATTEMPTS = 155
+# Sends in flight at once, to different chats (one chat's messages go one at a time, in
+# order): at 50 ms a round trip, one at a time would cap the outbox near 20 a second.
+MAX_IN_FLIGHT = 16
+# On a graceful stop, sends in flight get this long to finish and be recorded.
+DRAIN_SECONDS = 5.0
 
 # Hooks let the case layer act around a send without this worker knowing about cases:
 # `prepare` fills in late-bound parameters (a case's topic id), `after` records results,
@@ -40,7 +45,8 @@ UnreachableHook = Callable[[int], Awaitable[None]]
 
 
 class OutboxWorker:
-    """One loop: pick due items (the oldest per chat), wait for the pacer, send, record."""
+    """One loop: pick due items (the oldest per chat), skip chats that must wait, send the
+    rest concurrently (one per chat at a time) at the overall pace, record each result."""
 
     def __init__(
         self,
@@ -48,14 +54,21 @@ class OutboxWorker:
         repo: OutboxRepo,
         clock: Clock,
         *,
-        pacer: Pacer | None = None,
+        limits: FloodLimits | None = None,
         on_unreachable: UnreachableHook | None = None,
+        max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
         self._bot = bot
         self._repo = repo
         self._clock = clock
-        self._pacer = pacer or Pacer()
+        self.limits = limits or FloodLimits()
         self._on_unreachable = on_unreachable
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._busy_chats: set[int] = set()
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._failure: BaseException | None = None
+        # Paced here already: tell the bot's reply limiter (if it has one) to let it through.
+        self._marker = {"rate_limit_args": OUTBOX} if getattr(bot, "rate_limiter", None) else {}
         self._prepare: dict[str, PrepareHook] = {}
         self._after: dict[str, AfterHook] = {}
         self._repair: dict[str, RepairHook] = {}
@@ -93,21 +106,89 @@ class OutboxWorker:
         """Until stopped. A locked database is waited out; any other storage fault stops the
         worker with a StorageError (unsent items stay pending for the next start)."""
         trouble = 0
-        while not self._stop.is_set():
-            try:
-                self._wake.clear()
-                items = await self._repo.due(self._clock.now())
-                for item in items:
-                    if self._stop.is_set():
-                        return
-                    await self._send_one(item)
-                trouble = 0
-                if items:
-                    continue
-                await self._idle_until_due()
-            except Exception as exc:
-                await self._storage_trouble(exc, trouble)
-                trouble += 1
+        try:
+            while not self._stop.is_set():
+                try:
+                    self._wake.clear()
+                    started, wait = await self._dispatch_due()
+                    trouble = 0
+                    if started:
+                        continue
+                    await self._idle_until_due(wait)
+                except Exception as exc:
+                    await self._storage_trouble(exc, trouble)
+                    trouble += 1
+        except asyncio.CancelledError:
+            self._abandon_in_flight()  # told to stop now: what is in flight is sent again later
+            raise
+        finally:
+            await self._drain()
+
+    async def _dispatch_due(self) -> tuple[int, float | None]:
+        """Start a send for each due chat that may receive one now.
+
+        Returns how many were started and, if some chat had to wait, the shortest wait.
+        """
+        self._raise_failure()
+        items = await self._repo.due(self._clock.now())
+        started = 0
+        shortest: float | None = None
+        for item in items:
+            if self._stop.is_set():
+                break
+            if item.chat_id in self._busy_chats:
+                continue  # its previous message is still on its way: order within a chat
+            delay = self.limits.proactive_delay(item.chat_id)
+            if delay > 0:
+                shortest = delay if shortest is None else min(shortest, delay)
+                continue
+            pace = self.limits.overall_delay()
+            if pace > 0:
+                await asyncio.sleep(pace)
+            await self._slots.acquire()
+            self._raise_failure()
+            self.limits.take_proactive(item.chat_id)
+            self._busy_chats.add(item.chat_id)
+            task = asyncio.create_task(self._send_in_flight(item), name=f"outbox-{item.id}")
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+            started += 1
+        if started:
+            # Wait for one of these to finish before asking the database again, so that a
+            # chat whose message is in flight is not read (and skipped) in a tight loop.
+            await asyncio.wait(set(self._in_flight), return_when=asyncio.FIRST_COMPLETED)
+        return started, shortest
+
+    async def _send_in_flight(self, item: OutboxItem) -> None:
+        try:
+            await self._send_one(item)
+        except Exception as exc:  # a storage fault while recording: the loop decides
+            if self._failure is None:
+                self._failure = exc
+            self._wake.set()
+        finally:
+            self._busy_chats.discard(item.chat_id)
+            self._slots.release()
+            self._wake.set()
+
+    def _raise_failure(self) -> None:
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            raise failure
+
+    def _abandon_in_flight(self) -> None:
+        for task in self._in_flight:
+            task.cancel()
+
+    async def _drain(self) -> None:
+        """Let sends in flight finish (their results are recorded) before the worker ends;
+        after DRAIN_SECONDS they are cancelled and stay pending for the next start."""
+        if not self._in_flight:
+            return
+        _done, stuck = await asyncio.wait(set(self._in_flight), timeout=DRAIN_SECONDS)
+        for task in stuck:
+            task.cancel()
+        await asyncio.gather(*stuck, return_exceptions=True)
 
     async def _storage_trouble(self, exc: Exception, attempt: int = 0) -> None:
         """Re-raise unless the database is only locked by someone else; then wait a little."""
@@ -145,9 +226,9 @@ class OutboxWorker:
             await self._send_one(item)
         return len(items)
 
-    async def _idle_until_due(self) -> None:
+    async def _idle_until_due(self, wait: float | None = None) -> None:
         next_at = await self._repo.next_due_at()
-        timeout = 30.0
+        timeout = 30.0 if wait is None else max(0.05, wait)
         if next_at is not None:
             timeout = max(0.05, min(timeout, (next_at - self._clock.now()).total_seconds()))
         try:
@@ -156,9 +237,6 @@ class OutboxWorker:
             pass
 
     async def _send_one(self, item: OutboxItem) -> None:
-        delay = self._pacer.delay(item.chat_id)
-        if delay > 0:
-            await asyncio.sleep(delay)
         now = self._clock.now()
         try:
             # Inside the try: a hook may call Telegram itself (a team's topic is created on
@@ -171,11 +249,10 @@ class OutboxWorker:
                     await self._repo.mark_failed(item.id, "skipped by prepare hook", status="failed")
                     return
                 params = prepared
-            self._pacer.record(item.chat_id)
-            result = await self._bot.do_api_request(item.method, api_kwargs=params)
+            result = await self._bot.do_api_request(item.method, api_kwargs=params, **self._marker)
         except RetryAfter as exc:
             seconds = retry_seconds(exc.retry_after)
-            self._pacer.penalise(item.chat_id, seconds)
+            self.limits.hold(item.chat_id, seconds)
             await self._repo.retry_later(item.id, now + timedelta(seconds=seconds), "RetryAfter")
             return
         except Forbidden as exc:

@@ -445,6 +445,8 @@ class OutcomeView:
     last_checked: date
     reviewed: bool
     fallback: bool
+    # The outcome's own result label from the pack; None means "use the generic one".
+    label: str | None = None
 
 
 def view(flow: Flow, answers: Sequence[Answer], chain: Sequence[str]) -> QuestionView | OutcomeView:
@@ -472,6 +474,7 @@ def view(flow: Flow, answers: Sequence[Answer], chain: Sequence[str]) -> Questio
             fallback=any(r.fallback for r in used),
         )
     title = texts.outcome_title(node.id, chain)
+    label = texts.outcome_label(node.id, chain)
     explanation = texts.outcome_explanation(node.id, chain)
     steps = texts.next_steps(node.id, chain)
     because = texts.common("because", chain)
@@ -490,4 +493,5 @@ def view(flow: Flow, answers: Sequence[Answer], chain: Sequence[str]) -> Questio
         last_checked=flow.last_checked,
         reviewed=flow.reviewed,
         fallback=any(r.fallback for r in (title, explanation, steps)),
+        label=str(label) if label is not None else None,
     )

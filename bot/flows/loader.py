@@ -38,6 +38,7 @@ NODE_ID = re.compile(r"^[a-z][a-z0-9_]{0,11}$")
 OPTION_ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,11}$")
 MAX_TEXT = 3500  # one Telegram message with room for the source footer
 MAX_LABEL = 64  # longer button labels get cut off on phones
+MAX_RESULT_LABEL = 120  # an outcome's own result label: one short line under its title
 
 _FLOW_KEYS = {"id", "version", "topic", "sources", "last_checked", "reviewed", "start"}
 _FLOW_KEYS |= {"questions", "outcomes"}
@@ -535,6 +536,8 @@ def _text(value: Any, key: str, line: int, rep: _Report) -> TextValue | None:
         rep.error(line, f"{key}: longer than {MAX_TEXT} characters")
     if ".opt." in key and len(value.strip()) > MAX_LABEL:
         rep.warn(line, f"{key}: button label longer than {MAX_LABEL} characters")
+    if key.endswith(".label") and (len(value.strip()) > MAX_RESULT_LABEL or "\n" in value.strip()):
+        rep.warn(line, f"{key}: a result label is one short line (at most {MAX_RESULT_LABEL} characters)")
     if key == "answer_line":
         try:
             value.format(question="q", answer="a")
@@ -646,8 +649,10 @@ def _flatten_flow(
         if not isinstance(otexts, LineDict):
             rep.error(oline, f"{fid}.{oid}: outcome texts are a mapping")
             continue
-        _unknown_keys(otexts, {"title", "explanation", "next_steps"}, f"texts of {fid}.{oid}", rep)
-        for key in ("title", "explanation", "next_steps"):
+        _unknown_keys(
+            otexts, {"title", "label", "explanation", "next_steps"}, f"texts of {fid}.{oid}", rep
+        )
+        for key in ("title", "label", "explanation", "next_steps"):
             if key in otexts:
                 put(f"o.{oid}.{key}", otexts[key], otexts.line_of(key))
 

@@ -273,6 +273,14 @@ class FlowTexts:
         """An outcome's title."""
         return self.text(f"o.{oid}.title", chain)
 
+    def outcome_label(self, oid: str, chain: Sequence[str]) -> Resolved | None:
+        """An outcome's own result label ("You match the profile the pilot served"), if any.
+
+        Shown under the title instead of the generic label of its `result`, which is only a
+        fallback: "Likely eligible" is wrong for a closed pilot or for "no registration needed".
+        """
+        return self.get(f"o.{oid}.label", chain)
+
     def outcome_explanation(self, oid: str, chain: Sequence[str]) -> Resolved:
         """An outcome's explanation."""
         return self.text(f"o.{oid}.explanation", chain)

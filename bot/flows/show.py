@@ -72,12 +72,13 @@ def render_paths(flow: Flow, chain: Sequence[str]) -> str:
     for number, (answers, outcome_id) in enumerate(all_paths(flow), start=1):
         outcome = flow.outcomes[outcome_id]
         title = str(flow.texts.outcome_title(outcome_id, chain))
+        label = flow.texts.outcome_label(outcome_id, chain)
         contact = ["caseworker offered"] if outcome.contact else []
         rows.append(
             [
                 [str(number)],
                 [_answer_cell(flow, q, v, chain) for q, v in answers],
-                [outcome_id, title],
+                [outcome_id, title, *([f"label: {label}"] if label is not None else [])],
                 [outcome.result, *contact],
             ]
         )

@@ -315,13 +315,23 @@ class BotEvent:
 
 @dataclass
 class RateLimits:
-    """Flood-control caps modelled on Telegram's documented limits."""
+    """Flood-control caps modelled on Telegram's documented limits.
+
+    Telegram caps what a bot starts, not its replies: a message to a person who has just
+    written (a message or a button press) is a reply, and `reply_credit` of them within
+    `reply_window` seconds of each update pass free of the overall and per-chat caps.
+    Everything else to a person counts against about 30 a second overall and a per-chat
+    bucket (about 1 a second with short bursts). Every message into a group, replies and
+    edits included, counts against that group's 20 a minute (and the overall cap).
+    """
 
     enabled: bool = True
     global_per_second: int = 30
     group_per_minute: int = 20
     private_burst: float = 3.0
     private_per_second: float = 1.0
+    reply_credit: int = 3
+    reply_window: float = 10.0
 
 
 @dataclass
@@ -450,9 +460,11 @@ class Emulator:
         self._stopping = asyncio.Event()
         self._inflight = 0
         self._last_call_t = time.monotonic()
-        self._global_sends: collections.deque[float] = collections.deque()
+        self._global_bucket: tuple[float, float] = (0.0, 0.0)  # (level, at); 0 = never
         self._group_sends: dict[int, collections.deque[float]] = {}
         self._private_buckets: dict[int, tuple[float, float]] = {}
+        self._reply_credits: dict[int, tuple[int, float]] = {}  # chat -> (left, until)
+        self._flood_refusals = 0
         self._runner: web.AppRunner | None = None
         self._handlers: dict[str, tuple[str, Handler]] = {}
         for name in _REQUIRED:
@@ -738,8 +750,33 @@ class Emulator:
         uid = self._next_update_id
         self._next_update_id += 1
         self._updates.append({"update_id": uid, kind: payload})
+        self._grant_reply_credit(kind, payload)
         self._signal()
         return uid
+
+    def _grant_reply_credit(self, kind: str, payload: dict[str, Any]) -> None:
+        """A person wrote or pressed in their private chat: the bot may reply freely."""
+        if kind == "callback_query":
+            chat = (payload.get("message") or {}).get("chat") or {}
+        elif kind in ("message", "edited_message"):
+            chat = payload.get("chat") or {}
+        else:
+            return
+        if chat.get("type") != "private" or not isinstance(chat.get("id"), int):
+            return
+        now = time.monotonic()
+        left, until = self._reply_credits.get(chat["id"], (0, now))
+        if until < now:
+            left = 0
+        self._reply_credits[chat["id"]] = (
+            min(left + self.limits.reply_credit, 2 * self.limits.reply_credit),
+            now + self.limits.reply_window,
+        )
+
+    @property
+    def rate_limited(self) -> int:
+        """How many calls this emulator refused with 429 for flood control (not faults)."""
+        return self._flood_refusals
 
     @property
     def pending_updates(self) -> int:
@@ -1390,17 +1427,33 @@ class Emulator:
                 raise _bad("message is too long")
         return text, ents
 
-    def _rate_take(self, chat: Chat) -> None:
+    def _rate_take(self, chat: Chat, *, edit: bool = False) -> None:
         """Consume one message from the flood-control budgets or raise 429."""
         if not self.limits.enabled:
             return
+        try:
+            self._rate_check(chat, edit)
+        except ApiError:
+            self._flood_refusals += 1
+            raise
+
+    def _rate_check(self, chat: Chat, edit: bool) -> None:
         now = time.monotonic()
         lim = self.limits
-        window = self._global_sends
-        while window and now - window[0] >= 1.0:
-            window.popleft()
-        if len(window) >= lim.global_per_second:
-            raise _too_many(window[0] + 1.0 - now)
+        if chat.type == "private":
+            if edit:
+                return  # editing a message in a person's chat puts nothing new there
+            left, until = self._reply_credits.get(chat.id, (0, 0.0))
+            if left > 0 and until >= now:
+                self._reply_credits[chat.id] = (left - 1, until)
+                return  # a reply to what the person just sent
+        # The overall cap is a bucket of one second's worth: about 30 a second on average,
+        # with the jitter of real networks absorbed (a rolling window would punish it).
+        rate = float(lim.global_per_second)
+        level, last = self._global_bucket
+        level = min(rate, level + (now - last) * rate) if last else rate
+        if level < 1.0:
+            raise _too_many((1.0 - level) / rate)
         group_window: collections.deque[float] | None = None
         bucket: tuple[float, float] | None = None
         if chat.type == "private":
@@ -1415,7 +1468,7 @@ class Emulator:
                 group_window.popleft()
             if len(group_window) >= lim.group_per_minute:
                 raise _too_many(group_window[0] + 60.0 - now)
-        window.append(now)
+        self._global_bucket = (level - 1.0, now)
         if bucket is not None:
             self._private_buckets[chat.id] = bucket
         if group_window is not None:
@@ -1753,6 +1806,7 @@ class Emulator:
         )
         if text == msg.text and entities == msg.entities and markup == msg.reply_markup:
             raise _bad(_NOT_MODIFIED)
+        self._rate_take(chat, edit=True)
         msg.history.append(self._snapshot(msg))
         msg.text, msg.entities, msg.raw = text, entities, raw
         msg.parse_mode = params.get("parse_mode")
@@ -1776,6 +1830,7 @@ class Emulator:
             and markup == msg.reply_markup
         ):
             raise _bad(_NOT_MODIFIED)
+        self._rate_take(chat, edit=True)
         msg.history.append(self._snapshot(msg))
         msg.caption, msg.caption_entities, msg.raw = caption or None, entities, raw
         msg.reply_markup = markup
@@ -1791,6 +1846,7 @@ class Emulator:
             and (msg.reply_markup is None or "inline_keyboard" not in msg.reply_markup)
         ):
             raise _bad(_NOT_MODIFIED)
+        self._rate_take(chat, edit=True)
         msg.history.append(self._snapshot(msg))
         msg.reply_markup = markup
         msg.edit_date = int(time.time())

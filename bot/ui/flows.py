@@ -10,6 +10,7 @@ from bot.ui.menus import source_line
 from bot.ui.screen import Button, Screen, esc
 
 RESULT_ICONS = {"likely_eligible": "✅", "not_eligible": "❌", "unclear": "❔"}
+# Generic result labels: only a fallback for outcomes without their own `label` in the pack.
 RESULT_LABELS = {
     "likely_eligible": N_("Likely eligible"),
     "not_eligible": N_("Probably not eligible"),
@@ -63,7 +64,7 @@ def question(flow: Flow, qv: QuestionView, tr: Tr, *, intro: str = "", notice: s
 def outcome(pack: Pack, flow: Flow, ov: OutcomeView, tr: Tr) -> Screen:
     """The result, why (the answers that led there), next steps, sources and what to do."""
     icon = RESULT_ICONS.get(ov.outcome.result, "")
-    label = tr._(RESULT_LABELS.get(ov.outcome.result, ov.outcome.result))
+    label = ov.label or tr._(RESULT_LABELS.get(ov.outcome.result, ov.outcome.result))
     parts = [f"{icon} <b>{esc(ov.title)}</b>", f"<i>{esc(label)}</i>", "", esc(ov.explanation)]
     if ov.answer_lines:
         parts += ["", f"<b>{esc(ov.because)}</b>"]

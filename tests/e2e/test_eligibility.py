@@ -38,6 +38,7 @@ async def test_reintegration_flow_with_back_typed_duration_and_a_request_with_an
     await person.press_data(_answer(q5, "no"), q5.message_id)
     outcome = await person.wait_for(has_data("r:flow:reintegration"))
     assert "2019" in outcome.text and "2021" in outcome.text  # a closed pilot, said plainly
+    assert "Likely eligible" not in outcome.text  # its own label, not the generic one
     assert "📚" in outcome.text and "checked" in outcome.text  # one footer line: sources, date
     await harness.settle()
     results = await harness.services.records.flow_results_of(person.user_id)
@@ -61,6 +62,8 @@ async def test_reintegration_flow_with_back_typed_duration_and_a_request_with_an
     card = next(m for m in harness.staff.messages() if m.text.startswith("🗂"))
     assert "Eligibility answers" in card.text and "Germany" not in card.text
     assert "Yes" in card.text
+    # The outcome's own label travels to the card: a closed pilot's profile, not "eligible".
+    assert "(You match the profile the pilot served; a caseworker checks what runs today)" in card.text
 
 
 async def test_a_restart_in_the_middle_of_a_flow_keeps_the_answers(harness: Harness) -> None:

@@ -10,7 +10,6 @@ the environment, logging, `_run`, `run_until_signal`, exit codes.
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
 import signal
 import subprocess
@@ -24,7 +23,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _patch_and_run() -> int:
     import bot.__main__ as cli
-    import bot.app as app
     from bot.config import Settings, load_settings
 
     def fast_settings(env: Any = None, *, require_token: bool = True) -> Settings:
@@ -34,7 +32,6 @@ def _patch_and_run() -> int:
         )
 
     cli.load_settings = fast_settings  # type: ignore[assignment]
-    app.BotRuntime = functools.partial(app.BotRuntime, rate_limiter=False)  # type: ignore[misc]
     return cli.main(["run"])
 
 

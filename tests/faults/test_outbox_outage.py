@@ -10,8 +10,8 @@ from typing import Any
 from telegram.error import NetworkError
 
 from bot.clock import FakeClock
+from bot.delivery.limits import FloodLimits
 from bot.delivery.outbox_worker import OutboxWorker
-from bot.delivery.pacing import Pacer
 from bot.storage.db import Database
 from bot.storage.outbox import OutboxRepo, enqueue
 
@@ -41,7 +41,7 @@ async def test_a_reply_survives_a_twelve_hour_outage(tmp_path: Path) -> None:
             await enqueue(conn, chat_id=42, method="sendMessage", params={"chat_id": 42, "text": "reply"},
                           now=clock.now(), kind="to_person")
         bot = FlakyBot()
-        worker = OutboxWorker(bot, repo, clock, pacer=Pacer(10_000, 0.0, 10_000))  # type: ignore[arg-type]
+        worker = OutboxWorker(bot, repo, clock, limits=FloodLimits(overall_per_second=10_000, chat_per_second=0, group_per_minute=10_000))  # type: ignore[arg-type]
         while (clock.now() - datetime.now(UTC)).total_seconds() < 12 * 3600:
             await worker.run_once()
             clock.advance(seconds=751)  # past the longest backoff (10 min + 25% jitter)

@@ -476,8 +476,13 @@ async def test_chat_member_queries(emulator: Emulator, tg_bot: telegram.Bot) -> 
 # ----------------------------------------------------------------------------- rate limits
 
 
+def quiet_user(emu: Emulator, name: str = "Aysel") -> UserDriver:
+    """Someone who started the bot long ago and has not written since: no reply credit."""
+    return emu.add_user(name, started=True)
+
+
 async def test_private_chat_burst_then_429(emulator: Emulator, tg_bot: telegram.Bot) -> None:
-    user = await started_user(emulator)
+    user = quiet_user(emulator)
     for i in range(3):
         await tg_bot.send_message(user.chat_id, f"burst {i}")
     with pytest.raises(RetryAfter) as err:
@@ -487,6 +492,7 @@ async def test_private_chat_burst_then_429(emulator: Emulator, tg_bot: telegram.
     assert body["error_code"] == 429 and body["description"].startswith(
         "Too Many Requests: retry after "
     )
+    assert emulator.rate_limited == 1
     # Not "sending": answering, editing and polling never hit flood control.
     sent = user.messages()[0]
     await tg_bot.edit_message_text("edited", user.chat_id, sent.message_id)
@@ -495,7 +501,7 @@ async def test_private_chat_burst_then_429(emulator: Emulator, tg_bot: telegram.
 
 async def test_private_chat_bucket_refills() -> None:
     async with Emulator(rate_limits=RateLimits(private_burst=1, private_per_second=10)) as emu:
-        user = await started_user(emu)
+        user = quiet_user(emu)
         async with telegram.Bot(emu.token, base_url=emu.base_url) as bot:
             await bot.send_message(user.chat_id, "one")
             with pytest.raises(RetryAfter):
@@ -515,13 +521,52 @@ async def test_group_cap_is_20_per_minute(emulator: Emulator, tg_bot: telegram.B
 
 
 async def test_global_cap_30_per_second() -> None:
+    """About 30 a second to people who did not just write: a bucket of one second's worth."""
     async with Emulator(rate_limits=RateLimits(private_burst=100)) as emu:
-        users = [await started_user(emu, f"U{i}") for i in range(31)]
+        users = [quiet_user(emu, f"U{i}") for i in range(60)]
         async with telegram.Bot(emu.token, base_url=emu.base_url) as bot:
-            for u in users[:30]:
-                await bot.send_message(u.chat_id, "hi")
+            started = time.monotonic()
+            sent = 0
             with pytest.raises(RetryAfter):
-                await bot.send_message(users[30].chat_id, "hi")
+                for u in users:
+                    await bot.send_message(u.chat_id, "hi")
+                    sent += 1
+            elapsed = time.monotonic() - started
+        assert 30 <= sent <= 30 + 30 * elapsed + 1
+
+
+async def test_replies_to_what_a_person_just_sent_are_not_capped() -> None:
+    """Telegram caps what a bot starts; a reply to a person's own message passes."""
+    async with Emulator(rate_limits=RateLimits(private_burst=1, global_per_second=2)) as emu:
+        people = [quiet_user(emu, f"U{i}") for i in range(4)]
+        async with telegram.Bot(emu.token, base_url=emu.base_url) as bot:
+            for person in people:
+                await person.send("hello")
+            for _round in range(3):  # three replies each, 12 in all: over both caps
+                for person in people:
+                    await bot.send_message(person.chat_id, "reply")
+            assert emu.rate_limited == 0
+            # The credit is spent: the next one is a message the bot starts.
+            await bot.send_message(people[0].chat_id, "a notice")
+            with pytest.raises(RetryAfter):
+                await bot.send_message(people[0].chat_id, "and another")
+        assert emu.rate_limited == 1
+
+
+async def test_edits_count_in_groups_but_not_in_private_chats(
+    emulator: Emulator, tg_bot: telegram.Bot
+) -> None:
+    group = emulator.add_group("Staff", forum=False)
+    first = await tg_bot.send_message(group.chat_id, "card")
+    for i in range(19):
+        await tg_bot.edit_message_text(f"card v{i}", group.chat_id, first.message_id)
+    with pytest.raises(RetryAfter):
+        await tg_bot.edit_message_text("card v20", group.chat_id, first.message_id)
+    user = quiet_user(emulator)
+    note = await tg_bot.send_message(user.chat_id, "menu")
+    for i in range(10):
+        await tg_bot.edit_message_text(f"menu {i}", user.chat_id, note.message_id)
+    assert emulator.rate_limited == 1
 
 
 async def test_rate_limits_can_be_disabled() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -45,28 +46,31 @@ def test_format_report_table_problems_summary() -> None:
     ]
     report = format_report(problems, rows)
     lines = report.splitlines()
-    assert lines[0].split() == ["lang", "name", "items", "labels", "flows", "status"]
-    assert lines[2].split() == ["en", "English", "5/5", "100%", "12/12", "100%", "-", "reviewed"]
-    assert lines[3].split() == ["az", "Azərbaycanca", "2/5", "40%", "-", "0/3", "0%", "draft"]
+    assert lines[0].split() == ["lang", "name", "items", "labels", "flows", "draft", "reviewed", "status"]
+    assert lines[2].split() == ["en", "English", "5/5", "100%", "12/12", "100%", "-", "0", "17", "reviewed"]
+    assert lines[3].split() == ["az", "Azərbaycanca", "2/5", "40%", "-", "0/3", "0%", "0", "2", "draft"]
     assert "content/topics.yaml:7: error: invalid YAML" in report
     assert "content/text/en/faq.yaml:3: warning: title too long" in report
     assert lines[-1] == "1 error, 1 warning: the bot will not start with this pack"
     assert format_report([], []).splitlines() == ["0 errors, 0 warnings: pack OK"]
 
 
+TODAY = date(2026, 12, 1)
+
+
 def test_main_good_pack(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(GOOD, quiet=False) == 0
+    assert main(GOOD, quiet=False, today=TODAY) == 0
     out = capsys.readouterr().out
     assert "Azərbaycanca" in out
     assert out.strip().endswith("0 errors, 0 warnings: pack OK")
 
 
 def test_main_quiet_prints_only_problems_and_summary(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(PACKS / "bad_yaml", quiet=True) == 1
+    assert main(PACKS / "bad_yaml", quiet=True, today=TODAY) == 1
     out = capsys.readouterr().out.strip().splitlines()
     assert out[0].startswith("bad_yaml/topics.yaml:7: error: invalid YAML")
     assert out[-1] == "1 error, 0 warnings: the bot will not start with this pack"
-    assert main(GOOD, quiet=True) == 0
+    assert main(GOOD, quiet=True, today=TODAY) == 0
     assert capsys.readouterr().out.strip() == "0 errors, 0 warnings: pack OK"
 
 
@@ -80,17 +84,17 @@ def test_main_with_extra_checks(capsys: pytest.CaptureFixture[str]) -> None:
             {"en": {"flows": (2, 2)}, "az": {"flows": (1, 2)}},
         )
 
-    assert main(GOOD, quiet=False, extra=extra) == 1
+    assert main(GOOD, quiet=False, extra=extra, today=TODAY) == 1
     assert len(seen) == 1
     out = capsys.readouterr().out
     header = out.splitlines()[0].split()
-    assert header == ["lang", "name", "items", "labels", "flows", "status"]
+    assert header == ["lang", "name", "items", "labels", "flows", "draft", "reviewed", "status"]
     assert "content/flows/restart.yaml:4: error: unknown question 'q9'" in out
 
     def warn_only(pack: Pack) -> tuple[list[Problem], dict[str, dict[str, tuple[int, int]]]]:
         return [Problem("content/routing.yaml", 2, "unused team", "warning")], {}
 
-    assert main(GOOD, quiet=True, extra=warn_only) == 0
+    assert main(GOOD, quiet=True, extra=warn_only, today=TODAY) == 0
     assert "0 errors, 1 warning: pack OK" in capsys.readouterr().out
 
 
@@ -101,7 +105,7 @@ def test_extra_is_not_called_on_a_broken_pack(tmp_path: Path) -> None:
     def extra(pack: Pack) -> tuple[list[Problem], dict[str, dict[str, tuple[int, int]]]]:
         raise AssertionError("must not run without a pack")
 
-    assert main(root, quiet=True, extra=extra) == 1
+    assert main(root, quiet=True, extra=extra, today=TODAY) == 1
 
 
 @pytest.mark.skipif(not (REAL / "languages.yaml").exists(), reason="no real content pack yet")

@@ -310,9 +310,9 @@ def test_missing_other_language_text_is_only_coverage(tmp_path: Path) -> None:
             "must be a date YYYY-MM-DD, got '2026-02-30'",
         ),
         (
-            "url: https://mfa.gov.az",
-            "url: ftp://mfa.gov.az",
-            "source url must be http(s): 'ftp://mfa.gov.az'",
+            "url: https://london.mfa.gov.az",
+            "url: ftp://london.mfa.gov.az",
+            "source url must be http(s): 'ftp://london.mfa.gov.az/en/content/86/general-information'",
         ),
         ("    reviewed: false\n", "    reviewd: false\n", "unknown key 'reviewd'"),
         (
@@ -351,7 +351,7 @@ def test_empty_sources_is_an_error(tmp_path: Path) -> None:
         tmp_path,
         {
             "faq/documents.yaml": replace(
-                'sources:\n      - {title: "ASAN Service", url: "https://asan.gov.az"}',
+                'sources:\n      - {title: "ASAN Service", url: "https://asan.gov.az/en/service/asan-xidmetler"}',
                 "sources: []",
             )
         },

@@ -104,7 +104,7 @@ def test_problems_have_file_and_line(tmp_path: Path) -> None:
     assert any(s.startswith("content/intents.yaml:9: error: intent id 'Bad Id'") for s in shown)
     assert "content/text/ru/intents.yaml:3: error: phrases for unknown intent 'greting'" in shown
     assert any("text/ru/intents.yaml:4: error: intent 'emergency': 'x*'" in s for s in shown)
-    assert coverage["ru"] == (1, 1)
+    assert coverage["ru"] == (1, 1, 1)
 
 
 def test_unquoted_yes_no_keys_still_load(tmp_path: Path) -> None:
@@ -132,8 +132,16 @@ def test_a_one_word_phrase_that_is_another_languages_common_word_is_warned_about
 
     intents = Intents((IntentDef("emergency", "emergency", "anywhere"),), 0.5,
                       {"en": {"emergency": ("gun", "pointing a gun")}})
-    texts = {"en": {"a": "a gun"}, "az": {"x": "15 gün ərzində", "y": "hər gün", "z": "ay"}}
+    texts = {"en": {"a": "a pistol"}, "az": {"x": "15 gün ərzində", "y": "hər gün", "z": "ay"}}
     problems = collisions(intents, texts, REAL)
     assert [p.severity for p in problems] == ["warning"]
     assert "'gun' is also a word of 2 az answers" in problems[0].message
     assert problems[0].file == "content/text/en/intents.yaml"
+
+
+def test_a_word_both_languages_use_is_a_cognate_not_a_collision() -> None:
+    from bot.content.intents import collisions
+
+    intents = Intents((IntentDef("person", "caseworker", "anywhere"),), 0.5, {"en": {"person": ("operator",)}})
+    texts = {"en": {"a": "call the operator"}, "az": {"x": "operator", "y": "operatora zəng"}}
+    assert collisions(intents, texts, REAL) == []

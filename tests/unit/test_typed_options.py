@@ -9,7 +9,7 @@ from bot.flows.model import Question
 HOW = Question("how", "choice", options=("readmitted", "forced", "voluntary"))
 LABELS = {
     "readmitted": "По реадмиссии (соглашение с ЕС)",
-    "forced": "Депортирован, возвращён принудительно",
+    "forced": "Депортация, принудительное возвращение",
     "voluntary": "Вернулся по своему решению",
 }
 YES_NO = Question("citizen", "yes_no", options=("yes", "no"))
@@ -21,6 +21,7 @@ def test_an_option_by_its_number_label_or_words() -> None:
     assert typed_option(HOW, "депортирован", LABELS) == "forced"
     assert typed_option(HOW, "по своему решению", LABELS) == "voluntary"
     assert typed_option(HOW, "ВЕРНУЛСЯ", LABELS) == "voluntary"
+    assert typed_option(HOW, "депортировали", LABELS) == "forced"  # another form of the word
     assert typed_option(HOW, "forced", LABELS) == "forced"  # the id works too
     assert typed_option(HOW, "не знаю", LABELS) is None
     assert typed_option(HOW, "x" * 500, LABELS) is None
