@@ -4,7 +4,7 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench i18n check clean
+.PHONY: demo test lint typecheck bench i18n check clean lock
 
 RUNSTAMP := $(VENV)/.installed-run
 
@@ -45,6 +45,12 @@ i18n: $(STAMP)
 
 check: $(STAMP)
 	$(BIN)/python -m bot content check
+
+# The Docker image installs exactly these versions and hashes (requirements.lock).
+lock: $(STAMP)
+	$(BIN)/pip install -q pip-tools
+	$(BIN)/pip-compile -q --generate-hashes --strip-extras --no-emit-index-url \
+		--no-emit-find-links --output-file=requirements.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

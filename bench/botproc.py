@@ -31,13 +31,13 @@ class BotSpec:
     base_url: str
     token: str
     workdir: str
-    staff_chat_id: int | None = None
-    # The full bot's own AIORateLimiter caps sends at Telegram's 30 messages/s; off by
-    # default so both bots run uncapped (the bare echo bot has no limiter either).
-    rate_limiter: bool = False
     profile_path: str | None = None
     # What-if switches applied inside the child only (see apply_experiments).
     experiments: tuple[str, ...] = ()
+    # Settings beyond the shipped defaults, as env vars (what-if rows only).
+    env: tuple[tuple[str, str], ...] = ()
+    # Time every event-loop step in the child (bot.sandbox.loopwatch) and report the worst.
+    watch_loop: bool = False
 
 
 @dataclass
@@ -50,6 +50,9 @@ class BotStats:
     failed: int = 0
     errors: list[str] = field(default_factory=list)
     peak_rss: int = 0
+    worst_block: float = 0.0  # longest single event-loop step (watch_loop runs only)
+    worst_block_what: str = ""
+    blocks_over_20ms: int = 0
 
 
 class _ErrorCounter(logging.Handler):
@@ -65,24 +68,21 @@ class _ErrorCounter(logging.Handler):
 
 
 def full_settings(spec: BotSpec) -> Any:
-    """Settings as the e2e harness uses them: local API, temp DB, outbox pacing out of the way."""
-    from bot.config import Settings
+    """What `python -m bot run` does with only BOT_TOKEN set, pointed at the emulator.
 
-    return Settings(
-        bot_token=spec.token,
-        bot_api_url=spec.base_url,
-        database_path=Path(spec.workdir) / "bench.db",
-        staff_chat_id=spec.staff_chat_id,
-        content_dir=ROOT / "content",
-        log_level="WARNING",
-        # A short long-poll, as in the harness: the poller returns quickly when stopped.
-        poll_timeout=1,
-        # The harness's pacing: the outbox must not be the bottleneck against a local API.
-        pace_chat_interval=0.0,
-        pace_group_per_minute=10_000,
-        pace_overall_per_second=10_000.0,
-        # A simulated person sends ~10 updates in a session, well under the default 20/min.
-    )
+    BOT_API_URL, DATABASE_URL and CONTENT_DIR say where things are (the emulator, a
+    temporary database, this checkout's pack); every behaviour setting keeps its default.
+    """
+    from bot.config import load_settings
+
+    env = {
+        "BOT_TOKEN": spec.token,
+        "BOT_API_URL": spec.base_url,
+        "DATABASE_URL": f"sqlite:///{Path(spec.workdir) / 'bench.db'}",
+        "CONTENT_DIR": str(ROOT / "content"),
+        **dict(spec.env),
+    }
+    return load_settings(env)
 
 
 async def _run_full(
@@ -90,7 +90,7 @@ async def _run_full(
 ) -> None:
     from bot.app import BotRuntime
 
-    runtime = BotRuntime(full_settings(spec), rate_limiter=spec.rate_limiter)
+    runtime = BotRuntime(full_settings(spec))
     await runtime.start()
     started.set()
     try:
@@ -161,6 +161,11 @@ def what_ifs() -> tuple[str, ...]:
 
 def apply_experiments(names: tuple[str, ...]) -> None:
     """Patch the child for a what-if run; never used for the headline figures."""
+    import os
+    import sys
+
+    if os.environ.get("BENCH_SWITCH"):
+        sys.setswitchinterval(float(os.environ["BENCH_SWITCH"]))
     if "sniffio" in names:
         import sys
         import types
@@ -187,7 +192,11 @@ async def _child(spec: BotSpec, conn: Connection) -> None:
     errors = _ErrorCounter()
     root = logging.getLogger()
     root.handlers[:] = [errors]
-    root.setLevel(logging.WARNING)
+    # The shipped log level (INFO), as `python -m bot run` sets it; records are counted only.
+    from bot.logging_setup import setup_logging
+
+    setup_logging(full_settings(spec).log_level if spec.kind == "full" else "WARNING")
+    root.handlers[:] = [errors]
     stats = BotStats()
     started, stop = asyncio.Event(), asyncio.Event()
     run = _run_full if spec.kind == "full" else _run_echo
@@ -202,9 +211,15 @@ async def _child(spec: BotSpec, conn: Connection) -> None:
     cpu0, t0 = cpu_seconds(), time.monotonic()
     if profiler is not None:
         profiler.enable()
-    conn.send(("ready", None))
-    # The parent's "stop" arrives on a pipe; a thread waits for it so the loop stays free.
-    await asyncio.get_running_loop().run_in_executor(None, conn.recv)
+    from bot.sandbox.loopwatch import watch_loop
+
+    with watch_loop() if spec.watch_loop else contextlib.nullcontext() as loop:
+        conn.send(("ready", None))
+        # The parent's "stop" arrives on a pipe; a thread waits for it so the loop stays free.
+        await asyncio.get_running_loop().run_in_executor(None, conn.recv)
+    if loop is not None:
+        stats.worst_block, stats.worst_block_what = loop.worst, loop.worst_what
+        stats.blocks_over_20ms = loop.count_over
     if profiler is not None:
         profiler.disable()
     stats.cpu_seconds = cpu_seconds() - cpu0

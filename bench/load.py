@@ -158,6 +158,17 @@ class PersonResult:
     last_t: float = 0.0
 
 
+# What a hostile or careless person sends: each is one update the bot must answer quickly.
+HOSTILE_TEXTS = (
+    "q" * 4096,
+    "ж" * 4096,
+    "😀" * 2048,  # 4096 UTF-16 units
+    " ".join(["ab"] * 1365),
+    "".join("aжع\u200f" [i % 4] for i in range(4096)),
+    "<b>" * 1000,
+)
+
+
 class Person:
     """Acts through the emulator and waits for the reply it expects, in order."""
 
@@ -230,6 +241,19 @@ class Person:
             return full_match
         return lambda s: s.kind == "answer" and s.query_id == qid
 
+    async def hostile_session(self, think: float) -> PersonResult:
+        """/start, then every hostile text in turn, waiting for each answer."""
+        self.result.first_t = time.monotonic()
+        try:
+            await self.text("/start", "start", _has("l:"))
+            for n, text in enumerate(HOSTILE_TEXTS):
+                if think > 0:
+                    await asyncio.sleep(think)
+                await self.text(text, f"hostile {n}")
+        except TimeoutError as exc:
+            self.result.failure = str(exc)
+        return self.result
+
     async def session(self, plan: Plan, think: float, rng: random.Random) -> PersonResult:
         """start → language → skip audience → topic → two answers (double tap) → search → request."""
         self.result.first_t = time.monotonic()
@@ -267,6 +291,8 @@ class Person:
         return self.result
 
 
+
+
 # ------------------------------------------------------------------------------ benchmark 1
 
 
@@ -286,6 +312,7 @@ class ReplyRun:
     bot: BotStats
     driver_cpu: float
     api_calls: dict[str, int] = field(default_factory=dict)  # by method, getUpdates left out
+    refused: int = 0  # 429s the emulator's flood control answered during the run
 
     @property
     def rate(self) -> float:
@@ -300,13 +327,12 @@ class ReplyRun:
         return percentile(self.latencies, q)
 
 
-async def _start_emulator(latency: float) -> tuple[BenchEmulator, int]:
-    # Flood caps off: at 200 people both bots would exceed Telegram's 30 messages/s and
-    # spend the run in 429 back-off, which would measure the cap, not the bot.
-    emu = BenchEmulator(latency=latency, rate_limits=False)
+async def _start_emulator(latency: float) -> BenchEmulator:
+    # Telegram-like flood control on: replies to a person who just wrote pass, what a bot
+    # starts is capped; every 429 it answers is counted (BenchEmulator.rate_limited).
+    emu = BenchEmulator(latency=latency, rate_limits=True)
     await emu.start()
-    staff = emu.add_group("Caseworkers", forum=True)
-    return emu, staff.chat_id
+    return emu
 
 
 async def reply_run(
@@ -315,25 +341,18 @@ async def reply_run(
     latency: float,
     think: float,
     *,
-    rate_limiter: bool = False,
     profile_path: str | None = None,
     warmup: int = 5,
     experiments: tuple[str, ...] = (),
+    env: tuple[tuple[str, str], ...] = (),
+    attackers: int = 0,
 ) -> ReplyRun:
     """N people run the session at once against one bot; every reply time is kept."""
-    emu, staff_id = await _start_emulator(latency)
+    emu = await _start_emulator(latency)
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
         proc = BotProcess(
-            BotSpec(
-                kind,
-                emu.base_url,
-                emu.token,
-                workdir,
-                staff_id,
-                rate_limiter,
-                profile_path,
-                experiments,
-            )
+            BotSpec(kind, emu.base_url, emu.token, workdir, profile_path, experiments, env,
+                    watch_loop=attackers > 0)
         )
         try:
             await proc.start()
@@ -354,17 +373,23 @@ async def reply_run(
                 Person(emu, emu.add_user(f"P{i}", language_code=p.lang).user_id, full)
                 for i, p in enumerate(plans[warmup:])
             ]
+            hostile = [
+                Person(emu, emu.add_user(f"X{i}", language_code="en").user_id, full)
+                for i in range(attackers)
+            ]
             late0, cpu0, t0 = emu.late_answers, cpu_seconds(), time.monotonic()
-            calls0 = dict(emu.calls)
+            calls0, refused0 = dict(emu.calls), emu.rate_limited
             results = await asyncio.gather(
                 *(
                     c.session(p, think, random.Random(i))
                     for i, (c, p) in enumerate(zip(crowd, plans[warmup:], strict=True))
-                )
+                ),
+                *(h.hostile_session(think) for h in hostile),
             )
             wall = max((r.last_t for r in results), default=t0) - t0
             driver_cpu = cpu_seconds() - cpu0
             calls = {m: n - calls0.get(m, 0) for m, n in emu.calls.items() if m != "getUpdates"}
+            refused = emu.rate_limited - refused0
             stats = await proc.stop()
         except BaseException:
             proc.kill()
@@ -389,6 +414,7 @@ async def reply_run(
         bot=stats,
         driver_cpu=driver_cpu,
         api_calls={m: n for m, n in calls.items() if n},
+        refused=refused,
     )
 
 
@@ -449,12 +475,10 @@ async def firehose_run(
     kind: str, people: int, profile_path: str | None = None, experiments: tuple[str, ...] = ()
 ) -> FirehoseRun:
     """Queue everything at once in the emulator; time until the bot has replied to all of it."""
-    emu, staff_id = await _start_emulator(0.0)
+    emu = await _start_emulator(0.0)
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
         proc = BotProcess(
-            BotSpec(
-                kind, emu.base_url, emu.token, workdir, staff_id, False, profile_path, experiments
-            )
+            BotSpec(kind, emu.base_url, emu.token, workdir, profile_path, experiments)
         )
         try:
             await proc.start()

@@ -8,7 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, Settings, load_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -134,29 +134,47 @@ def _dispatch(args: argparse.Namespace) -> int:
     return 2
 
 
-def _run(settings: object) -> int:
+def _run(settings: Settings) -> int:
     import logging
+
+    from telegram.error import InvalidToken, NetworkError, TelegramError
 
     from bot.app import BotRuntime, run_until_signal
     from bot.content.problems import PackError
     from bot.i18n import CatalogError
+    from bot.logging_setup import redact
     from bot.storage.db import StorageError
 
     log = logging.getLogger("bot")
+
+    def fail(message: str, code: int) -> int:
+        # One line, never a traceback: a rejected token would be printed in it.
+        print(f"error: {redact(message, settings.bot_token)}", file=sys.stderr)
+        return code
+
     try:
-        asyncio.run(run_until_signal(BotRuntime(settings)))  # type: ignore[arg-type]
+        asyncio.run(run_until_signal(BotRuntime(settings)))
     except PackError as exc:
         print("error: the content pack has errors; the bot will not start:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 3
     except CatalogError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 3
+        return fail(str(exc), 3)
     except StorageError as exc:
         log.critical("storage: %s", exc)
-        print(f"error: {exc}", file=sys.stderr)
-        return 4
+        return fail(str(exc), 4)
+    except InvalidToken:
+        return fail("Telegram rejected BOT_TOKEN: copy the token from @BotFather again.", 5)
+    except NetworkError as exc:
+        return fail(
+            f"cannot reach the Bot API at {settings.bot_api_url} ({type(exc).__name__}): check "
+            "BOT_API_URL and the network.", 5,
+        )
+    except TelegramError as exc:
+        return fail(f"the Bot API refused to start the bot: {exc.message}", 5)
+    except OSError as exc:
+        return fail(f"{type(exc).__name__}: {exc}", 1)
     return 0
 
 

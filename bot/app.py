@@ -68,6 +68,7 @@ class BotRuntime:
     poller: UpdatePoller | None = None
     outbox_worker: OutboxWorker | None = None
     limits: FloodLimits | None = None
+    _http: AiohttpRequest | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -90,6 +91,9 @@ class BotRuntime:
             flood=FloodGuard(settings.max_messages_per_minute),
         )
         self.services = services
+        self._http = AiohttpRequest(
+            connection_pool_size=max(16, settings.max_concurrent_chats + 8), pool_timeout=30
+        )
         builder = (
             ApplicationBuilder()
             .token(settings.bot_token)
@@ -97,8 +101,7 @@ class BotRuntime:
             .base_file_url(settings.bot_api_url.replace("/bot", "/file/bot"))
             .updater(None)
             .context_types(ContextTypes(context=BotContext))
-            .request(AiohttpRequest(connection_pool_size=max(16, settings.max_concurrent_chats + 8),
-                                    pool_timeout=30))
+            .request(self._http)
         )
         # One model of Telegram's limits for both send paths: replies through this limiter
         # (no pacing in private chats, a group's minute in groups, retry_after honoured),
@@ -180,6 +183,8 @@ class BotRuntime:
             if self.application.running:
                 await self.application.stop()
             await self.application.shutdown()
+        if self._http is not None:
+            await self._http.shutdown()  # PTB skips it when initialising failed
         if self.services:
             await self.services.db.close()
 
@@ -210,7 +215,11 @@ async def run_until_signal(runtime: BotRuntime) -> None:
         task.add_done_callback(reloads.discard)
 
     loop.add_signal_handler(signal.SIGHUP, reload)
-    await runtime.start()
+    try:
+        await runtime.start()
+    except BaseException:
+        await runtime.stop()  # whatever started (the database, PTB's HTTP pool) is closed
+        raise
     waiter = asyncio.create_task(runtime.wait())
     stopper = asyncio.create_task(stop.wait())
     try:

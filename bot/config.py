@@ -103,6 +103,21 @@ def parse_database_url(url: str) -> Path:
     )
 
 
+def parse_api_url(raw: str) -> str:
+    """BOT_API_URL: an http(s) URL ending in /bot (PTB appends the token and the method)."""
+    url = raw.strip() or DEFAULT_API_URL
+    scheme, sep, rest = url.partition("://")
+    host = rest.split("/", 1)[0]
+    if scheme not in {"http", "https"} or not sep or not host or any(c.isspace() for c in url):
+        raise ConfigError(
+            f"BOT_API_URL must look like {DEFAULT_API_URL} (or http://host:port/bot for a "
+            f"local Bot API server), got {url!r}."
+        )
+    if not url.endswith("/bot"):
+        raise ConfigError(f"BOT_API_URL must end in /bot, e.g. {DEFAULT_API_URL}, got {url!r}.")
+    return url
+
+
 def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool = True) -> Settings:
     """Read and validate settings; raise ConfigError with one clear line on a bad value."""
     env = os.environ if env is None else env
@@ -166,7 +181,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
 
     return Settings(
         bot_token=token,
-        bot_api_url=(env.get("BOT_API_URL", "").strip() or DEFAULT_API_URL),
+        bot_api_url=parse_api_url(env.get("BOT_API_URL", "")),
         database_path=parse_database_url(env.get("DATABASE_URL", "").strip() or "sqlite:///data/bot.db"),
         staff_chat_id=staff_chat_id,
         admin_ids=frozenset(admin_ids),

@@ -116,6 +116,10 @@ class Catalogs:
                 self._locales[code] = Locale.parse(code)
             except (ValueError, LookupError):
                 self._locales[code] = Locale.parse(source_language)
+            # Load the locale's data now: babel reads it from disk on first use, which would
+            # otherwise cost the first person of each language ~10 ms on the event loop.
+            format_date(date(2000, 1, 1), format="medium", locale=self._locales[code])
+            format_decimal(1, locale=self._locales[code])
         self._meta = {code: (direction, chain) for code, direction, chain in languages}
 
     def tr(self, lang: str) -> Tr:

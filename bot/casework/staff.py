@@ -51,6 +51,10 @@ class StaffDirectory:
         try:
             member = await self.bot.get_chat_member(self.staff_chat_id, user_id)
             allowed = member.status in MEMBER_STATUSES
+            if member.status == ChatMemberStatus.RESTRICTED:
+                # Restricted, then left (or removed): Telegram keeps the restriction on record
+                # with is_member false. Such a person is no caseworker.
+                allowed = bool(getattr(member, "is_member", False))
         except TelegramError as exc:
             log.warning("staff check failed (%s); denying", type(exc).__name__)
             allowed = False

@@ -202,9 +202,9 @@ async def _add_part(update: Update, context: BotContext, data: dict[str, Any], m
         counter = ack[0]
     data["ack"] = [counter, now.timestamp()]
     await _save(context, data)
-    sent = await show_in(update, counter, case_ui.intake_received(tr, len(parts)))
-    if sent is not None and sent.message_id != counter:
-        data["ack"] = [sent.message_id, now.timestamp()]
+    shown = await show_in(update, counter, case_ui.intake_received(tr, len(parts)))
+    if shown is not None and shown != counter:
+        data["ack"] = [shown, now.timestamp()]
         await _save(context, data)
 
 

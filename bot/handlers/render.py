@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
+from typing import Any
 
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
-    Message,
-    Update,
-)
-from telegram.constants import ParseMode
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, TelegramError
+from telegram.warnings import PTBUserWarning
 
 from bot.ui.bidi import isolate_html, isolate_label
 from bot.ui.screen import Screen
 
 log = logging.getLogger(__name__)
 
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# Raw calls on purpose (see show); PTB's hint to use the typed methods does not apply.
+warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
+
+_NO_PREVIEW = {"is_disabled": True}
 
 
 def markup(screen: Screen) -> InlineKeyboardMarkup | None:
@@ -38,51 +37,83 @@ def markup(screen: Screen) -> InlineKeyboardMarkup | None:
     )
 
 
-async def show(update: Update, screen: Screen, *, new: bool = False) -> Message | None:
-    """Edit the message whose button was pressed; send a new one for typed input."""
+def keyboard_json(screen: Screen) -> dict[str, Any] | None:
+    """The screen's buttons as Bot API JSON."""
+    if not screen.rows:
+        return None
+    return {
+        "inline_keyboard": [
+            [{"text": isolate_label(b.label), "url": b.url} if b.url
+             else {"text": isolate_label(b.label), "callback_data": b.data}
+             for b in row]
+            for row in screen.rows
+        ]
+    }
+
+
+def _params(screen: Screen) -> dict[str, Any]:
+    """sendMessage/editMessageText parameters; numbers and Latin names isolated in Persian."""
+    params: dict[str, Any] = {
+        "text": isolate_html(screen.text), "parse_mode": "HTML", "link_preview_options": _NO_PREVIEW,
+    }
+    keyboard = keyboard_json(screen)
+    if keyboard is not None:
+        params["reply_markup"] = keyboard
+    return params
+
+
+async def show(update: Update, screen: Screen, *, new: bool = False) -> None:
+    """Edit the message whose button was pressed; send a new one for typed input.
+
+    Sent as plain Bot API JSON rather than through PTB's typed methods: those build an
+    object per button and parse the whole message Telegram sends back, which nobody here
+    reads (about a fifth of the bot's CPU per update, see bench/RESULTS.md).
+    """
     query = update.callback_query
-    text = isolate_html(screen.text)  # numbers and Latin names inside Persian text
+    params = _params(screen)
+    bot = update.get_bot()
     if query is not None and not new and isinstance(query.message, Message):
+        target = query.message
         try:
-            result = await query.message.edit_text(
-                text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup(screen),
-                link_preview_options=_NO_PREVIEW,
+            await bot.do_api_request(
+                "editMessageText",
+                api_kwargs={**params, "chat_id": target.chat_id, "message_id": target.message_id},
             )
-            return result if isinstance(result, Message) else None
+            return
         except BadRequest as exc:
             if "not modified" in exc.message.lower():
-                return None  # a double tap: the screen is already what was asked for
+                return  # a double tap: the screen is already what was asked for
             if "not found" not in exc.message.lower() and "can't be edited" not in exc.message.lower():
                 raise
     chat = update.effective_chat
     if chat is None:
-        return None
-    return await chat.send_message(
-        text,
-        parse_mode=ParseMode.HTML,
-        reply_markup=markup(screen),
-        link_preview_options=_NO_PREVIEW,
-    )
+        return
+    await bot.do_api_request("sendMessage", api_kwargs={**params, "chat_id": chat.id})
 
 
-async def show_in(update: Update, message_id: int | None, screen: Screen) -> Message | None:
-    """Edit an earlier bot message of this chat in place (a counter); send anew if it is gone."""
+async def show_in(update: Update, message_id: int | None, screen: Screen) -> int | None:
+    """Edit an earlier bot message of this chat in place (a counter); send anew if it is gone.
+
+    Returns the id of the message that now shows the screen.
+    """
     chat = update.effective_chat
-    if message_id is not None and chat is not None:
+    if chat is None:
+        return None
+    params = _params(screen)
+    bot = update.get_bot()
+    if message_id is not None:
         try:
-            result = await update.get_bot().edit_message_text(
-                isolate_html(screen.text), chat_id=chat.id, message_id=message_id, parse_mode=ParseMode.HTML,
-                reply_markup=markup(screen), link_preview_options=_NO_PREVIEW,
+            await bot.do_api_request(
+                "editMessageText", api_kwargs={**params, "chat_id": chat.id, "message_id": message_id}
             )
-            return result if isinstance(result, Message) else None
+            return message_id
         except BadRequest as exc:
             if "not modified" in exc.message.lower():
-                return None
+                return message_id
             if "not found" not in exc.message.lower() and "can't be edited" not in exc.message.lower():
                 raise
-    return await show(update, screen, new=True)
+    result = await bot.do_api_request("sendMessage", api_kwargs={**params, "chat_id": chat.id})
+    return int(result["message_id"]) if isinstance(result, dict) and "message_id" in result else None
 
 
 _answers: set[asyncio.Task[None]] = set()

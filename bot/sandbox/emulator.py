@@ -65,6 +65,9 @@ _RESTRICTED_RIGHTS = (
     "can_react_to_messages",
 )  # fmt: skip
 _ACTIVE_STATUSES = frozenset({"creator", "administrator", "member", "restricted"})
+# set_member_status(..., RESTRICTED_LEFT): restricted, then left; getChatMember says
+# status "restricted" with is_member false.
+RESTRICTED_LEFT = "restricted_left"
 _FAULT_KINDS = frozenset({"500", "429", "timeout", "drop", "drop_after"})
 
 # Wire types of the parameters this emulator understands (from the Bot API spec, api.json).
@@ -709,9 +712,10 @@ class Emulator:
             )
         elif status == "kicked":
             out["until_date"] = 0
-        elif status == "restricted":
-            # A muted member: in the chat but allowed nothing.
-            out.update({"is_member": True, "until_date": 0})
+        elif status in ("restricted", RESTRICTED_LEFT):
+            # A muted member: in the chat but allowed nothing. Restricted and then gone, the
+            # restriction stays on record with is_member false.
+            out.update({"status": "restricted", "is_member": status == "restricted", "until_date": 0})
             out.update(dict.fromkeys(_RESTRICTED_RIGHTS, False))
         return out
 

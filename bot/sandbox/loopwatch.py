@@ -35,8 +35,19 @@ class LoopWatch:
             self.count_over += 1
         if seconds > self.worst:
             self.worst = seconds
-            callback = getattr(handle, "_callback", None)
-            self.worst_what = getattr(callback, "__qualname__", None) or repr(callback)[:120]
+            self.worst_what = _describe(handle)
+
+
+def _describe(handle: Any) -> str:
+    """The coroutine a task step ran (or the plain callback), for the report."""
+    callback = getattr(handle, "_callback", None)
+    task = getattr(callback, "__self__", None)
+    if isinstance(task, asyncio.Task):
+        coro = task.get_coro()
+        frame = getattr(coro, "cr_frame", None)
+        name = getattr(coro, "__qualname__", repr(coro))
+        return f"task {task.get_name()}: {name}" + (f" (line {frame.f_lineno})" if frame else "")
+    return getattr(callback, "__qualname__", None) or repr(callback)[:120]
 
 
 @contextmanager

@@ -213,14 +213,17 @@ class Database:
             await conn.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        # One trip to SQLite's thread (execute and fetch together), not two: every update
+        # reads its person, and each trip costs a thread hand-off and a loop wake-up.
         async with self._lock:
-            cur = await self.conn.execute(sql, params)
-            return await cur.fetchone()
+            rows = await self.conn.execute_fetchall(sql, params)
+        for row in rows:
+            return row  # type: ignore[no-any-return]
+        return None
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         async with self._lock:
-            cur = await self.conn.execute(sql, params)
-            return list(await cur.fetchall())
+            return list(await self.conn.execute_fetchall(sql, params))
 
     async def checkpoint(self) -> None:
         """Fold the WAL into the main file (so erased data leaves the WAL too)."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from bot.storage.db import Database
 from bot.storage.timefmt import to_db
@@ -16,32 +17,40 @@ class InboxRow:
     payload: str
 
 
+@dataclass
+class _DoneBatch:
+    ids: list[int] = field(default_factory=list)
+    finished_at: datetime | None = None
+    written: asyncio.Future[None] | None = None
+
+
 class InboxRepo:
     """Insert-once storage of updates and their processing state."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._open_batch: _DoneBatch | None = None
+        self._writer: asyncio.Task[None] | None = None
 
     async def add(self, rows: list[InboxRow], now: datetime) -> list[InboxRow]:
         """Store new updates in one transaction; return only those not seen before."""
         if not rows:
             return []
-        fresh: list[InboxRow] = []
-        async with self.db.transaction() as conn:
-            cur = await conn.execute("SELECT value FROM meta WHERE key = 'inbox_floor'")
-            floor_row = await cur.fetchone()
-            floor = int(floor_row[0]) if floor_row else 0
-            for row in rows:
-                if row.update_id <= floor:
-                    continue  # handled long ago and pruned: a replay
-                cur = await conn.execute(
-                    "INSERT OR IGNORE INTO inbox (update_id, lane, payload, received_at)"
-                    " VALUES (?, ?, ?, ?)",
-                    (row.update_id, row.lane, row.payload, to_db(now)),
-                )
-                if cur.rowcount:
-                    fresh.append(row)
-        return fresh
+        # One statement, so one commit and one trip to SQLite's thread for the whole batch;
+        # ids at or below the pruning floor are replays of updates handled long ago.
+        values = ", ".join("(?, ?, ?, ?)" for _ in rows)
+        received = to_db(now)
+        params = [v for r in rows for v in (r.update_id, r.lane, r.payload, received)]
+        inserted = await self.db.fetchall(
+            "INSERT INTO inbox (update_id, lane, payload, received_at)"
+            f" SELECT column1, column2, column3, column4 FROM (VALUES {values})"
+            " WHERE column1 > COALESCE("
+            "  (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'inbox_floor'), 0)"
+            " ON CONFLICT (update_id) DO NOTHING RETURNING update_id",
+            params,
+        )
+        fresh_ids = {int(r[0]) for r in inserted}
+        return [row for row in rows if row.update_id in fresh_ids]
 
     async def next_offset(self) -> int:
         """The getUpdates offset that confirms everything already stored."""
@@ -60,12 +69,42 @@ class InboxRepo:
         return [InboxRow(r["update_id"], r["lane"], r["payload"] or "{}") for r in rows]
 
     async def mark_done(self, update_id: int, now: datetime) -> None:
-        """Handled: erase the payload (it holds what the person wrote), keep the id for dedupe."""
-        await self.db.execute(
-            "UPDATE inbox SET status = 'done', payload = NULL, attempts = attempts + 1,"
-            " finished_at = ? WHERE update_id = ?",
-            (to_db(now), update_id),
-        )
+        """Handled: erase the payload (it holds what the person wrote), keep the id for dedupe.
+
+        Returns once the mark is committed. Handlers that finish while a commit is being
+        written share the next one (group commit): under load one commit carries many marks,
+        and no mark waits longer than the commit before it.
+        """
+        batch = self._open_batch
+        if batch is None:
+            batch = self._open_batch = _DoneBatch(written=asyncio.get_running_loop().create_future())
+        batch.ids.append(update_id)
+        batch.finished_at = now if batch.finished_at is None else max(batch.finished_at, now)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_done_batches(), name="inbox-done")
+        assert batch.written is not None
+        await asyncio.shield(batch.written)
+
+    async def _write_done_batches(self) -> None:
+        while self._open_batch is not None:
+            batch, self._open_batch = self._open_batch, None
+            assert batch.written is not None
+            marks = ", ".join("?" * len(batch.ids))
+            try:
+                # One statement (one commit, one trip to SQLite's thread) for the batch; it
+                # carries the batch's latest finishing time (they differ by milliseconds).
+                await self.db.execute(
+                    "UPDATE inbox SET status = 'done', payload = NULL, attempts = attempts + 1,"
+                    f" finished_at = ? WHERE update_id IN ({marks})",
+                    (to_db(batch.finished_at or datetime.now(UTC)), *batch.ids),
+                )
+            except asyncio.CancelledError:
+                batch.written.cancel()
+                raise
+            except Exception as exc:  # each waiting handler sees it and retries its own mark
+                batch.written.set_exception(exc)
+            else:
+                batch.written.set_result(None)
 
     async def mark_failed(self, update_id: int, error: str, now: datetime) -> None:
         """A handler raised: keep the error class and message, never the update's text."""
