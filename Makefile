@@ -6,14 +6,24 @@ STAMP   := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck bench i18n check clean lock
 
+RUNSTAMP := $(VENV)/.installed-run
+
+# The demo needs only what the bot needs; tests and tools add the dev extras.
+$(RUNSTAMP): pyproject.toml
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	touch $(RUNSTAMP)
+
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUNSTAMP)
 
-demo: $(STAMP)
-	$(BIN)/python -m bot playground
+# LANG_CODE=fa make demo: the person's Telegram is in Persian (any code: ru, az, tr, uz ...).
+demo: $(RUNSTAMP)
+	$(BIN)/python -m bot playground --lang $(or $(LANG_CODE),en)
 
 test: $(STAMP)
 	$(BIN)/ruff check bot tests bench

@@ -15,7 +15,7 @@ from bench.botproc import EXPERIMENTS, what_ifs
 from bench.common import ROOT, Interference, Section, mb, ms, percentile, verdict, wait_quiet
 from bench.report import markdown, terminal, write
 
-BENCHES = ("reply", "cpu", "search", "storage")
+BENCHES = ("reply", "cpu", "search", "storage", "conversation")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -610,11 +610,51 @@ def storage_section(args: argparse.Namespace) -> Section:
     return s
 
 
+# ------------------------------------------------------------------------------ 5. conversation
+
+
+def conversation_section(args: argparse.Namespace) -> Section:
+    """Benchmark 5: the realistic query set through the bot's understanding of typed text."""
+    from bench import queryset
+
+    s = Section("5. Understanding typed messages")
+    t0 = time.monotonic()
+    queries = queryset.load_queries()
+    scores = queryset.through_router(queries)
+    b = "5 conversation"
+
+    def row(metric: str, value: str, target: str, ok: bool | None) -> None:
+        s.add(b, metric, value, target=target, verdict="" if ok is None else verdict(ok))
+
+    queryset.table(scores, row)
+    s.params = [
+        f"{len(queries)} queries in tests/fixtures/queries.yaml ({', '.join(queryset.LANGUAGES)}), "
+        "written as people type them (typos, no diacritics, transliteration, the wrong keyboard "
+        "layout, mixed languages, Dari words) with the answers or reactions a caseworker would "
+        "expect; each through `bot.content.understand.understand`, the function the text "
+        "handler calls (tests/e2e/test_conversation.py sends them through the emulator too).",
+        "faq top-1 / top-3: an acceptable item is first / among the first three offered. "
+        "Answered confidently: first and shown as the answer (not as \"not sure\"). Other kinds: "
+        "the share of messages that got the right reaction (a greeting back, the offer of a "
+        "caseworker first, the emergency numbers first, an honest \"not sure\" out of scope).",
+    ]
+    common = ", ".join(f"{i} ({n})" for i, n in scores.wrong_first.most_common(3))
+    s.notes = [
+        "Targets (issue 12): top-3 ≥ 95%; right reaction ≥ 90% for greetings, requests for a "
+        f"person, emergencies and out-of-scope questions: {'all met' if not scores.misses() else 'missed: ' + '; '.join(scores.misses())}.",
+        f"- Items most often first when they should not be: {common or 'none'}.",
+        *(f"- Miss: [{q.lang} {q.kind}] “{q.q}” → {o.reply} {', '.join(o.items[:3])}" for q, o in scores.failures),
+    ]
+    s.seconds = time.monotonic() - t0
+    return s
+
+
 SECTIONS: dict[str, Callable[[argparse.Namespace], Section]] = {
     "reply": reply_section,
     "cpu": cpu_section,
     "search": search_section,
     "storage": storage_section,
+    "conversation": conversation_section,
 }
 
 

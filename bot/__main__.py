@@ -29,7 +29,9 @@ def _parser() -> argparse.ArgumentParser:
                           "from stdin when it is not a terminal.")
     play.add_argument("--database", type=Path, default=None,
                       help="keep data in this SQLite file (default: a temporary one)")
-    play.add_argument("--lang", default="en", help="the simulated person's Telegram language")
+    play.add_argument("--lang", default="en",
+                      help="the person's Telegram app language (en, ru, az, fa, tr, or e.g. uz): "
+                      "the bot greets in it and suggests it first; /language changes it in the chat")
 
     emu = sub.add_parser("emulator", help="serve a local Bot API emulator",
                          description="Serve a local Telegram Bot API emulator on 127.0.0.1.")
@@ -92,7 +94,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         settings = load_settings(require_token=False)
         setup_logging("WARNING")
-        return asyncio.run(run_playground(settings, database=args.database, language_code=args.lang))
+        try:
+            return asyncio.run(run_playground(settings, database=args.database, language_code=args.lang))
+        except KeyboardInterrupt:  # Ctrl-C before the playground could take it over
+            return 130
     if args.command == "emulator":
         from bot.sandbox.emulator import serve_forever
 

@@ -41,12 +41,13 @@ def install_outbox_hooks(worker: OutboxWorker, services: Services, bot: Bot) -> 
             if row.card_message_id is None:
                 return None
             params["message_id"] = row.card_message_id
+        view = str(params.pop("$view", "main"))
         if params.get("text") == "$card":
             phone = None
             if row.user_id is not None:
                 person = await services.people.get(row.user_id)
                 phone = person.phone if person else None
-            text, markup = render_card(services, row, phone=phone)
+            text, markup = render_card(services, row, phone=phone, view=view)
             params["text"] = text
             params["reply_markup"] = markup
         return params

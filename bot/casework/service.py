@@ -18,7 +18,8 @@ from bot.services import Services
 from bot.storage.cases import CaseRow
 from bot.storage.outbox import enqueue
 from bot.ui import cases as case_ui
-from bot.ui.screen import CAPTION_LIMIT, TEXT_LIMIT, chunks, clip, esc, utf16_len
+from bot.ui.bidi import isolate_html, isolated_pieces, plain_units
+from bot.ui.screen import CAPTION_LIMIT, TEXT_LIMIT, clip, esc, utf16_len
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +72,10 @@ def _markup(rows: Any) -> dict[str, Any]:
     }
 
 
-def render_card(services: Services, row: CaseRow, phone: str | None = None) -> tuple[str, dict[str, Any]]:
-    """The card's HTML text and keyboard as Bot API JSON."""
+def render_card(
+    services: Services, row: CaseRow, phone: str | None = None, view: str = "main"
+) -> tuple[str, dict[str, Any]]:
+    """The card's HTML text and keyboard (`view`: the sub-menu left open) as Bot API JSON."""
     tr = staff_tr(services)
     pack = services.content.pack
     flow_title, flow_lines = None, []
@@ -100,7 +103,8 @@ def render_card(services: Services, row: CaseRow, phone: str | None = None) -> t
     text = case_ui.staff_card(
         row, tr, pack, due=due, assignee_name=name, flow_lines=flow_lines, flow_title=flow_title, phone=phone
     )
-    return text, _markup(case_ui.card_buttons(row.id, tr, status=row.status))
+    buttons = case_ui.card_buttons(row.id, tr, view, row.status, assignee=name, services=row.record.services)
+    return text, _markup(buttons)
 
 
 async def open_case(services: Services, draft: Draft, source_update_id: int | None) -> int:
@@ -267,25 +271,26 @@ async def relay_to_person(
         await services.cases.save(record, now, conn=conn)
         if kind == "text" and text is not None:
             # Telegram counts characters after parsing: cut the plain text, never the HTML.
-            for n, piece in enumerate(chunks(text, TEXT_LIMIT - header_units - 8)):
+            for n, html in enumerate(isolated_pieces(header, text, TEXT_LIMIT)):
                 await enqueue(conn, chat_id=row.user_id, method="sendMessage",
-                              params={"chat_id": row.user_id, "text": f"{header}\n\n{esc(piece)}", "parse_mode": "HTML"},
+                              params={"chat_id": row.user_id, "text": html, "parse_mode": "HTML"},
                               kind="to_person", case_id=row.id,
                               dedupe_key=f"u:{update_id}:to_person" + (f":{n}" if n else ""), now=now)
         else:
             # A caption holds 1,024 UTF-16 units with the header; what does not fit follows
             # as text, so nothing the caseworker wrote is lost (or fails the whole copy).
             shown = clip(caption, CAPTION_LIMIT - header_units - 8) if caption else ""
-            cap = f"{header}\n\n{esc(shown)}" if shown else header
+            cap = isolate_html(f"{header}\n\n{esc(shown)}" if shown else header)
+            if plain_units(cap) > CAPTION_LIMIT:  # isolation marks pushed it over: text follows
+                shown, cap = "", isolate_html(header)
             params = {"chat_id": row.user_id, "from_chat_id": staff_chat_id, "message_id": staff_message_id,
                       "caption": cap, "parse_mode": "HTML"}
             await enqueue(conn, chat_id=row.user_id, method="copyMessage", params=params, kind="to_person",
                           case_id=row.id, dedupe_key=f"u:{update_id}:to_person", now=now)
             if caption and shown != caption:
-                for n, piece in enumerate(chunks(caption, TEXT_LIMIT - header_units - 8)):
+                for n, html in enumerate(isolated_pieces(header, caption, TEXT_LIMIT)):
                     await enqueue(conn, chat_id=row.user_id, method="sendMessage",
-                                  params={"chat_id": row.user_id, "text": f"{header}\n\n{esc(piece)}",
-                                          "parse_mode": "HTML"},
+                                  params={"chat_id": row.user_id, "text": html, "parse_mode": "HTML"},
                                   kind="to_person", case_id=row.id,
                                   dedupe_key=f"u:{update_id}:to_person:caption:{n}", now=now)
         if record.status != row.status or record.assignee_id != row.record.assignee_id:
@@ -304,14 +309,18 @@ async def change(
     detail: str | None,
     dedupe: str,
     notify_person: bool = True,
+    view: str = "main",
 ) -> None:
-    """Persist a staff change, audit it, refresh the card, and tell the person of status changes."""
+    """Persist a staff change, audit it, refresh the card, and tell the person of status changes.
+
+    `view` is the card's sub-menu to leave open (the services menu while ticking several).
+    """
     now = services.clock.now()
     async with services.db.transaction() as conn:
         await services.cases.save(record, now, conn=conn)
         await services.records.audit(actor_id, action, row.id, now, detail, conn=conn)
         if row.staff_chat_id is not None:
-            await _enqueue_card_refresh(services, conn, row, row.staff_chat_id, now, f"{dedupe}:card")
+            await _enqueue_card_refresh(services, conn, row, row.staff_chat_id, now, f"{dedupe}:card", view)
         if notify_person and record.status != row.status and row.user_id is not None:
             await enqueue_status_notice(services, conn, row, record.status, now, f"{dedupe}:notice")
     services.wake_outbox()
@@ -333,6 +342,7 @@ async def enqueue_status_notice(
         params["reply_markup"] = _markup(rating.rows)
     elif status == "waiting":
         params["text"] = text + "\n" + esc(tr._("Your caseworker is waiting for an answer or a document from you. Reply here."))
+    params["text"] = isolate_html(params["text"])
     await enqueue(conn, chat_id=row.user_id, method="sendMessage", params=params, kind="notice",
                   case_id=row.id, dedupe_key=dedupe, now=now)
 
@@ -347,10 +357,13 @@ async def refresh_card(services: Services, row: CaseRow, dedupe: str) -> None:
 
 
 async def _enqueue_card_refresh(
-    services: Services, conn: aiosqlite.Connection, row: CaseRow, staff_chat: int, now: datetime, dedupe: str
+    services: Services, conn: aiosqlite.Connection, row: CaseRow, staff_chat: int, now: datetime, dedupe: str,
+    view: str = "main",
 ) -> None:
-    await enqueue(conn, chat_id=staff_chat, method="editMessageText",
-                  params={"chat_id": staff_chat, "message_id": "$card_id", "text": "$card", "parse_mode": "HTML"},
+    params: dict[str, Any] = {"chat_id": staff_chat, "message_id": "$card_id", "text": "$card", "parse_mode": "HTML"}
+    if view != "main":
+        params["$view"] = view
+    await enqueue(conn, chat_id=staff_chat, method="editMessageText", params=params,
                   kind="card_edit", case_id=row.id, dedupe_key=dedupe, now=now)
 
 

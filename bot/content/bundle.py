@@ -6,12 +6,13 @@ routing rules and canned replies. A reload builds a new bundle and swaps it in w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.cases.replies import Replies, load_replies
 from bot.cases.routing import RoutingRules, load_routing
 from bot.content.freshness import Freshness, page_sources, source_warnings, states_a_number
+from bot.content.intents import Intents, collisions, load_intents
 from bot.content.loader import inspect_pack
 from bot.content.model import Pack
 from bot.content.problems import PackError, Problem
@@ -28,6 +29,7 @@ class ContentBundle:
     flows: dict[str, Flow]
     routing: RoutingRules
     replies: Replies
+    intents: Intents = field(default_factory=Intents)
 
     @property
     def version(self) -> str:
@@ -39,14 +41,30 @@ class ContentBundle:
         return {fid: str(self.flows[fid].texts.title(chain)) for fid in flow_ids if fid in self.flows}
 
 
-def inspect_extras(pack: Pack) -> tuple[dict[str, Flow], RoutingRules, Replies, list[Problem], Coverage]:
+@dataclass(frozen=True)
+class Extras:
+    """The parts of the content beyond the pack, loaded by their own modules."""
+
+    flows: dict[str, Flow]
+    routing: RoutingRules
+    replies: Replies
+    intents: Intents
+
+
+def inspect_extras(pack: Pack) -> tuple[Extras, list[Problem], Coverage]:
     """Load the parts beyond the pack; return them with their problems and coverage columns."""
     root = pack.root
     languages = [lang.code for lang in pack.languages.values()]
     flows, flow_problems, flow_cov = load_flows_for(pack)
     routing, routing_problems = load_routing(root, set(pack.categories), set(pack.languages))
     replies, reply_problems, reply_cov = load_replies(root, languages, pack.default_language)
-    problems = [*flow_problems, *routing_problems, *reply_problems]
+    intents, intent_problems, intent_cov = load_intents(root, languages, pack.default_language)
+    answers = {
+        lang: {i: " ".join((t.title, *t.keywords, *t.synonyms, t.answer)) for i, t in by_item.items()}
+        for lang, by_item in pack.texts.items()
+    }
+    intent_problems += collisions(intents, answers, root)
+    problems = [*flow_problems, *routing_problems, *reply_problems, *intent_problems]
     for item in pack.items.values():
         for flow_id in item.flows:
             if flow_id not in flows:
@@ -64,7 +82,8 @@ def inspect_extras(pack: Pack) -> tuple[dict[str, Flow], RoutingRules, Replies, 
             1 for rid in replies.ids() if replies.is_draft(lang, rid) and replies.text(rid, [lang])
         )
         coverage[lang]["replies"] = (rdone, rtotal, min(rdone, reply_drafts))
-    return flows, routing, replies, problems, coverage
+        coverage[lang]["intents"] = intent_cov.get(lang, (0, 0, 0))
+    return Extras(flows, routing, replies, intents), problems, coverage
 
 
 def flow_freshness(flows: dict[str, Flow], freshness: Freshness) -> list[Problem]:
@@ -103,11 +122,14 @@ def load_bundle(root: Path) -> ContentBundle:
     errors = [p for p in problems if p.severity == "error"]
     if pack is None or errors:
         raise PackError(errors or problems)
-    flows, routing, replies, extra, _coverage = inspect_extras(pack)
+    extras, extra, _coverage = inspect_extras(pack)
     extra_errors = [p for p in extra if p.severity == "error"]
     if extra_errors:
         raise PackError(extra_errors)
-    return ContentBundle(pack=pack, search=SearchIndex.build(pack), flows=flows, routing=routing, replies=replies)
+    return ContentBundle(
+        pack=pack, search=SearchIndex.build(pack), flows=extras.flows, routing=extras.routing,
+        replies=extras.replies, intents=extras.intents,
+    )
 
 
 def check_extras(
@@ -119,9 +141,9 @@ def check_extras(
     """
     from bot.i18n_tools import ui_coverage
 
-    flows, _routing, _replies, problems, coverage = inspect_extras(pack)
+    extras, problems, coverage = inspect_extras(pack)
     if freshness is not None:
-        problems.extend(flow_freshness(flows, freshness))
+        problems.extend(flow_freshness(extras.flows, freshness))
     ui = ui_coverage()
     total = max((t for _done, t, *_ in ui.values()), default=0)
     for lang in coverage:

@@ -32,6 +32,7 @@ _ID = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 _MAX_ID = 48
 _LANG_CODE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_HOST = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}$", re.IGNORECASE)
 
 # Files other loaders own (flows, routing, canned replies): present but not ours to check.
 _ROOT_FILES = {
@@ -42,11 +43,12 @@ _ROOT_FILES = {
     "categories.yaml",
     "routing.yaml",
     "replies.yaml",
+    "intents.yaml",
     "README.md",
 }
 _ROOT_DIRS = {"faq", "flows", "text"}
-_TEXT_FILES_OURS = {"faq.yaml", "labels.yaml"}
-_TEXT_FILES_OTHERS = {"flows.yaml", "replies.yaml"}
+_TEXT_FILES_OURS = {"faq.yaml", "labels.yaml", "sources.yaml"}
+_TEXT_FILES_OTHERS = {"flows.yaml", "replies.yaml", "intents.yaml"}
 
 
 def load_pack(root: Path) -> Pack:
@@ -110,6 +112,7 @@ class _PackLoader:
         self.texts: dict[str, dict[str, ItemText]] = {}
         self.labels: dict[str, dict[str, dict[str, str]]] = {}
         self.drafts: dict[str, bool] = {}
+        self.source_names: dict[str, dict[str, str]] = {}
         self.label_drafts: dict[str, bool] = {}
         # Where each item's text is, per language: (path, line) for warnings about a text.
         self.text_where: dict[tuple[str, str], tuple[Path, int]] = {}
@@ -321,6 +324,7 @@ class _PackLoader:
             text_drafts={code: self.drafts.get(code, False) for code in self.languages},
             version=pack_version(self.root),
             root=self.root,
+            source_names=self.source_names,
             label_drafts={code: self.label_drafts.get(code, False) for code in self.languages},
         )
 
@@ -348,7 +352,7 @@ class _PackLoader:
         entries = self.entries_of(path, data, "languages")
         for entry in entries:
             what = "language"
-            self.keys(path, entry, what, {"code", "name"}, {"direction", "fallback", "enabled"})
+            self.keys(path, entry, what, {"code", "name"}, {"direction", "fallback", "enabled", "aliases"})
             code = self.text_field(path, entry, "code", what)
             if code is None:
                 continue
@@ -379,6 +383,7 @@ class _PackLoader:
                 direction=direction,
                 fallback=self.list_field(path, entry, "fallback", what),
                 enabled=self.bool_field(path, entry, "enabled", what, True),
+                aliases=tuple(a.lower() for a in self.list_field(path, entry, "aliases", what)),
             )
             self.where[("language", code)] = (path, entry.line)
             self.lines[("language", code)] = entry
@@ -393,6 +398,18 @@ class _PackLoader:
                 self.error(
                     path, data.line_of("default"), f"default language {default!r} is not enabled"
                 )
+        aliased: dict[str, str] = {}
+        for code, lang in self.languages.items():
+            line = self.lines[("language", code)].line_of("aliases")
+            for alias in lang.aliases:
+                if not _LANG_CODE.match(alias):
+                    self.error(path, line, f"language {code!r}: alias {alias!r} is not like 'uz' or 'fa-af'")
+                elif alias in self.languages:
+                    self.error(path, line, f"language {code!r}: alias {alias!r} is a language of the pack")
+                elif alias in aliased:
+                    self.error(path, line, f"alias {alias!r} is given to both {aliased[alias]!r} and {code!r}")
+                else:
+                    aliased[alias] = code
         for code, lang in self.languages.items():
             line = self.lines[("language", code)].line_of("fallback")
             for fallback in lang.fallback:
@@ -590,6 +607,7 @@ class _PackLoader:
                     self.warning(path, 0, "unknown file, ignored")
             self.load_faq_texts(code, lang_dir / "faq.yaml")
             self.load_labels(code, lang_dir / "labels.yaml")
+            self.load_source_names(code, lang_dir / "sources.yaml")
 
     def file_draft(self, code: str, path: Path, data: LineDict) -> bool:
         draft = self.bool_field(path, data, "draft", path.name, False)
@@ -695,6 +713,31 @@ class _PackLoader:
                         f" buttons show about {MAX_TITLE_CHARS}",
                     )
                 found[label_id] = value
+
+    def load_source_names(self, code: str, path: Path) -> None:
+        """Short names of sources in one language, by URL or host ("migration.gov.az")."""
+        data = self.read(path, required=False)
+        if data is None:
+            return
+        self.keys(path, data, "sources.yaml", set(), {"draft", "sources"})
+        self.file_draft(code, path, data)
+        entries = data.get("sources")
+        if entries is None:
+            return
+        if not isinstance(entries, LineDict):
+            self.error(path, data.line_of("sources"), "'sources' must map hosts or URLs to names")
+            return
+        found = self.source_names.setdefault(code, {})
+        for key, value in entries.items():
+            line = entries.line_of(key)
+            is_url = _is_http_url(key)
+            if not is_url and not _HOST.match(key):
+                self.error(path, line, f"sources: {key!r} must be a host like migration.gov.az or an http(s) URL")
+                continue
+            if not isinstance(value, str) or not value.strip():
+                self.error(path, line, f"sources: the name of {key!r} must be non-empty text")
+                continue
+            found[key.rstrip("/") if is_url else key.lower().removeprefix("www.")] = " ".join(value.split())
 
     # --- cross-references ------------------------------------------------------------
 

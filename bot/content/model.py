@@ -7,15 +7,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 Direction = Literal["ltr", "rtl"]
 
 # Sections of text/<lang>/labels.yaml, each naming ids of one kind.
 LABEL_SECTIONS: tuple[str, ...] = ("topics", "audiences", "contacts", "categories")
 
-# Telegram sends what the client's UI language is; a few codes name a language we carry
-# under another code (Dari is written as Persian; old Hebrew/Indonesian codes).
-_CODE_ALIASES: dict[str, str] = {"prs": "fa", "pes": "fa", "iw": "he", "in": "id", "ji": "yi"}
+# Telegram sends what the client's UI language is. Old ISO codes name languages under
+# their current codes; which language stands in for one the pack lacks (Uzbek -> Russian,
+# Dari -> Persian) is the pack's choice: `aliases` in languages.yaml.
+_CODE_ALIASES: dict[str, str] = {"iw": "he", "in": "id", "ji": "yi"}
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Language:
     direction: Direction = "ltr"
     fallback: tuple[str, ...] = ()
     enabled: bool = True
+    aliases: tuple[str, ...] = ()  # Telegram language codes shown this language instead
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,8 @@ class Pack:
     text_drafts: dict[str, bool]
     version: str
     root: Path
+    # Short names of sources per language, keyed by a URL or a host (text/<lang>/sources.yaml).
+    source_names: dict[str, dict[str, str]] = field(default_factory=dict)
     # Per language: whether its labels.yaml is marked draft (for the coverage counts).
     label_drafts: dict[str, bool] = field(default_factory=dict)
     _chains: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
@@ -139,6 +144,10 @@ class Pack:
             if lang.enabled:
                 lookup[code.lower()] = code
                 lookup.setdefault(code.lower().split("-")[0], code)
+        for code, lang in self.languages.items():
+            if lang.enabled:
+                for alias in lang.aliases:
+                    lookup.setdefault(alias.lower(), code)
         object.__setattr__(self, "_chains", chains)
         object.__setattr__(self, "_children", {k: tuple(v) for k, v in children.items()})
         object.__setattr__(self, "_item_pos", {item_id: i for i, item_id in enumerate(self.items)})
@@ -164,7 +173,11 @@ class Pack:
         return [lang for lang in self.languages.values() if lang.enabled]
 
     def resolve_language(self, code: str | None) -> str:
-        """Map a Telegram language_code ("ru-RU", "fa-IR", "az") to an enabled pack language."""
+        """Map a Telegram language_code ("ru-RU", "fa-AF", "uz") to an enabled pack language.
+
+        The whole code first, then its primary subtag, each also through the pack's aliases;
+        the default language only when nothing fits.
+        """
         if not code:
             return self.default_language
         wanted = code.strip().lower().replace("_", "-")
@@ -193,6 +206,20 @@ class Pack:
             if found is not None:
                 return found
         return id_
+
+    def source_name(self, source: Source, lang: str) -> str:
+        """A source's short name in `lang` (or a fallback) by its URL, host or parent domain;
+        its title from the structure file if no language names it."""
+        parts = urlsplit(source.url)
+        host = (parts.hostname or "").removeprefix("www.")
+        labels = host.split(".")
+        keys = [source.url.rstrip("/"), *(".".join(labels[i:]) for i in range(max(1, len(labels) - 1)))]
+        for candidate in self._chains.get(lang) or self._build_chain(lang):
+            names = self.source_names.get(candidate, {})
+            for key in keys:
+                if key in names:
+                    return names[key]
+        return source.title
 
     def children(self, topic_id: str | None) -> list[Topic]:
         """Sub-topics of a topic (or the top level for None), in file order."""

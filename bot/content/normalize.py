@@ -75,3 +75,26 @@ def swap_layout(text: str) -> str | None:
 def tokens(text: str) -> list[str]:
     """Normalised words of a text."""
     return normalize(text).split()
+
+
+# Russian typed in Latin letters ("vid na zhitelstvo", "shkola dlya detey"): the common
+# phone transliteration, longest letter groups first. Only plain ASCII text is converted.
+_TRANSLIT: tuple[tuple[str, str], ...] = (
+    ("shch", "щ"), ("sch", "щ"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"), ("ch", "ч"),
+    ("sh", "ш"), ("yu", "ю"), ("ya", "я"), ("yo", "ё"), ("ye", "е"), ("iy", "ий"),
+    ("yy", "ый"), ("ay", "ай"), ("ey", "ей"), ("oy", "ой"), ("uy", "уй"),
+    ("a", "а"), ("b", "б"), ("v", "в"), ("g", "г"), ("d", "д"), ("e", "е"), ("z", "з"),
+    ("i", "и"), ("j", "й"), ("k", "к"), ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"),
+    ("p", "п"), ("r", "р"), ("s", "с"), ("t", "т"), ("u", "у"), ("f", "ф"), ("h", "х"),
+    ("c", "ц"), ("w", "в"), ("x", "кс"), ("q", "к"), ("y", "ы"), ("'", "ь"),
+)
+_TRANSLIT_RE = re.compile("|".join(re.escape(latin) for latin, _ in _TRANSLIT))
+_TRANSLIT_MAP = dict(_TRANSLIT)
+
+
+def latin_to_cyrillic(text: str) -> str | None:
+    """Russian written in Latin letters, back in Cyrillic; None unless the text is plain ASCII."""
+    lowered = text.casefold()
+    if not lowered.isascii() or not any(ch.isalpha() for ch in lowered):
+        return None
+    return _TRANSLIT_RE.sub(lambda m: _TRANSLIT_MAP[m.group(0)], lowered)

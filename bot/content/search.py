@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import sqlite3
 import threading
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
 from bot.content.model import ItemText, Pack
-from bot.content.normalize import normalize, swap_layout
+from bot.content.normalize import latin_to_cyrillic, normalize, swap_layout
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,17 @@ RANK_CAP = 300
 # Words of a long question used when no item has all of them.
 ANY_WORDS = 4
 _MAX_ROWID = 2**62
+# Words this long are also matched by their first letters in the any-word stage, so other
+# forms of them count ("отказали" finds "отказ", "qayıtmışam" finds "qayıtm..."): Russian,
+# Azerbaijani and Turkish add endings that neither typo tolerance nor prefixes cover.
+# (Folded text: every Latin and Cyrillic letter is lower case a-z or а-я by then.)
+STEM_FROM = 7
+STEM_MIN = 5
+# How much a word found only in an answer's body counts towards confidence, against one in
+# its title, keywords or synonyms (a long answer mentions many words in passing).
+BODY_ONLY = 0.5
+# ... and a word matched only through a typo correction ("vize" -> "size") counts this much.
+TYPO_ONLY = 0.8
 # bm25 column weights: item_id (unindexed), title, keywords+synonyms, answer.
 _WEIGHTS = (0.0, 10.0, 8.0, 1.0)
 
@@ -42,7 +54,8 @@ STOP_WORDS: frozenset[str] = frozenset(
     normalize(word)
     for word in (
         # en
-        "a an the and or of to in on at for from with by is are was be do does did i me my"
+        # ("is" is left out: folded, Azerbaijani "iş" (work) reads the same.)
+        "a an the and or of to in on at for from with by are was be do does did i me my"
         " you your we our it this that what how when where who which can could should would"
         " will have has get about please need want if not no yes hello hi"
         # ru
@@ -62,11 +75,27 @@ STOP_WORDS: frozenset[str] = frozenset(
 
 @dataclass(frozen=True)
 class Hit:
-    """A search result: the item, its relevance (higher is better), the text's language."""
+    """A search result: the item, its relevance (higher is better), the text's language.
+
+    `confidence` is the share of the question's meaningful words the item contains (1.0
+    when it has all of them, as typed or one typo away); the caller decides what is weak.
+    """
 
     item_id: str
     score: float
     lang: str
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """An item a stage found, with the indices of the query words it has."""
+
+    item_id: str
+    score: float
+    lang: str
+    words: tuple[str, ...]
+    matched: frozenset[int]
 
 
 def _max_distance(token: str) -> int:
@@ -111,8 +140,9 @@ def _osa_distance(a: str, b: str, limit: int) -> int:
 class _Vocabulary:
     """One language's indexed words with a symmetric-delete index for typo lookups."""
 
-    def __init__(self, doc_freq: dict[str, int]) -> None:
+    def __init__(self, doc_freq: dict[str, int], n_docs: int = 1) -> None:
         self.doc_freq = doc_freq
+        self.n_docs = max(1, n_docs)
         self.sorted_terms = sorted(doc_freq)
         self.deletes: dict[str, list[str]] = {}
         for term in doc_freq:
@@ -129,6 +159,17 @@ class _Vocabulary:
             return True
         i = bisect_left(self.sorted_terms, token)
         return i < len(self.sorted_terms) and self.sorted_terms[i].startswith(token)
+
+    def rarity(self, token: str, expansions: Sequence[str] = ()) -> float:
+        """How specific a word is here: log(1 + items / items that have it); 0 if none has it."""
+        df = self.doc_freq.get(token)
+        if df is None:
+            i = bisect_left(self.sorted_terms, token)
+            if i < len(self.sorted_terms) and self.sorted_terms[i].startswith(token):
+                df = self.doc_freq[self.sorted_terms[i]]
+            elif expansions:
+                df = self.doc_freq.get(expansions[0])
+        return math.log(1 + self.n_docs / df) if df else 0.0
 
     def near(self, token: str) -> list[str]:
         """Indexed words within the token's edit-distance budget, closest and commonest first."""
@@ -150,9 +191,19 @@ def _quote(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
-def _group(token: str, expansions: Sequence[str], prefix: bool) -> str:
+def _stem(token: str) -> str | None:
+    """The start of a long word that its other forms share ("отказали" -> "отказ"), or None."""
+    if len(token) < STEM_FROM or token.isdigit() or not ("a" <= token[0] <= "z" or "\u0430" <= token[0] <= "\u044f"):
+        return None  # Latin and Cyrillic words only: Persian words are short and a cut one is vague
+    return token[: max(STEM_MIN, len(token) - 3)]
+
+
+def _group(token: str, expansions: Sequence[str], prefix: bool, stem: str | None = None) -> str:
     # A prefix phrase also matches the word itself, so it replaces the exact one.
-    parts = [_quote(token) + (" *" if prefix and len(token) >= 3 else "")]
+    if stem:
+        parts = [_quote(stem) + " *"]
+    else:
+        parts = [_quote(token) + (" *" if prefix and len(token) >= 3 else "")]
     parts.extend(_quote(term) for term in expansions)
     return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
 
@@ -182,11 +233,24 @@ class SearchIndex:
     """FTS5 tables per language in one in-memory database; build anew on every reload."""
 
     def __init__(
-        self, conn: sqlite3.Connection, tables: dict[str, str], vocab: dict[str, _Vocabulary]
+        self,
+        conn: sqlite3.Connection,
+        tables: dict[str, str],
+        vocab: dict[str, _Vocabulary],
+        focus: dict[str, dict[str, str]] | None = None,
+        rowids: dict[str, dict[str, int]] | None = None,
     ) -> None:
         self._conn = conn
         self._tables = tables
         self._vocab = vocab
+        # Normalised title + keywords + synonyms per language and item, for confidence.
+        self._focus = focus or {}
+        self._rowids = rowids or {}
+        # Languages written in Cyrillic: Latin-typed text is also tried transliterated there.
+        self._cyrillic = {
+            code for code, v in vocab.items()
+            if sum(1 for t in v.sorted_terms if "\u0400" <= t[:1] <= "\u04ff") > len(v.sorted_terms) // 2
+        }
         self._lock = threading.Lock()
 
     @classmethod
@@ -200,6 +264,8 @@ class SearchIndex:
             for pos, item in enumerate(pack.items.values())
         }
         seen: dict[str, str] = {}
+        focus: dict[str, dict[str, str]] = {}
+        rowids: dict[str, dict[str, int]] = {}
         for n, (lang, texts) in enumerate(pack.texts.items()):
             if not texts:
                 continue
@@ -218,9 +284,13 @@ class SearchIndex:
                 for word in set(" ".join(fields).split()):
                     doc_freq[word] = doc_freq.get(word, 0) + 1
             tables[lang] = table
-            vocab[lang] = _Vocabulary(doc_freq)
+            vocab[lang] = _Vocabulary(doc_freq, len(rows))
+            focus[lang] = {item_id: f"{title} {keys}" for item_id, title, keys, _answer in rows}
+            rowids[lang] = {
+                item_id: rowid for rowid, item_id in conn.execute(f"SELECT rowid, item_id FROM {table}")
+            }
         conn.commit()
-        return cls(conn, tables, vocab)
+        return cls(conn, tables, vocab, focus, rowids)
 
     def languages(self) -> list[str]:
         """Languages that have an index."""
@@ -250,27 +320,46 @@ class SearchIndex:
         return [(item_id, -score) for item_id, score in rows]
 
     def search(
-        self, query: str, lang: str, fallbacks: Sequence[str] = (), limit: int = 5
+        self,
+        query: str,
+        lang: str,
+        fallbacks: Sequence[str] = (),
+        limit: int = 5,
+        *,
+        ignore: Callable[[str], bool] | None = None,
+        expand: Callable[[list[str]], list[str]] | None = None,
     ) -> list[Hit]:
         """Best items for a query: exact words first, then typo-tolerant, then any word.
 
         Within each stage the person's language comes first, then the fallbacks; text typed
-        in the wrong keyboard layout is tried converted after the text as typed. If none of
-        those languages has a match, the other languages are tried (a person may write in
-        a language other than the one they chose).
+        in the wrong keyboard layout is tried converted after the text as typed. The
+        any-word stage looks at every language of the chain at once, so a question that
+        mixes languages ("work permit нужен?") is matched word by word wherever each word
+        is. If none of those languages has a match, the other languages are tried (a person
+        may write in a language other than the one they chose).
+
+        `ignore` drops further words that carry no meaning (the pack's filler words) and
+        `expand` replaces words with the pack's equivalents, both before searching.
         """
         if limit <= 0 or not query:
             return []
+        chain = [code for code in dict.fromkeys((lang, *fallbacks)) if code in self._tables]
         variants = [query_tokens(query)]
-        swapped = swap_layout(query[:MAX_QUERY_CHARS])
-        if swapped is not None:
-            other = query_tokens(swapped)
-            if other and other != variants[0]:
-                variants.append(other)
+        converted = [swap_layout(query[:MAX_QUERY_CHARS])]
+        if any(code in self._cyrillic for code in chain):
+            converted.append(latin_to_cyrillic(query[:MAX_QUERY_CHARS]))
+        for text in converted:
+            if text is not None:
+                other = query_tokens(text)
+                if other and other not in variants:
+                    variants.append(other)
+        if ignore is not None:
+            variants = [[w for w in v if not ignore(w)] for v in variants]
+        if expand is not None:
+            variants = [list(dict.fromkeys(expand(v))) for v in variants]
         variants = [v for v in variants if v]
         if not variants:
             return []
-        chain = [code for code in dict.fromkeys((lang, *fallbacks)) if code in self._tables]
         hits = self._search(variants, chain, ("exact", "typo", "any"), limit)
         if not hits:
             rest = [code for code in self._tables if code not in chain]
@@ -280,25 +369,144 @@ class SearchIndex:
     def _search(
         self, variants: list[list[str]], chain: list[str], stages: Sequence[str], limit: int
     ) -> list[Hit]:
-        hits: dict[str, Hit] = {}
+        found: dict[str, _Candidate] = {}
         near: dict[tuple[str, str], list[str]] = {}
         done: set[tuple[str, str]] = set()
         for stage in stages:
             for words in variants:
-                for code in chain:
-                    match = self._match(words, code, stage, near)
-                    if match is None or (code, match) in done:
-                        continue
-                    done.add((code, match))
-                    rows = self._run(code, match, limit + len(hits))
-                    if stage == "any":
-                        rows = self._by_coverage(code, match, rows, limit + len(hits))
-                    for item_id, score in rows:
-                        if item_id not in hits:
-                            hits[item_id] = Hit(item_id, score, code)
-                            if len(hits) >= limit:
-                                return list(hits.values())
-        return list(hits.values())
+                if stage == "any":
+                    candidates = self._any(words, chain, near, limit + len(found))
+                else:
+                    candidates = []
+                    every = frozenset(range(len(words)))
+                    for code in chain:
+                        match = self._match(words, code, stage, near)
+                        if match is None or (code, match) in done:
+                            continue
+                        done.add((code, match))
+                        candidates += [
+                            _Candidate(item_id, score, code, tuple(words), every)
+                            for item_id, score in self._run(code, match, limit + len(found))
+                        ]
+                for candidate in candidates:
+                    if candidate.item_id not in found:
+                        found[candidate.item_id] = candidate
+                if len(found) >= limit:
+                    return self._ranked(found, chain, near, limit)
+        return self._ranked(found, chain, near, limit)
+
+    def _ranked(
+        self, found: dict[str, _Candidate], chain: list[str],
+        near: dict[tuple[str, str], list[str]], limit: int,
+    ) -> list[Hit]:
+        """Hits with their confidence, most confident first (stage order breaks ties)."""
+        scored = [(c, *self._confidence(c, chain, near)) for c in found.values()]
+        # Ranked by confidence plus relevance (where rare words count more: "школу" says more
+        # than "после"), then the stage that found them; on the query sets in tests/fixtures
+        # and a private held-out set the sum ranks better than either alone.
+        order = {c.item_id: n for n, c in enumerate(found.values())}
+        scored.sort(key=lambda t: (-round(t[1] + t[2], 3), order[t[0].item_id]))
+        return [Hit(c.item_id, c.score, c.lang, confidence) for c, confidence, _rel in scored[:limit]]
+
+    def _confidence(
+        self, candidate: _Candidate, chain: list[str], near: dict[tuple[str, str], list[str]]
+    ) -> tuple[float, float]:
+        """(confidence, relevance) of an item for the question's words, each 0 to 1.
+
+        Confidence: the share of the words the item has, each word the same. A word counts
+        fully if the item's title, keywords or synonyms have it, BODY_ONLY if only its answer
+        does, TYPO_ONLY less if only a near spelling matched; a word no language of the chain
+        knows counts against it too (it may be what the question is about: "weather").
+        Relevance: the same with each word weighted by how rare it is in the pack.
+        """
+        languages = chain or [candidate.lang]
+        vocabs = [(code, self._vocab[code]) for code in languages if code in self._vocab]
+        focus_words = [
+            (code, set(text.split()))
+            for code in languages
+            if (text := self._focus.get(code, {}).get(candidate.item_id))
+        ]
+        total = got = weights = weighted = 0.0
+        for i, word in enumerate(candidate.words):
+            rarity = max((v.rarity(word, near.get((c, word), ())) for c, v in vocabs), default=0.0)
+            weight = rarity or 1.0
+            total += 1.0
+            weights += weight
+            if i not in candidate.matched:
+                continue
+            exact = any(v.known(word) for _c, v in vocabs)
+            stem = _stem(word)
+            in_focus = any(
+                word in words
+                or any(e in words for e in near.get((code, word), ()))
+                or (len(word) >= 3 and any(w.startswith(word) for w in words))
+                or (stem is not None and any(w.startswith(stem) for w in words))
+                for code, words in focus_words
+            )
+            share = (1.0 if in_focus else BODY_ONLY) * (1.0 if exact else TYPO_ONLY)
+            got += share
+            weighted += share * weight
+        return (got / total if total else 0.0), (weighted / weights if weights else 0.0)
+
+    def _any(
+        self, words: list[str], chain: list[str], near: dict[tuple[str, str], list[str]], limit: int
+    ) -> list[_Candidate]:
+        """Items with some of the words, in any language of the chain, most words first.
+
+        A word counts for an item if any of the chain's texts of that item has it, so a
+        question mixing two languages is covered by the item whose texts have both halves.
+        """
+        if len(words) < 2:
+            return []
+        covered: dict[str, set[int]] = {}
+        best: dict[str, tuple[int, float, str]] = {}  # item -> (chain position, bm25, lang)
+        for position, code in enumerate(chain):
+            vocab = self._vocab[code]
+            groups: dict[int, str] = {}
+            for i, word in enumerate(words):
+                if (code, word) not in near:
+                    near[(code, word)] = vocab.near(word)
+                stem = _stem(word)
+                if vocab.known(word) or near[(code, word)] or (stem and vocab.known(stem)):
+                    groups[i] = _group(word, near[(code, word)], word not in vocab.doc_freq, stem)
+            # The rarest words carry the meaning, and each extra common word only adds rows.
+            chosen = sorted(groups, key=lambda i: vocab.doc_freq.get(words[i], 0))[:ANY_WORDS]
+            if not chosen:
+                continue
+            rows = self._run(code, " OR ".join(groups[i] for i in sorted(chosen)), max(limit * 6, 30))
+            for item_id, score in rows:
+                if item_id not in best:
+                    best[item_id] = (position, score, code)
+            for i, item_id in self._which_words(code, [(i, groups[i]) for i in chosen], rows):
+                covered.setdefault(item_id, set()).add(i)
+        ranked = sorted(
+            covered, key=lambda i: (-len(covered[i]), best[i][0], -best[i][1], i)
+        )
+        return [
+            _Candidate(item_id, best[item_id][1], best[item_id][2], tuple(words), frozenset(covered[item_id]))
+            for item_id in ranked[:limit]
+        ]
+
+    def _which_words(
+        self, lang: str, groups: list[tuple[int, str]], rows: list[tuple[str, float]]
+    ) -> list[tuple[int, str]]:
+        """(word index, item id) for each of the rows' items that has that word group."""
+        if len(groups) == 1:
+            return [(groups[0][0], item_id) for item_id, _ in rows]
+        table = self._tables[lang]
+        # By rowid: FTS5 seeks each word's postings to those rows instead of reading them all.
+        rowids = self._rowids.get(lang, {})
+        ids = [rowids[item_id] for item_id, _ in rows if item_id in rowids]
+        marks = ",".join("?" * len(ids))
+        sql = f"SELECT item_id FROM {table} WHERE {table} MATCH ? AND rowid IN ({marks})"
+        out: list[tuple[int, str]] = []
+        with self._lock:
+            for index, group in groups:
+                try:
+                    out += [(index, item_id) for (item_id,) in self._conn.execute(sql, (group, *ids))]
+                except sqlite3.OperationalError:
+                    log.warning("FTS query failed (the query is not logged: it is what a person typed)")
+        return out
 
     def _match(
         self, words: list[str], lang: str, stage: str, near: dict[tuple[str, str], list[str]]
@@ -325,46 +533,9 @@ class SearchIndex:
         groups = {
             i: _group(words[i], expansions[i], words[i] not in vocab.doc_freq) for i in usable
         }
-        if stage == "typo":
-            if len(usable) < len(words):
-                return None
-            return " AND ".join(groups[i] for i in usable)
-        if len(words) < 2:
+        if len(usable) < len(words):
             return None
-        # Any-word matching for long questions: the rarest words carry the meaning, and
-        # each extra common word only adds rows to rank.
-        rarest = sorted(usable, key=lambda i: vocab.doc_freq.get(words[i], 0))
-        chosen = sorted(rarest[:ANY_WORDS])
-        return " OR ".join(groups[i] for i in chosen) if chosen else None
-
-    def _by_coverage(
-        self, lang: str, match: str, rows: list[tuple[str, float]], limit: int
-    ) -> list[tuple[str, float]]:
-        """Any-word results: items matching more of the query's words first, then by bm25.
-
-        bm25 alone lets one common word in a title ("how to get …") outrank an item that
-        has every word of the question in its text.
-        """
-        groups = match.split(" OR ")
-        if len(groups) < 2:
-            return rows
-        wider = self._run(lang, match, max(limit * 6, 30))
-        if not wider:
-            return rows
-        table = self._tables[lang]
-        ids = [item_id for item_id, _ in wider]
-        marks = ",".join("?" * len(ids))
-        covered: dict[str, int] = dict.fromkeys(ids, 0)
-        with self._lock:
-            for group in groups:
-                sql = f"SELECT item_id FROM {table} WHERE {table} MATCH ? AND item_id IN ({marks})"
-                try:
-                    for (item_id,) in self._conn.execute(sql, (group, *ids)):
-                        covered[item_id] += 1
-                except sqlite3.OperationalError:
-                    return rows
-        ranked = sorted(wider, key=lambda row: (-covered[row[0]], -row[1]))
-        return ranked[:limit]
+        return " AND ".join(groups[i] for i in usable)
 
     def close(self) -> None:
         """Free the in-memory database."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -167,6 +167,28 @@ def parse_answer(question: Question, raw: str, today: date | None = None) -> str
     if question.kind == "date":
         return _parse_date(text, today or date.today())
     raise InvalidAnswer("not_an_option")
+
+
+def typed_option(
+    question: Question, text: str, labels: Mapping[str, str], yes_no: str | None = None
+) -> str | None:
+    """The option of a button question that a typed answer names, or None.
+
+    Takes the option's number as shown ("2"), the person's yes or no in any language
+    (`yes_no`, from the pack's answer words) for yes/no questions, and the option's label
+    or part of it ("depo", "Депортирован").
+    """
+    from bot.content.intents import match_choice
+
+    raw = text.strip()
+    if len(raw) > MAX_TYPED or not question.has_buttons:
+        return None
+    if question.kind == "yes_no" and yes_no in question.options:
+        return yes_no
+    if raw.isdigit() and question.kind != "duration":
+        index = int(raw) - 1
+        return question.options[index] if 0 <= index < len(question.options) else None
+    return match_choice(raw, {option: labels.get(option, option) for option in question.options})
 
 
 # --- walking a flow ----------------------------------------------------------------------

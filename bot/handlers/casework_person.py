@@ -5,21 +5,26 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.cases import lifecycle
-from bot.casework.service import change, relay_from_person
+from bot.casework.service import change, post_to_case, relay_from_person, staff_tr
 from bot.handlers.context import BotContext, leave_step
 from bot.handlers.intake import begin, media_of
 from bot.handlers.render import answer_query, show
 from bot.storage.cases import CaseRow
 from bot.ui import cases as case_ui
 from bot.ui import menus
-from bot.ui.screen import Button, Screen
+from bot.ui import search as search_ui
+from bot.ui.screen import Button, Screen, esc
 
 COMMENT = "case:comment"
 ADD = "case:add"
 
 
 async def relay_if_open_case(update: Update, context: BotContext) -> bool:
-    """If the person has a case to talk to, relay the message there and say so; else False."""
+    """If the person has a case to talk to, relay the message there and say so; else False.
+
+    A closed case is not one: its person's next message is a new question, answered with
+    the choice to reopen it or start a new request (see `closed_case`), never relayed.
+    """
     person = context.person
     message = update.effective_message
     if person is None or message is None:
@@ -33,8 +38,25 @@ async def relay_if_open_case(update: Update, context: BotContext) -> bool:
             "Your messages cannot be passed to a caseworker at the moment. For urgent help, call the "
             "numbers under “Emergency numbers”.")))
         return True
+    if row.status == "closed":
+        return False
     await _relay(update, context, row)
     return True
+
+
+async def closed_case(context: BotContext) -> tuple[int, bool] | None:
+    """(case id, can be reopened) if the person's latest request ended recently, else None."""
+    person = context.person
+    if person is None:
+        return None
+    services = context.services
+    row = await services.cases.latest_of(person.user_id)
+    if row is None or lifecycle.is_open(row.record) or row.deleted_at is not None:
+        return None
+    now = services.clock.now()
+    if not lifecycle.should_reopen(row.record, now):
+        return None
+    return row.id, row.status == "closed" and not person.blocked
 
 
 async def _relay(update: Update, context: BotContext, row: CaseRow) -> None:
@@ -48,6 +70,10 @@ async def _relay(update: Update, context: BotContext, row: CaseRow) -> None:
         tr._("Sent to your caseworker (request {number}).", number=tr.isolate(f"#{row.id}")),
         do_quote=False,
     )
+    intent = context.services.content.intents.match(text or "")
+    if intent is not None and intent.reply == "emergency":
+        # The caseworker may read it hours later: the numbers cannot wait for them.
+        await show(update, search_ui.emergency(context.services.content.pack, (), tr))
 
 
 async def on_state_text(update: Update, context: BotContext) -> None:
@@ -68,10 +94,12 @@ async def on_state_text(update: Update, context: BotContext) -> None:
                                            notice=context.tr._("Thank you for your feedback!")))
         # Last, and in one transaction: the comment and the end of the step (a replay after
         # a crash is then recognised by the person's last_update_id and skipped).
+        comment = (message.text or "")[:1000]
         async with services.db.transaction() as conn:
-            await services.cases.update(row.id, services.clock.now(), conn=conn,
-                                        rating_comment=(message.text or "")[:1000])
+            await services.cases.update(row.id, services.clock.now(), conn=conn, rating_comment=comment)
             await services.people.set_state(person.user_id, None, conn=conn, update_id=update.update_id)
+        await post_to_case(services, row, "💬 " + esc(staff_tr(services)._(
+            "The person's comment on the help they got: {comment}", comment=comment)), f"u:{update.update_id}:comment")
         return
     await leave_step(context)
     await _relay(update, context, row)
@@ -100,8 +128,32 @@ async def requests_command(update: Update, context: BotContext) -> None:
     await show(update, case_ui.my_requests(rows, context.tr, context.services.content.pack))
 
 
+async def _reopen(update: Update, context: BotContext, row: CaseRow) -> None:
+    """The person chose to reopen their closed request: their caseworker is told."""
+    services = context.services
+    tr = context.tr
+    person = context.person
+    assert person is not None
+    now = services.clock.now()
+    if person.blocked or row.status != "closed" or not lifecycle.should_reopen(row.record, now):
+        await answer_query(update, tr._("This request cannot be reopened any more. Please start a new one."),
+                           alert=True)
+        return
+    await answer_query(update)
+    record = lifecycle.reopen(row.record, now)
+    await change(services, row, record, actor_id=person.user_id, action="reopened_by_person", detail=None,
+                 dedupe=f"u:{update.update_id}", notify_person=False)
+    await post_to_case(services, row, "🔁 " + staff_tr(services)._("The person reopened this request."),
+                       f"u:{update.update_id}:reopen-note")
+    await show(update, Screen(
+        tr._("Request {number} is open again. Write your message here: it goes to your caseworker.",
+             number=tr.isolate(f"#{row.id}")),
+        ((Button("📂 " + tr._("My requests"), "r:list"), Button("🏠 " + tr._("Main menu"), "m:")),),
+    ))
+
+
 async def on_button(update: Update, context: BotContext) -> None:
-    """r:new[:item] · r:flow:<flow> · r:list · r:add:<id> · r:close:<id> · r:closeok:<id> · r:rate:<id>:<n>."""
+    """r:new[:item] · r:flow · r:list · r:reopen|add|close|closeok:<id> · r:rate:<id>:<n>."""
     query = update.callback_query
     person = context.person
     if query is None or person is None:
@@ -129,7 +181,9 @@ async def on_button(update: Update, context: BotContext) -> None:
         # Callback data is client-supplied: never act on someone else's case.
         await answer_query(update, tr._("This request is not available."), alert=True)
         return
-    if action == "add":
+    if action == "reopen":
+        await _reopen(update, context, row)
+    elif action == "add":
         await answer_query(update)
         await services.people.set_state(person.user_id, ADD, {"case": row.id}, update_id=update.update_id)
         await show(update, Screen(tr._("Write your message, or send a photo or document, for request {number}.",
@@ -147,8 +201,6 @@ async def on_button(update: Update, context: BotContext) -> None:
             record = lifecycle.transition(row.record, "closed", services.clock.now())
             await change(services, row, record, actor_id=None, action="closed_by_person",
                          detail=None, dedupe=f"u:{update.update_id}", notify_person=False)
-            from bot.casework.service import post_to_case, staff_tr
-
             await post_to_case(services, row, "🏁 " + staff_tr(services)._("The person closed this request."),
                                f"u:{update.update_id}:closed-note")
         await show(update, case_ui.rating_request(tr, row.id))
@@ -164,6 +216,9 @@ async def on_button(update: Update, context: BotContext) -> None:
             return
         await answer_query(update, tr._("Thank you!"))
         await services.cases.save(record, services.clock.now())
+        await post_to_case(services, row, esc(staff_tr(services)._(
+            "The person rated the help: {stars} ({rating} of 5).", stars="⭐" * value, rating=value)),
+            f"u:{update.update_id}:rating")
         await services.people.set_state(person.user_id, COMMENT, {"case": row.id}, update_id=update.update_id)
         await show(update, Screen(
             tr._("Thank you! Would you like to add a comment? Type it, or press “Skip”."),

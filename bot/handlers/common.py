@@ -76,22 +76,12 @@ async def start(update: Update, context: BotContext) -> None:
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    """What the bot can do and its commands."""
-    tr = context.tr
-    text = "\n".join(
-        [
-            tr._("Type your question in your own words, or use the menu."),
-            "",
-            "/start — " + tr._("main menu"),
-            "/language — " + tr._("change language"),
-            "/requests — " + tr._("your requests to caseworkers"),
-            "/privacy — " + tr._("what we store and why"),
-            "/mydata — " + tr._("see what is stored about you"),
-            "/delete — " + tr._("delete your data"),
-            "/cancel — " + tr._("stop what you are doing"),
-        ]
-    )
-    await show(update, Screen(text))
+    """What the bot can do and its commands, with the main menu."""
+    from bot.ui.search import help_screen
+
+    person = context.person
+    pack = context.services.content.pack
+    await show(update, help_screen(pack, person.audience if person else None, context.tr))
 
 
 async def cancel(update: Update, context: BotContext) -> None:

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.flows.engine import InvalidAnswer, OutcomeView, StaleAnswers, parse_answer, view
+from bot.flows.engine import (
+    InvalidAnswer,
+    OutcomeView,
+    StaleAnswers,
+    parse_answer,
+    typed_option,
+    view,
+)
 from bot.flows.model import Flow, parse_callback
 from bot.handlers.context import BotContext, leave_step
 from bot.handlers.render import answer_query, show
+from bot.handlers.search import search_faq
 from bot.storage.records import FlowSession
 from bot.ui import flows as flow_ui
 from bot.ui import menus
@@ -39,8 +47,8 @@ async def _present(
         await show(update, flow_ui.outcome(services.content.pack, flow, step, context.tr))
         return
     await services.records.save_flow_session(session, now)
-    # Typed answers (numbers, dates, "3 months") need the text router to know where they go.
-    state = FLOW_STATE if step.question.accepts_text else None
+    # Every question takes typed answers ("3 months", "да", "2"): the text router must know.
+    state = FLOW_STATE
     typed = update.callback_query is None and person.state == FLOW_STATE
     if person.state != state or typed:
         # A typed answer is marked as applied, so a replay cannot answer the next question too.
@@ -133,7 +141,7 @@ async def on_exit(update: Update, context: BotContext) -> None:
 
 
 async def on_typed_answer(update: Update, context: BotContext) -> None:
-    """A typed answer to a number, date or duration question."""
+    """A typed answer: yes/no in any language, an option's number or words, a number or date."""
     person = context.person
     message = update.effective_message
     if person is None or message is None or not message.text:
@@ -146,16 +154,34 @@ async def on_typed_answer(update: Update, context: BotContext) -> None:
         await show(update, eligibility_menu(context))
         return
     try:
-        current = view(flow, session.answers, [context.tr.lang])
+        current = view(flow, session.answers, services.content.pack.language_chain(context.tr.lang))
     except StaleAnswers:
         await _present(update, context, flow, FlowSession(person.user_id, flow.id, flow.version, []))
         return
     if isinstance(current, OutcomeView):
         return
-    try:
-        value = parse_answer(current.question, message.text[:100], services.clock.now().date())
-    except InvalidAnswer as exc:
-        hint = context.tr._(flow_ui.INVALID_ANSWER.get(exc.code, flow_ui.INVALID_ANSWER["not_an_option"]))
+    text = message.text[:200]
+    intents = services.content.intents
+    intent = intents.match(text)
+    if intent is not None and intent.match == "anywhere":
+        # An emergency or a request for a person is answered as such; the questionnaire
+        # waits where it is (its buttons still work).
+        await search_faq(update, context, text)
+        return
+    question = current.question
+    labels = {option: label for option, label, _data in current.options}
+    value = typed_option(question, text, labels, intents.yes_no(text))
+    problem = "not_an_option"
+    if value is None and (question.accepts_text or not question.has_buttons):
+        try:
+            value = parse_answer(question, text[:100], services.clock.now().date())
+        except InvalidAnswer as exc:
+            problem = exc.code
+    if value is None:
+        if intent is not None or (question.has_buttons and len(text.split()) > 3):
+            await search_faq(update, context, text)  # a message of its own, not an answer
+            return
+        hint = context.tr._(flow_ui.INVALID_ANSWER.get(problem, flow_ui.INVALID_ANSWER["not_an_option"]))
         await _present(update, context, flow, session, notice="⚠️ " + hint)
         return
-    await _present(update, context, flow, FlowSession(person.user_id, flow.id, flow.version, [*session.answers, (current.question.id, value)]))
+    await _present(update, context, flow, FlowSession(person.user_id, flow.id, flow.version, [*session.answers, (question.id, value)]))

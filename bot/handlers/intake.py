@@ -9,8 +9,9 @@ from typing import Any
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
 from bot.casework.service import draft_from_state, open_case
+from bot.content.intents import match_choice
 from bot.handlers.context import BotContext
-from bot.handlers.render import answer_query, show
+from bot.handlers.render import answer_query, show, show_in
 from bot.ui import cases as case_ui
 from bot.ui import menus
 from bot.ui.screen import Button, Screen
@@ -18,6 +19,8 @@ from bot.ui.screen import Button, Screen
 INTAKE = "intake"
 MAX_PARTS = 30
 MAX_TEXT = 20_000
+ACK_BURST_SECONDS = 120  # messages this close together share one "Received N" counter
+MAX_HOUSEHOLD = 30  # typed household counts above this are taken for a typo
 
 
 def media_of(message: Message) -> tuple[str, str | None]:
@@ -105,8 +108,21 @@ async def on_text(update: Update, context: BotContext) -> None:
     data = dict(person.state_data)
     step = data.get("step")
     tr = context.tr
+    typed = message.text or ""
     if step == "describe":
         await _add_part(update, context, data, message)
+    elif step == "category" and (category := _typed_category(context, typed)) is not None:
+        data.update(category=category, step="describe")
+        await _save(context, data)
+        await show(update, case_ui.intake_describe(tr, 0))
+    elif step in ("adults", "children") and (count := _typed_count(typed, step)) is not None:
+        data[step] = count
+        data["step"] = "children" if step == "adults" else "vuln"
+        await _save(context, data)
+        if step == "adults":
+            await show(update, case_ui.intake_household(tr, "children"))
+        else:
+            await show(update, case_ui.intake_vulnerabilities(tr, set(data.get("vuln", []))))
     elif step == "region":
         data["region"] = (message.text or "").strip()[:100] or None
         data["step"] = "adults"
@@ -116,10 +132,26 @@ async def on_text(update: Update, context: BotContext) -> None:
         # Phone numbers are taken only through Telegram's button: a typed reply means "skip".
         data["step"] = "region"
         await _save(context, data)
-        await message.reply_text(tr._("No phone number saved."), reply_markup=ReplyKeyboardRemove())
+        await message.reply_text(tr._("Fine: no phone number. A caseworker will answer you here in this chat."),
+                                 reply_markup=ReplyKeyboardRemove())
         await show(update, case_ui.intake_region(tr))
     else:
         await _reshow(update, context, data)
+
+
+def _typed_count(text: str, step: str) -> int | None:
+    """A household count typed instead of pressed ("2", "۲"), within reason, else None."""
+    raw = text.strip().rstrip("+")
+    if not raw.isdigit() or len(raw) > 2:
+        return None
+    count = int(raw)
+    return count if (1 if step == "adults" else 0) <= count <= MAX_HOUSEHOLD else None
+
+
+def _typed_category(context: BotContext, text: str) -> str | None:
+    """The request category a typed word names ("Документы", "sənəd"), else None."""
+    pack = context.services.content.pack
+    return match_choice(text, {c: pack.label("categories", c, context.tr.lang) for c in pack.categories})
 
 
 async def on_media(update: Update, context: BotContext) -> None:
@@ -172,8 +204,19 @@ async def _add_part(update: Update, context: BotContext, data: dict[str, Any], m
     text = message.text if kind == "text" else message.caption
     parts.append({"m": message.message_id, "k": kind, "t": text, "f": file_id})
     data["parts"] = parts
+    now = context.services.clock.now()
+    # One acknowledgement per burst: the counter is edited while messages keep coming, and
+    # sent anew only after a pause (an edit far up the chat would go unseen).
+    ack = data.get("ack")
+    counter = None
+    if isinstance(ack, list) and len(ack) == 2 and now.timestamp() - float(ack[1]) < ACK_BURST_SECONDS:
+        counter = ack[0]
+    data["ack"] = [counter, now.timestamp()]
     await _save(context, data)
-    await show(update, case_ui.intake_describe(tr, len(parts)))
+    shown = await show_in(update, counter, case_ui.intake_received(tr, len(parts)))
+    if shown is not None and shown != counter:
+        data["ack"] = [shown, now.timestamp()]
+        await _save(context, data)
 
 
 async def _reshow(update: Update, context: BotContext, data: dict[str, Any]) -> None:
@@ -189,7 +232,8 @@ async def _reshow(update: Update, context: BotContext, data: dict[str, Any]) -> 
         "adults": lambda: case_ui.intake_household(tr, "adults"),
         "children": lambda: case_ui.intake_household(tr, "children"),
         "vuln": lambda: case_ui.intake_vulnerabilities(tr, set(data.get("vuln", []))),
-        "consent": lambda: case_ui.intake_consent(tr, context.services.settings.retention_closed_days),
+        "consent": lambda: case_ui.intake_consent(tr, context.services.settings.retention_closed_days,
+                                                  data.get("vuln", [])),
     }
     build = screens.get(str(step))
     if build is None:
@@ -242,7 +286,9 @@ async def on_button(update: Update, context: BotContext) -> None:
         data["step"] = "region"
         await _save(context, data)
         if update.effective_chat:
-            await update.effective_chat.send_message(tr._("No phone number saved."), reply_markup=ReplyKeyboardRemove())
+            await update.effective_chat.send_message(
+                tr._("Fine: no phone number. A caseworker will answer you here in this chat."),
+                reply_markup=ReplyKeyboardRemove())
         await show(update, case_ui.intake_region(tr), new=True)
     elif action == "region" and step == "region":
         data["step"] = "adults"
@@ -261,7 +307,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         if value == "done":
             data["step"] = "consent"
             await _save(context, data)
-            await show(update, case_ui.intake_consent(tr, services.settings.retention_closed_days))
+            await show(update, case_ui.intake_consent(tr, services.settings.retention_closed_days, data.get("vuln", [])))
             return
         from bot.cases.model import VULNERABILITIES
 

@@ -11,6 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.warnings import PTBUserWarning
 
+from bot.ui.bidi import isolate_html, isolate_label
 from bot.ui.screen import Screen
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,8 @@ def markup(screen: Screen) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(b.label, url=b.url) if b.url else InlineKeyboardButton(b.label, callback_data=b.data)
+                InlineKeyboardButton(isolate_label(b.label), url=b.url) if b.url
+                else InlineKeyboardButton(isolate_label(b.label), callback_data=b.data)
                 for b in row
             ]
             for row in screen.rows
@@ -41,11 +43,23 @@ def keyboard_json(screen: Screen) -> dict[str, Any] | None:
         return None
     return {
         "inline_keyboard": [
-            [{"text": b.label, "url": b.url} if b.url else {"text": b.label, "callback_data": b.data}
+            [{"text": isolate_label(b.label), "url": b.url} if b.url
+             else {"text": isolate_label(b.label), "callback_data": b.data}
              for b in row]
             for row in screen.rows
         ]
     }
+
+
+def _params(screen: Screen) -> dict[str, Any]:
+    """sendMessage/editMessageText parameters; numbers and Latin names isolated in Persian."""
+    params: dict[str, Any] = {
+        "text": isolate_html(screen.text), "parse_mode": "HTML", "link_preview_options": _NO_PREVIEW,
+    }
+    keyboard = keyboard_json(screen)
+    if keyboard is not None:
+        params["reply_markup"] = keyboard
+    return params
 
 
 async def show(update: Update, screen: Screen, *, new: bool = False) -> None:
@@ -56,10 +70,7 @@ async def show(update: Update, screen: Screen, *, new: bool = False) -> None:
     reads (about a fifth of the bot's CPU per update, see bench/RESULTS.md).
     """
     query = update.callback_query
-    params: dict[str, Any] = {"text": screen.text, "parse_mode": "HTML", "link_preview_options": _NO_PREVIEW}
-    keyboard = keyboard_json(screen)
-    if keyboard is not None:
-        params["reply_markup"] = keyboard
+    params = _params(screen)
     bot = update.get_bot()
     if query is not None and not new and isinstance(query.message, Message):
         target = query.message
@@ -78,6 +89,31 @@ async def show(update: Update, screen: Screen, *, new: bool = False) -> None:
     if chat is None:
         return
     await bot.do_api_request("sendMessage", api_kwargs={**params, "chat_id": chat.id})
+
+
+async def show_in(update: Update, message_id: int | None, screen: Screen) -> int | None:
+    """Edit an earlier bot message of this chat in place (a counter); send anew if it is gone.
+
+    Returns the id of the message that now shows the screen.
+    """
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    params = _params(screen)
+    bot = update.get_bot()
+    if message_id is not None:
+        try:
+            await bot.do_api_request(
+                "editMessageText", api_kwargs={**params, "chat_id": chat.id, "message_id": message_id}
+            )
+            return message_id
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return message_id
+            if "not found" not in exc.message.lower() and "can't be edited" not in exc.message.lower():
+                raise
+    result = await bot.do_api_request("sendMessage", api_kwargs={**params, "chat_id": chat.id})
+    return int(result["message_id"]) if isinstance(result, dict) and "message_id" in result else None
 
 
 _answers: set[asyncio.Task[None]] = set()

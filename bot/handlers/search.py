@@ -1,19 +1,24 @@
-"""Free-text search over the FAQ in the person's language and its fallbacks."""
+"""Typed text outside any step: intents (emergency, a person, greetings) first, then the FAQ."""
 
 from __future__ import annotations
 
 from telegram import Update
 
+from bot.content.understand import understand
+from bot.handlers.casework_person import closed_case
 from bot.handlers.context import BotContext
 from bot.handlers.render import show
-from bot.ui.search import results
-
-MAX_QUERY = 300  # a pasted letter is cut; the first words carry the question
+from bot.ui.cases import with_closed_choice
+from bot.ui.search import react
 
 
 async def search_faq(update: Update, context: BotContext, text: str) -> None:
-    """Answer typed text with the best-matching FAQ items (the query itself is not stored)."""
+    """Answer typed text by what it is: an intent's reply or the FAQ (the query is not stored)."""
     bundle = context.services.content
-    chain = bundle.pack.language_chain(context.tr.lang)
-    hits = bundle.search.search(text[:MAX_QUERY], chain[0], chain[1:], limit=5)
-    await show(update, results(bundle.pack, hits, context.tr))
+    person = context.person
+    reaction = understand(bundle, text, context.tr.lang)
+    screen = react(bundle.pack, reaction, person.audience if person else None, context.tr)
+    ended = await closed_case(context)
+    if ended is not None:
+        screen = with_closed_choice(screen, *ended, context.tr, after=reaction.reply == "emergency")
+    await show(update, screen)

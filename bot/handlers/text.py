@@ -8,6 +8,7 @@ from bot.handlers import casework_person, eligibility, intake
 from bot.handlers.context import BotContext
 from bot.handlers.render import show
 from bot.handlers.search import search_faq
+from bot.ui.cases import with_closed_choice
 from bot.ui.screen import Screen
 
 
@@ -44,15 +45,16 @@ async def on_private_media(update: Update, context: BotContext) -> None:
         return
     if await casework_person.relay_if_open_case(update, context):
         return
-    await show(
-        update,
-        Screen(
-            context.tr._(
-                "I can only read text here. To send a photo, document or voice message to a "
-                "caseworker, start a request with “Ask a caseworker” in the menu."
-            )
-        ),
+    screen = Screen(
+        context.tr._(
+            "I can only read text here. To send a photo, document or voice message to a "
+            "caseworker, start a request with “Ask a caseworker” in the menu."
+        )
     )
+    ended = await casework_person.closed_case(context)
+    if ended is not None:
+        screen = with_closed_choice(screen, *ended, context.tr)
+    await show(update, screen)
 
 
 async def on_edited(update: Update, context: BotContext) -> None:

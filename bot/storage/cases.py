@@ -264,6 +264,13 @@ class CasesRepo:
         row = await self.db.fetchone(f"SELECT COUNT(*) AS n FROM cases WHERE status IN {_OPEN_SQL}", _OPEN)
         return int(row["n"]) if row else 0
 
+    async def count_unclaimed(self) -> int:
+        """Open cases nobody is assigned to (what /mine points to)."""
+        row = await self.db.fetchone(
+            f"SELECT COUNT(*) AS n FROM cases WHERE status IN {_OPEN_SQL} AND assignee_id IS NULL", _OPEN
+        )
+        return int(row["n"]) if row else 0
+
     async def find(self, text: str, limit: int = 20) -> list[CaseRow]:
         """Cases whose description or messages contain `text` (case number with #123 too)."""
         needle = text.strip().lstrip("#")

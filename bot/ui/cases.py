@@ -110,6 +110,13 @@ def intake_describe(tr: Tr, parts: int) -> Screen:
     return Screen(text, tuple(rows))
 
 
+def intake_received(tr: Tr, parts: int) -> Screen:
+    """The counter under a burst of messages: edited as more arrive, not a new prompt each time."""
+    text = "📥 " + esc(tr.ngettext("Received {count} message.", "Received {count} messages.", parts))
+    text += " " + esc(tr._("Add more, or press “Done” when you have finished."))
+    return Screen(text, ((Button("✅ " + tr._("Done"), "i:done"),), cancel_row(tr)))
+
+
 def intake_phone(tr: Tr) -> Screen:
     text = tr._(
         "If you want a caseworker to be able to call you, share your phone number with the "
@@ -146,7 +153,11 @@ def intake_vulnerabilities(tr: Tr, chosen: set[str]) -> Screen:
     return Screen(text, (*rows_of(buttons), (Button("➡️ " + tr._("Continue"), "i:v:done"),), cancel_row(tr)))
 
 
-def intake_consent(tr: Tr, retention_days: int) -> Screen:
+def intake_consent(tr: Tr, retention_days: int, vulnerabilities: list[str] | tuple[str, ...] = ()) -> Screen:
+    chosen = [tr._(VULNERABILITY_LABELS[v]) for v in VULNERABILITIES if v in vulnerabilities]
+    marks = [esc(tr._(
+        "You also told us, and the caseworkers will see, so that urgent requests are answered "
+        "first: {marks}.", marks="; ".join(chosen)))] if chosen else []
     text = "\n".join(
         [
             "🔒 <b>" + esc(tr._("Before you send")) + "</b>",
@@ -155,6 +166,7 @@ def intake_consent(tr: Tr, retention_days: int) -> Screen:
                 "We will store what you wrote and sent, the category, and, if you gave them, "
                 "your phone number, region and household size."
             )),
+            *marks,
             esc(tr._(
                 "Only the caseworkers of the service that runs this bot see your request, to help you."
             )),
@@ -208,6 +220,31 @@ def my_requests(rows: list[CaseRow], tr: Tr, pack: Pack) -> Screen:
     return Screen("\n".join(lines), tuple(buttons))
 
 
+def with_closed_choice(screen: Screen, case_id: int, reopen: bool, tr: Tr, *, after: bool = False) -> Screen:
+    """A screen with the note that the last request is closed and the choice what to do next.
+
+    The note goes first, or last (`after`) when the screen must lead (emergency numbers).
+    """
+    number = tr.isolate(f"#{case_id}")
+    note = "ℹ️ " + esc(tr._(
+        "Your request {number} is closed, so this message did not go to a caseworker.", number=number))
+    if reopen:
+        note += " " + esc(tr._("To go on with it, reopen it; or start a new request."))
+    choice: list[Button] = []
+    if reopen:
+        choice.append(Button("🔁 " + tr._("Reopen {number}", number=f"#{case_id}"), f"r:reopen:{case_id}"))
+    choice.append(Button("🆕 " + tr._("New request"), "r:new"))
+    rows = list(screen.rows)
+    # The choice takes the place of a plain "ask a caseworker" button (both start a request).
+    plain = next((i for i, row in enumerate(rows) if len(row) == 1 and row[0].data == "r:new"), None)
+    if plain is not None:
+        rows[plain] = tuple(choice)
+    else:
+        rows.insert(0, tuple(choice))
+    text = f"{screen.text}\n\n{note}" if after else f"{note}\n\n{screen.text}"
+    return Screen(text, tuple(rows))
+
+
 def rating_request(tr: Tr, case_id: int) -> Screen:
     text = tr._("How satisfied are you with the help you got? 1 = not at all, 5 = very.")
     buttons = tuple(Button("⭐" * n, f"r:rate:{case_id}:{n}") for n in range(1, 6))
@@ -237,8 +274,7 @@ def staff_card(
     adults, children = rec.adults, rec.children
     household = tr._("unknown")
     if adults is not None or children is not None:
-        household = tr._("{adults} adults, {children} children", adults=adults if adults is not None else "?",
-                         children=children if children is not None else "?")
+        household = household_text(tr, adults, children)
     vulns = ", ".join(tr._(VULNERABILITY_LABELS[v]) for v in sorted(rec.vulnerabilities)) or "—"
     services = ", ".join(tr._(SERVICE_LABELS[s]) for s in sorted(rec.services)) or "—"
     lang_name = pack.languages[rec.language].name if rec.language in pack.languages else rec.language
@@ -274,8 +310,19 @@ def staff_card(
     return "\n".join(lines)
 
 
-def card_buttons(case_id: int, tr: Tr, view: str = "main", status: str = "new") -> tuple[tuple[Button, ...], ...]:
-    """The card's buttons; `view` opens a sub-menu in place."""
+def household_text(tr: Tr, adults: int | None, children: int | None) -> str:
+    """"1 adult, 2 children" with each language's plural forms; "?" for what is unknown."""
+    grown = tr.ngettext("{count} adult", "{count} adults", adults) if adults is not None else tr._("adults: ?")
+    young = (tr.ngettext("{count} child", "{count} children", children) if children is not None
+             else tr._("children: ?"))
+    return tr._("{adults}, {children}", adults=grown, children=young)
+
+
+def card_buttons(
+    case_id: int, tr: Tr, view: str = "main", status: str = "new", *,
+    assignee: str | None = None, services: frozenset[str] = frozenset(),
+) -> tuple[tuple[Button, ...], ...]:
+    """The card's buttons; `view` opens a sub-menu in place; chosen services are marked."""
     c = f"c:{case_id}"
     if status == "deleted":
         return ()
@@ -286,13 +333,19 @@ def card_buttons(case_id: int, tr: Tr, view: str = "main", status: str = "new") 
         buttons = [Button(tr._(PRIORITY_LABELS[p]), f"{c}:pr:{p}") for p in (0, 1, 2)]
         return (tuple(buttons), (Button("⬅️ " + tr._("Back"), f"{c}:main"),))
     if view == "svc":
-        buttons = [Button(tr._(SERVICE_LABELS[s]), f"{c}:sv:{s}") for s in SERVICES]
+        buttons = [
+            Button(("☑️ " if s in services else "⬜ ") + tr._(SERVICE_LABELS[s]), f"{c}:sv:{s}") for s in SERVICES
+        ]
         return (*rows_of(buttons, 2), (Button("⬅️ " + tr._("Back"), f"{c}:main"),))
     if view == "out":
         buttons = [Button(tr._(OUTCOME_LABELS[o]), f"{c}:oc:{o}") for o in OUTCOMES]
         return (*rows_of(buttons, 1), (Button("⬅️ " + tr._("Back"), f"{c}:main"),))
+    claim = (
+        Button("↩️ " + tr._("Unclaim ({name})", name=assignee), f"{c}:as:-")
+        if assignee else Button("🙋 " + tr._("Claim"), f"{c}:claim")
+    )
     return (
-        (Button("🙋 " + tr._("Claim"), f"{c}:claim"), Button("👥 " + tr._("Assign to…"), f"{c}:assign")),
+        (claim, Button("👥 " + tr._("Assign to…"), f"{c}:assign")),
         (Button("🔁 " + tr._("Status"), f"{c}:status"), Button("⚡ " + tr._("Priority"), f"{c}:prio")),
         (Button("🧰 " + tr._("Services delivered"), f"{c}:svc"), Button("🏁 " + tr._("Outcome"), f"{c}:out")),
     )

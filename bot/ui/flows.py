@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bot.content.model import Pack
+from bot.content.model import Pack, Source
 from bot.flows.engine import OutcomeView, QuestionView
 from bot.flows.model import Flow
 from bot.i18n import N_, Tr
+from bot.ui.menus import source_line
 from bot.ui.screen import Button, Screen, esc
 
 RESULT_ICONS = {"likely_eligible": "✅", "not_eligible": "❌", "unclear": "❔"}
@@ -71,14 +72,8 @@ def outcome(pack: Pack, flow: Flow, ov: OutcomeView, tr: Tr) -> Screen:
     if ov.next_steps:
         parts += ["", "<b>" + esc(tr._("Next steps")) + "</b>"]
         parts += [f"{n}. {esc(step)}" for n, step in enumerate(ov.next_steps, 1)]
-    sources = "; ".join(f'<a href="{esc(s.url)}">{esc(s.title)}</a>' for s in ov.sources)
-    parts += [
-        "",
-        "📚 " + tr._("Source: {sources}", sources=sources),
-        "🗓 " + tr._("Last checked: {date}", date=tr.date(ov.last_checked)),
-    ]
-    if not ov.reviewed:
-        parts.append("⚠️ " + tr._("Not yet confirmed by a caseworker: check before relying on it."))
+    sources = [Source(s.title, s.url) for s in ov.sources]
+    parts += ["", source_line(pack, sources, ov.last_checked, tr, reviewed=ov.reviewed)]
     rows: list[tuple[Button, ...]] = []
     if ov.contact or ov.outcome.result != "likely_eligible":
         rows.append((Button("💬 " + tr._("Ask a caseworker about this result"), f"r:flow:{flow.id}"),))

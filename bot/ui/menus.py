@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bot.content.model import FaqItem, Pack
+from collections.abc import Iterable
+from datetime import date
+
+from bot.content.model import FaqItem, Pack, Source
 from bot.i18n import Tr
 from bot.ui.screen import Button, Screen, esc, rows_of
 
@@ -10,12 +13,16 @@ RESERVED_TOPICS = {"emergency", "eligibility", "about"}
 
 
 def language_picker(pack: Pack, suggested: str | None, first_time: bool, tr: Tr) -> Screen:
-    """Languages in their own names; the one Telegram suggests first."""
+    """Languages in their own names: the one Telegram suggests first the very first time,
+    later always in languages.yaml order with the current one ticked."""
     languages = pack.enabled_languages()
-    if suggested:
+    if suggested and first_time:
         languages.sort(key=lambda lang: lang.code != suggested)
     suffix = ":s" if first_time else ""
-    buttons = [Button(lang.name, f"l:{lang.code}{suffix}") for lang in languages]
+    buttons = [
+        Button(("✓ " if lang.code == suggested and not first_time else "") + lang.name, f"l:{lang.code}{suffix}")
+        for lang in languages
+    ]
     # Shown before a language is chosen, so the prompt is given in every language we have.
     text = tr._("Choose your language:") if not first_time else "🌐 " + " · ".join(
         esc(lang.name) for lang in languages
@@ -114,42 +121,67 @@ def item_page(
     return Screen("\n".join(parts), tuple(rows))
 
 
-def footer(pack: Pack, item: FaqItem, used_lang: str, draft: bool, tr: Tr) -> str:
-    """Sources, last-checked date, and honest notes about drafts and fallbacks."""
-    sources = "; ".join(f'<a href="{esc(s.url)}">{esc(s.title)}</a>' for s in item.sources)
-    lines = [
-        "📚 " + tr._("Source: {sources}", sources=sources),
-        "🗓 " + tr._("Last checked: {date}", date=tr.date(item.last_checked)),
-    ]
-    if used_lang != tr.lang:
-        name = pack.languages[used_lang].name
-        lines.append("🌐 " + tr._("Not yet translated; shown in {language}.", language=esc(name)))
+def source_links(pack: Pack, sources: Iterable[Source], tr: Tr) -> str:
+    """Sources by their short names in the person's language, each a link, once each."""
+    named: dict[str, str] = {}
+    for source in sources:
+        named.setdefault(pack.source_name(source, tr.lang), source.url)
+    return ", ".join(f'<a href="{esc(url)}">{esc(name)}</a>' for name, url in named.items())
+
+
+def source_line(
+    pack: Pack, sources: Iterable[Source], checked: date, tr: Tr, *,
+    shown_in: str | None = None, draft: bool = False, reviewed: bool = True,
+) -> str:
+    """One short line under an answer: sources, the date checked, and what to be careful of."""
+    parts = ["📚 " + source_links(pack, sources, tr), "🗓 " + esc(tr._("checked {date}", date=tr.date(checked)))]
+    if shown_in is not None:
+        parts.append("🌐 " + esc(tr._("in {language}: not yet translated", language=shown_in)))
     elif draft:
-        lines.append("📝 " + tr._("Draft translation, not yet reviewed by a native speaker."))
-    if not item.reviewed:
-        lines.append("⚠️ " + tr._("Not yet confirmed by a caseworker: check before relying on it."))
-    return "\n".join(lines)
+        parts.append("📝 " + esc(tr._("draft translation")))
+    if not reviewed:
+        parts.append("⚠️ " + esc(tr._("not yet confirmed by a caseworker")))
+    return " · ".join(parts)
+
+
+def footer(pack: Pack, item: FaqItem, used_lang: str, draft: bool, tr: Tr) -> str:
+    """The answer's one-line footer: sources, last checked, and honest notes on drafts."""
+    shown_in = pack.languages[used_lang].name if used_lang != tr.lang else None
+    return source_line(pack, item.sources, item.last_checked, tr, shown_in=shown_in, draft=draft,
+                       reviewed=item.reviewed)
+
+
+def contact_label(pack: Pack, contact_id: str, number: str, lang: str) -> str:
+    """A contact's label without the number repeated at its start ("103 (ambulance)")."""
+    label = pack.label("contacts", contact_id, lang)
+    if label.startswith(number):
+        rest = label[len(number):].strip(" ()-—–:,.")
+        return rest[:1].upper() + rest[1:] if rest else label
+    return label
+
+
+def emergency_lines(pack: Pack, tr: Tr) -> list[str]:
+    """One line per emergency number: the number in bold, then what it is for."""
+    return [
+        f"☎️ <b>{esc(tr.isolate(c.number))}</b> — {esc(contact_label(pack, c.id, c.number, tr.lang))}"
+        for c in pack.emergency_contacts()
+    ]
 
 
 def emergency(pack: Pack, tr: Tr) -> Screen:
     """Emergency numbers, one tap from the main menu, then the other help lines."""
-    lines = ["🆘 <b>" + esc(tr._("Emergency numbers")) + "</b>", ""]
-    for contact in pack.emergency_contacts():
-        label = pack.label("contacts", contact.id, tr.lang)
-        lines.append(f"☎️ <b>{esc(tr.isolate(contact.number))}</b> — {esc(label)}")
+    lines = ["🆘 <b>" + esc(tr._("Emergency numbers")) + "</b>", "", *emergency_lines(pack, tr)]
     others = [c for c in pack.contacts.values() if not c.emergency]
     if others:
         lines += ["", "<b>" + esc(tr._("Other help lines")) + "</b>"]
         for contact in others:
-            label = pack.label("contacts", contact.id, tr.lang)
+            label = contact_label(pack, contact.id, contact.number, tr.lang)
             lines.append(f"📞 {esc(tr.isolate(contact.number))} — {esc(label)}")
     checked = max((c.last_checked for c in pack.contacts.values()), default=None)
     if checked:
-        lines += ["", "🗓 " + tr._("Last checked: {date}", date=tr.date(checked))]
-    sources = {s.url: s for c in pack.contacts.values() for s in c.sources}
-    if sources:
-        lines.append("📚 " + tr._("Source: {sources}", sources="; ".join(
-            f'<a href="{esc(s.url)}">{esc(s.title)}</a>' for s in sources.values())))
+        sources = [s for c in pack.contacts.values() for s in c.sources]
+        lines += ["", source_line(pack, sources, checked, tr,
+                                  reviewed=all(c.reviewed for c in pack.contacts.values()))]
     rows = ((Button("🏠 " + tr._("Main menu"), "m:"),),)
     return Screen("\n".join(lines), rows)
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.cases.report import Report, Tally
 from bot.content.model import Pack
-from bot.i18n import Tr
+from bot.i18n import N_, Tr
 from bot.storage.cases import CaseMessage, CaseRow
 from bot.storage.records import AuditEntry
 from bot.ui import cases as case_ui
@@ -15,16 +15,26 @@ from bot.ui.screen import esc, fit
 
 
 def _age(tr: Tr, since: datetime, now: datetime) -> str:
-    hours = int((now - since).total_seconds() // 3600)
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    if minutes < 60:
+        return tr._("just now") if minutes < 2 else tr.ngettext("{count} minute", "{count} minutes", minutes)
+    hours = minutes // 60
     if hours < 48:
         return tr.ngettext("{count} hour", "{count} hours", hours)
     return tr.ngettext("{count} day", "{count} days", hours // 24)
 
 
+def _name(names: Mapping[int, str], user_id: int) -> str:
+    return names.get(user_id) or f"id {user_id}"
+
+
 def case_line(row: CaseRow, tr: Tr, pack: Pack, now: datetime, names: Mapping[int, str]) -> str:
     rec = row.record
-    who = names.get(rec.assignee_id, str(rec.assignee_id)) if rec.assignee_id else tr._("unclaimed")
-    flags = " ⚠️" if rec.vulnerabilities else ""
+    who = _name(names, rec.assignee_id) if rec.assignee_id else tr._("unclaimed")
+    flags = ""
+    if rec.vulnerabilities:
+        count = len(rec.vulnerabilities)
+        flags = " · ⚠️ " + esc(tr.ngettext("{count} vulnerability", "{count} vulnerabilities", count))
     return (
         f"#{rec.id} · {esc(pack.label('categories', rec.category, tr.lang))} · {esc(rec.language)} · "
         f"{esc(tr._(case_ui.PRIORITY_LABELS[rec.priority]))} · {esc(tr._(case_ui.STAFF_STATUS_LABELS[rec.status]))}"
@@ -32,14 +42,25 @@ def case_line(row: CaseRow, tr: Tr, pack: Pack, now: datetime, names: Mapping[in
     )
 
 
-def queue(rows: list[CaseRow], total: int, title: str, tr: Tr, pack: Pack, now: datetime, names: Mapping[int, str]) -> str:
+def queue(
+    rows: list[CaseRow], total: int, title: str, tr: Tr, pack: Pack, now: datetime, names: Mapping[int, str],
+    *, unclaimed: int | None = None,
+) -> str:
+    """A list of cases; for /mine, `unclaimed` says how many open cases nobody has taken."""
+    waiting = []
+    if unclaimed:
+        waiting = ["", esc(tr.ngettext(
+            "{count} open case is not assigned to anyone yet: see /queue, and claim it on its card.",
+            "{count} open cases are not assigned to anyone yet: see /queue, and claim them on their cards.",
+            unclaimed))]
     if not rows:
-        return esc(tr._("No open cases."))
+        empty = tr._("No open cases are assigned to you.") if unclaimed is not None else tr._("No open cases.")
+        return "\n".join([esc(empty), *waiting])
     lines = [f"<b>{esc(title)}</b> ({total})", ""]
     lines += [case_line(r, tr, pack, now, names) for r in rows]
     if total > len(rows):
         lines.append("…")
-    lines += ["", esc(tr._("Open one with /case NUMBER."))]
+    lines += ["", esc(tr._("Open one with /case NUMBER.")), *waiting]
     return "\n".join(lines)
 
 
@@ -76,8 +97,8 @@ def report(rep: Report, tr: Tr, pack: Pack) -> str:
     """A summary in the shape of the RESTART report: cases (individuals) by dimension."""
     lines = [
         "📊 <b>" + esc(tr._("Report")) + "</b>",
-        esc(tr._("Cases: {cases} · individuals: {people} ({adults} adults, {children} children)",
-                 cases=rep.cases, people=rep.individuals, adults=rep.adults, children=rep.children)),
+        esc(tr._("Cases: {cases} · individuals: {people} ({household})", cases=rep.cases,
+                 people=rep.individuals, household=case_ui.household_text(tr, rep.adults, rep.children))),
         esc(tr._("Open: {open} · with vulnerabilities: {vulnerable}", open=rep.open_cases, vulnerable=rep.vulnerable.cases)),
         esc(tr._("Median first response: {first} · median resolution: {resolution}",
                  first=_duration(tr, rep.median_first_response), resolution=_duration(tr, rep.median_resolution))),
@@ -98,11 +119,50 @@ def report(rep: Report, tr: Tr, pack: Pack) -> str:
     return fit(lines)
 
 
+AUDIT_ACTIONS = {
+    "claim": N_("claimed the case"),
+    "view": N_("opened the case with /case"),
+    "find": N_("searched cases"),
+    "note": N_("wrote an internal note"),
+    "reply": N_("replied to the person"),
+    "block": N_("blocked the person"),
+    "unblock": N_("unblocked the person"),
+    "reload": N_("reloaded the content"),
+    "closed_by_person": N_("closed the request"),
+    "reopened_by_person": N_("reopened the request"),
+}
+
+
+def audit_action(action: str, tr: Tr, names: Mapping[int, str]) -> str:
+    """An audit code in words: "as:200000002" -> "assigned the case to Aysel"."""
+    code, _, value = action.partition(":")
+    if code == "as":
+        if value.lstrip("-").isdigit():
+            return tr._("assigned the case to {name}", name=_name(names, int(value)))
+        return tr._("put the case back in the queue")
+    if code == "st" and value in case_ui.STAFF_STATUS_LABELS:
+        return tr._("set the status to “{status}”", status=tr._(case_ui.STAFF_STATUS_LABELS[value]))
+    if code == "pr" and value.isdigit() and int(value) in case_ui.PRIORITY_LABELS:
+        return tr._("set the priority to “{priority}”", priority=tr._(case_ui.PRIORITY_LABELS[int(value)]))
+    if code == "sv" and value in case_ui.SERVICE_LABELS:
+        return tr._("ticked or unticked the service “{service}”", service=tr._(case_ui.SERVICE_LABELS[value]))
+    if code == "oc" and value in case_ui.OUTCOME_LABELS:
+        return tr._("set the outcome to “{outcome}”", outcome=tr._(case_ui.OUTCOME_LABELS[value]))
+    if code == "reply_template":
+        return tr._("sent the canned reply “{id}”", id=value)
+    if action in AUDIT_ACTIONS:
+        return tr._(AUDIT_ACTIONS[action])
+    return action
+
+
 def audit(case_id: int, entries: list[AuditEntry], tr: Tr, names: Mapping[int, str]) -> str:
     if not entries:
         return esc(tr._("No staff actions recorded for case #{number}.", number=case_id))
     lines = ["🧾 <b>" + esc(tr._("Audit log")) + f" #{case_id}</b>"]
     for e in entries:
-        who = names.get(e.actor_id, str(e.actor_id)) if e.actor_id else tr._("anonymous admin")
-        lines.append(f"{tr.datetime(e.at)} · {esc(who)} · {esc(e.action)}")
+        if e.action.endswith("_by_person"):
+            who = tr._("the person")
+        else:
+            who = _name(names, e.actor_id) if e.actor_id else tr._("anonymous admin")
+        lines.append(f"{tr.datetime(e.at)} · {esc(who)} · {esc(audit_action(e.action, tr, names))}")
     return fit(lines)

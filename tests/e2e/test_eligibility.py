@@ -39,7 +39,7 @@ async def test_reintegration_flow_with_back_typed_duration_and_a_request_with_an
     outcome = await person.wait_for(has_data("r:flow:reintegration"))
     assert "2019" in outcome.text and "2021" in outcome.text  # a closed pilot, said plainly
     assert "Likely eligible" not in outcome.text  # its own label, not the generic one
-    assert "Source" in outcome.text and "Last checked" in outcome.text
+    assert "📚" in outcome.text and "checked" in outcome.text  # one footer line: sources, date
     await harness.settle()
     results = await harness.services.records.flow_results_of(person.user_id)
     assert results and results[-1]["outcome"] == "match" and results[-1]["flow_version"] == 1

@@ -103,7 +103,7 @@ async def test_every_staff_action_is_audited_and_shown_to_admins_only(harness: H
     assert "claim" not in refused.text
     await harness.admin.send_in(harness.staff, f"/audit {case_id}")
     log = await harness.staff.wait_for("Audit log")
-    assert "claim" in log.text and "reply" in log.text and "Aysel" in log.text
+    assert "Aysel · claimed the case" in log.text and "replied to the person" in log.text
 
 
 async def test_anonymous_admin_messages_are_relayed_and_audited_as_such(harness: Harness) -> None:

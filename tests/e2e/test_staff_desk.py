@@ -27,6 +27,8 @@ async def test_canned_reply_goes_out_in_the_persons_language(harness: Harness) -
     listing = await harness.staff.wait_for("call_centre", thread_id=thread)
     assert "legal_aid" in listing.text
     await aysel.send_in(harness.staff, "/reply call_centre", thread_id=thread)
+    preview = await harness.staff.wait_for("919", thread_id=thread)
+    await aysel.press_in(harness.staff, "Send to the person", preview)
     reply = await person.wait_for("919")
     assert any("\u0400" <= ch <= "\u04ff" for ch in reply.text)  # Russian text
 

@@ -427,3 +427,18 @@ def test_not_a_directory(tmp_path: Path) -> None:
     pack, problems = inspect_pack(tmp_path / "nothing")
     assert pack is None
     assert problems[0].message == "content directory not found"
+
+
+def test_language_aliases_are_checked(tmp_path: Path) -> None:
+    pack = tmp_path / "content"
+    shutil.copytree(GOOD, pack)
+    path = pack / "languages.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("    fallback: [ru, en]\n", "    fallback: [ru, en]\n    aliases: [uz, ru, 'x y']\n", 1)
+    text = text.replace("    aliases: [prs]\n", "    aliases: [prs, uz]\n")
+    path.write_text(text, encoding="utf-8")
+    _pack, problems = inspect_pack(pack)
+    shown = [p.message for p in problems]
+    assert "language 'az': alias 'ru' is a language of the pack" in shown
+    assert "language 'az': alias 'x y' is not like 'uz' or 'fa-af'" in shown
+    assert "alias 'uz' is given to both 'az' and 'fa'" in shown

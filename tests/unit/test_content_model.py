@@ -144,3 +144,15 @@ def test_items_in_other_audience_last(pack: Pack) -> None:
 
 def test_emergency_contacts(pack: Pack) -> None:
     assert [c.id for c in pack.emergency_contacts()] == ["emergency"]
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("uz", "ru"), ("uz-Latn-UZ", "ru"), ("kk", "ru"), ("ky-KG", "ru"), ("tg", "ru"), ("tk", "ru"),
+        ("prs", "fa"), ("fa-AF", "fa"), ("pes", "fa"), ("de", "en"), ("tr", "tr"),
+    ],
+)
+def test_codes_the_real_pack_lacks_map_to_its_configured_languages(code: str, expected: str) -> None:
+    real = load_pack(Path(__file__).parents[2] / "content")
+    assert real.resolve_language(code) == expected

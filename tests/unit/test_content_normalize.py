@@ -70,3 +70,12 @@ def test_chunk_cuts_at_paragraphs_and_keeps_everything() -> None:
     assert "".join(pieces).replace("\n", "") == text.replace("\n", "")
     assert chunk("x" * 25, 10) == ["x" * 10, "x" * 10, "x" * 5]
     assert chunk("short") == ["short"]
+
+
+def test_russian_typed_in_latin_letters_comes_back_in_cyrillic() -> None:
+    from bot.content.normalize import latin_to_cyrillic
+
+    assert latin_to_cyrillic("shkola dlya detey") == "школа для детей"
+    assert latin_to_cyrillic("Vid na zhitelstvo") == "вид на жителство"
+    assert latin_to_cyrillic("школа") is None and latin_to_cyrillic("məktəb") is None
+    assert latin_to_cyrillic("123") is None

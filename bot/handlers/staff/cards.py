@@ -11,6 +11,8 @@ from bot.casework.service import change, staff_tr
 from bot.handlers.context import BotContext
 from bot.handlers.render import answer_query, markup
 from bot.handlers.staff.access import staff_actor
+from bot.handlers.staff.relay import cancel_canned_reply, send_canned_reply
+from bot.storage.cases import CaseRow
 from bot.ui import cases as case_ui
 from bot.ui.screen import Button, Screen
 
@@ -34,9 +36,15 @@ async def on_card_button(update: Update, context: BotContext) -> None:
     if row is None or row.status == "deleted":
         await answer_query(update, tr._("This case no longer exists."), alert=True)
         return
+    if action == "rp":
+        await send_canned_reply(update, context, row, value, actor)
+        return
+    if action == "rpx":
+        await cancel_canned_reply(update, context)
+        return
     if action in ("main", "status", "prio", "svc", "out", "assign"):
         await answer_query(update)
-        await _show_view(update, context, case_id, action, row.status)
+        await _show_view(update, context, row, action)
         return
     now = services.clock.now()
     record = row.record
@@ -67,15 +75,16 @@ async def on_card_button(update: Update, context: BotContext) -> None:
         await answer_query(update)
         return
     await change(services, row, record, actor_id=actor.user_id, action=f"{action}:{value}" if value else action,
-                 detail=None, dedupe=f"u:{update.update_id}")
+                 detail=None, dedupe=f"u:{update.update_id}", view="svc" if action == "sv" else "main")
     await answer_query(update, tr._("Saved."))
 
 
-async def _show_view(update: Update, context: BotContext, case_id: int, view: str, status: str) -> None:
+async def _show_view(update: Update, context: BotContext, row: CaseRow, view: str) -> None:
     """Open a sub-menu of the card in place."""
     query = update.callback_query
     assert query is not None
     tr = staff_tr(context.services)
+    case_id = row.id
     if view == "assign":
         names = context.services.staff.names
         buttons = [Button(name, f"c:{case_id}:as:{uid}") for uid, name in sorted(names.items(), key=lambda kv: kv[1])][:20]
@@ -85,7 +94,9 @@ async def _show_view(update: Update, context: BotContext, case_id: int, view: st
             (Button("⬅️ " + tr._("Back"), f"c:{case_id}:main"),),
         )
     else:
-        rows = case_ui.card_buttons(case_id, tr, view, status)
+        assignee = row.record.assignee_id
+        name = context.services.staff.names.get(assignee) or f"id {assignee}" if assignee is not None else None
+        rows = case_ui.card_buttons(case_id, tr, view, row.status, assignee=name, services=row.record.services)
     keyboard = markup(Screen("", rows)) or InlineKeyboardMarkup([[InlineKeyboardButton("·", callback_data="noop")]])
     try:
         await query.edit_message_reply_markup(reply_markup=keyboard)

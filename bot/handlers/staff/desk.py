@@ -59,8 +59,9 @@ async def mine_command(update: Update, context: BotContext) -> None:
     services = context.services
     tr = staff_tr(services)
     rows = await services.cases.queue(QUEUE_PAGE, assignee_id=actor.user_id)
+    unclaimed = await services.cases.count_unclaimed()
     await _reply(update, staff_ui.queue(rows, len(rows), tr._("My cases"), tr, services.content.pack,
-                                        services.clock.now(), services.staff.names))
+                                        services.clock.now(), services.staff.names, unclaimed=unclaimed))
 
 
 async def case_command(update: Update, context: BotContext) -> None:

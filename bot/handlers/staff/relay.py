@@ -7,8 +7,10 @@ from telegram import Message, Update
 from bot.casework.service import relay_to_person, staff_tr
 from bot.handlers.context import BotContext
 from bot.handlers.intake import media_of
-from bot.handlers.staff.access import staff_actor
+from bot.handlers.render import answer_query, markup
+from bot.handlers.staff.access import Actor, staff_actor
 from bot.storage.cases import CaseRow
+from bot.ui.screen import Button, Screen, esc
 
 
 async def case_of_message(context: BotContext, message: Message) -> CaseRow | None:
@@ -103,7 +105,7 @@ async def note_command(update: Update, context: BotContext) -> None:
 
 
 async def reply_command(update: Update, context: BotContext) -> None:
-    """/reply template_id — send a canned reply in the person's language."""
+    """/reply template_id — preview a canned reply in the person's language, sent on a button."""
     message = update.effective_message
     if message is None:
         return
@@ -121,14 +123,65 @@ async def reply_command(update: Update, context: BotContext) -> None:
     if not reply_id or reply_id not in replies.ids():
         await message.reply_text(tr._("Canned replies: {ids}", ids=", ".join(sorted(replies.ids()))))
         return
-    chain = services.content.pack.language_chain(row.record.language)
-    text = replies.text(reply_id, chain)
-    if text is None or row.user_id is None:
+    found = replies.resolve(reply_id, services.content.pack.language_chain(row.record.language))
+    if found is None or row.user_id is None:
+        return
+    lang, text = found
+    language = services.content.pack.languages[lang].name if lang in services.content.pack.languages else lang
+    preview = "\n".join([
+        "👁 <b>" + esc(tr._("Preview of “{id}” in {language}, as the person will read it:", id=reply_id,
+                             language=language)) + "</b>",
+        "",
+        esc(text),
+    ])
+    buttons = ((Button("✅ " + tr._("Send to the person"), f"c:{row.id}:rp:{reply_id}"),
+                Button("✖️ " + tr._("Cancel"), f"c:{row.id}:rpx")),)
+    await message.reply_html(preview, reply_markup=markup(Screen(preview, buttons)), do_quote=False)
+
+
+async def send_canned_reply(update: Update, context: BotContext, row: CaseRow, reply_id: str, actor: Actor) -> None:
+    """The Send button under a /reply preview: the reply goes out once, the preview says so."""
+    query = update.callback_query
+    services = context.services
+    tr = staff_tr(services)
+    preview = query.message if query is not None else None
+    if query is None or not isinstance(preview, Message):
+        return
+    found = services.content.replies.resolve(reply_id, services.content.pack.language_chain(row.record.language))
+    if found is None:  # the content was reloaded without it since the preview
+        await answer_query(update, tr._("This canned reply no longer exists. Send /reply to see the list."),
+                           alert=True)
+        return
+    if row.user_id is None or row.status in ("closed", "deleted"):
+        await answer_query(update, tr._("This case is closed. Reopen it with the Status button to write to the person."),
+                           alert=True)
+        return
+    # A double tap or two caseworkers at once: the preview is sent at most once.
+    async with services.db.transaction() as conn:
+        cur = await conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                                 (f"reply_preview:{preview.chat.id}:{preview.message_id}", reply_id))
+        first = cur.rowcount == 1
+    if not first:
+        await answer_query(update, tr._("Already sent."))
         return
     await relay_to_person(
-        services, row, staff_chat_id=message.chat.id, staff_message_id=message.message_id,
-        author_id=actor.user_id, author_name=actor.name, text=text, caption=None, kind="text",
+        services, row, staff_chat_id=preview.chat.id, staff_message_id=preview.message_id,
+        author_id=actor.user_id, author_name=actor.name, text=found[1], caption=None, kind="text",
         file_id=None, update_id=update.update_id,
     )
     await services.records.audit(actor.audit_id, f"reply_template:{reply_id}", row.id, services.clock.now())
-    await message.reply_text("✅ " + tr._("Canned reply “{id}” queued for the person.", id=reply_id))
+    await answer_query(update, tr._("Sent."))
+    await preview.edit_text(
+        f"{preview.text_html}\n\n✅ " + esc(tr._("Canned reply “{id}” queued for the person.", id=reply_id)),
+        parse_mode="HTML",
+    )
+
+
+async def cancel_canned_reply(update: Update, context: BotContext) -> None:
+    """The Cancel button under a /reply preview: nothing is sent."""
+    query = update.callback_query
+    tr = staff_tr(context.services)
+    await answer_query(update)
+    if query is not None and isinstance(query.message, Message):
+        await query.message.edit_text(f"{query.message.text_html}\n\n✖️ " + esc(tr._("Cancelled. Nothing was sent.")),
+                                      parse_mode="HTML")
