@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bot.numbers import parse_user_id
+
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 
 
@@ -159,11 +161,12 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit():
+        admin_id = parse_user_id(part)
+        if admin_id is None:
             raise ConfigError(
                 f"ADMIN_IDS must be comma-separated numeric Telegram user ids, got {part!r}."
             )
-        admin_ids.add(int(part))
+        admin_ids.add(admin_id)
 
     level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -186,48 +187,104 @@ async def _enqueue_staff_opening(
             kind="team_note", case_id=case_id, dedupe_key=f"case:{case_id}:team", now=now,
         )
     for part in draft.parts:
-        await enqueue(
-            conn, chat_id=staff_chat, method="copyMessage",
-            params={"chat_id": staff_chat, "from_chat_id": draft.user_id, "message_id": part.message_id,
-                    "message_thread_id": THREAD},
-            kind="to_staff", case_id=case_id, dedupe_key=f"case:{case_id}:part:{part.message_id}", now=now,
+        await _enqueue_person_part(
+            services, conn, case_id=case_id, staff_chat=staff_chat, person_chat=draft.user_id, part=part,
+            dedupe=f"case:{case_id}:part:{part.message_id}", now=now,
         )
+
+
+# Kinds copied with the "from the person" line as their caption; every other copyable kind
+# gets that line as a message of its own just before the copy.
+_CAPTIONED = frozenset({"photo", "video", "document", "audio", "voice", "animation"})
+_COPIED_BARE = frozenset({"sticker", "video_note", "dice", "location", "venue", "contact", "poll"})
+
+
+async def _enqueue_person_part(
+    services: Services, conn: aiosqlite.Connection, *, case_id: int, staff_chat: int, person_chat: int,
+    part: Part, dedupe: str, now: datetime,
+) -> None:
+    """One of the person's messages into the case topic, unmistakably marked as theirs.
+
+    The bot authors every copy, so without the mark a person could type "⚠️ The person has
+    blocked the bot" and it would read as the bot's own notice. Text is re-sent under the
+    mark; media keep it as their caption; what cannot carry a caption follows the mark; what
+    Telegram cannot copy at all (service messages, stories...) is described instead.
+    """
+    tr = staff_tr(services)
+    header = "💬 <b>" + esc(tr._("From the person")) + f"</b> · #{case_id}"
+
+    async def send(html: str, key: str) -> None:
+        await enqueue(conn, chat_id=staff_chat, method="sendMessage",
+                      params={"chat_id": staff_chat, "text": html, "parse_mode": "HTML", "message_thread_id": THREAD},
+                      kind="to_staff", case_id=case_id, dedupe_key=key, now=now)
+
+    async def copy(key: str, caption: str | None = None) -> None:
+        params: dict[str, Any] = {"chat_id": staff_chat, "from_chat_id": person_chat,
+                                  "message_id": part.message_id, "message_thread_id": THREAD}
+        if caption is not None:
+            params.update(caption=caption, parse_mode="HTML")
+        await enqueue(conn, chat_id=staff_chat, method="copyMessage", params=params,
+                      kind="to_staff", case_id=case_id, dedupe_key=key, now=now)
+
+    if part.kind == "text":
+        for n, html in enumerate(isolated_pieces(header, part.text or "", TEXT_LIMIT)):
+            await send(html, dedupe if n == 0 else f"{dedupe}:{n}")
+    elif part.kind in _CAPTIONED:
+        room = CAPTION_LIMIT - plain_units(header) - 2
+        shown = clip(part.text or "", room)
+        await copy(dedupe, isolate_html(f"{header}\n{esc(shown)}" if shown else header))
+        if part.text and shown != part.text:
+            for n, html in enumerate(isolated_pieces(header, part.text, TEXT_LIMIT)):
+                await send(html, f"{dedupe}:caption:{n}")
+    elif part.kind in _COPIED_BARE:
+        what = tr._(case_ui.PART_KIND_LABELS[part.kind])
+        await send(f"{header}\n" + esc(tr._("sent {what}:", what=what)), f"{dedupe}:mark")
+        await copy(dedupe)
+    else:
+        what = tr._(case_ui.PART_KIND_LABELS["other"])
+        await send(f"{header}\n" + esc(tr._("sent {what}. Ask them to send it another way if you need it.",
+                                              what=what)), dedupe)
 
 
 async def relay_from_person(
     services: Services, row: CaseRow, message_id: int, kind: str, text: str | None, file_id: str | None,
     update_id: int,
-) -> CaseRow:
-    """A person's message about their case: store it, reopen if needed, copy it to the staff."""
+) -> CaseRow | None:
+    """A person's message about their case: store it, reopen if needed, copy it to the staff.
+
+    The case is read again inside the transaction (which holds the write lock): a /delete or
+    a close that happened since the caller read it is never undone. None if the case is gone.
+    """
     now = services.clock.now()
-    record = lifecycle.person_wrote(row.record, now) or row.record
-    staff_chat = row.staff_chat_id
     async with services.db.transaction() as conn:
+        current = await services.cases.current(conn, row.id)
+        if current is None or current.deleted_at is not None or current.user_id is None:
+            return None
         fresh = await services.cases.add_message(
-            conn, case_id=row.id, direction="in", author_id=row.user_id, text=text,
+            conn, case_id=current.id, direction="in", author_id=None, text=text,
             media_kind=None if kind == "text" else kind, file_id=file_id, update_id=update_id, now=now,
         )
         if not fresh:
-            return row  # a replayed update: already relayed
-        if record.status != row.status:
+            return current  # a replayed update: already relayed
+        record = lifecycle.person_wrote(current.record, now) or current.record
+        if record.status != current.status:
             await services.cases.save(record, now, conn=conn)
+        staff_chat = current.staff_chat_id
         if staff_chat is not None:
-            await enqueue(
-                conn, chat_id=staff_chat, method="copyMessage",
-                params={"chat_id": staff_chat, "from_chat_id": row.user_id, "message_id": message_id,
-                        "message_thread_id": THREAD},
-                kind="to_staff", case_id=row.id, dedupe_key=f"u:{update_id}:to_staff", now=now,
+            await _enqueue_person_part(
+                services, conn, case_id=current.id, staff_chat=staff_chat, person_chat=current.user_id,
+                part=Part(message_id, kind, text, file_id), dedupe=f"u:{update_id}:to_staff", now=now,
             )
-            log.debug("case %s: person's %s queued for the staff chat", row.id, kind)
-            if record.status != row.status:
+            log.debug("case %s: person's %s queued for the staff chat", current.id, kind)
+            if record.status != current.status:
                 await _enqueue_staff_note(
-                    services, conn, row, staff_chat, now, f"u:{update_id}:reopen",
+                    services, conn, current, staff_chat, now, f"u:{update_id}:reopen",
                     "🔁 " + staff_tr(services)._("The person wrote again; the case is {status} now.",
                                                   status=staff_tr(services)._(case_ui.STAFF_STATUS_LABELS[record.status])),
                 )
-                await _enqueue_card_refresh(services, conn, row, staff_chat, now, f"u:{update_id}:card")
+                await _enqueue_card_refresh(services, conn, current, staff_chat, now, f"u:{update_id}:card")
     services.wake_outbox()
-    return row
+    return current
 
 
 async def relay_to_person(
@@ -244,7 +301,11 @@ async def relay_to_person(
     file_id: str | None,
     update_id: int,
 ) -> bool:
-    """A caseworker's message to the person: stored, signed, queued; first response recorded."""
+    """A caseworker's message to the person: stored, signed, queued; first response recorded.
+
+    False if nothing was sent: a replay, or the case was deleted or closed since the caller
+    read it (it is read again inside the transaction, which holds the write lock).
+    """
     if row.user_id is None or row.deleted_at is not None:
         return False
     now = services.clock.now()
@@ -253,15 +314,21 @@ async def relay_to_person(
     number = tr.isolate(f"#{row.id}")
     header = f"👤 <b>{esc(signer)}</b> · {esc(number)}"
     header_units = utf16_len(f"👤 {signer} · {number}\n\n")
-    record = row.record
-    if record.first_response_at is None:
-        record = lifecycle.record_first_response(record, now)
-    if record.status == "new":
-        if record.assignee_id is None and author_id is not None:
-            record = lifecycle.claim(record, author_id, now)
-        if record.status == "new":
-            record = lifecycle.transition(record, "in_progress", now)
     async with services.db.transaction() as conn:
+        current = await services.cases.current(conn, row.id)
+        if (current is None or current.user_id is None or current.deleted_at is not None
+                or current.status in ("closed", "deleted")):
+            return False
+        row = current
+        record = row.record
+        if record.first_response_at is None:
+            record = lifecycle.record_first_response(record, now)
+        if record.status == "new":
+            if record.assignee_id is None and author_id is not None:
+                record = lifecycle.claim(record, author_id, now)
+            if record.status == "new":
+                record = lifecycle.transition(record, "in_progress", now)
+        assert row.user_id is not None
         fresh = await services.cases.add_message(
             conn, case_id=row.id, direction="out", author_id=author_id, text=text or caption,
             media_kind=None if kind == "text" else kind, file_id=file_id, update_id=update_id, now=now,
@@ -299,10 +366,13 @@ async def relay_to_person(
     return True
 
 
+Mutation = Callable[[CaseRecord], CaseRecord]
+
+
 async def change(
     services: Services,
     row: CaseRow,
-    record: CaseRecord,
+    mutate: Mutation,
     *,
     actor_id: int | None,
     action: str,
@@ -310,20 +380,30 @@ async def change(
     dedupe: str,
     notify_person: bool = True,
     view: str = "main",
-) -> None:
-    """Persist a staff change, audit it, refresh the card, and tell the person of status changes.
+) -> CaseRecord | None:
+    """Apply a change to the case as it is now, audit it, refresh the card, and tell the person
+    of status changes. Returns the new record, or None if the case is gone or nothing changed.
 
+    `mutate` runs inside the transaction on the freshly read case (so a change made since the
+    caller read it, or a /delete, is never overwritten); its lifecycle errors propagate.
     `view` is the card's sub-menu to leave open (the services menu while ticking several).
     """
     now = services.clock.now()
     async with services.db.transaction() as conn:
+        current = await services.cases.current(conn, row.id)
+        if current is None or current.deleted_at is not None or current.status == "deleted":
+            return None
+        record = mutate(current.record)
+        if record == current.record:
+            return None
         await services.cases.save(record, now, conn=conn)
-        await services.records.audit(actor_id, action, row.id, now, detail, conn=conn)
-        if row.staff_chat_id is not None:
-            await _enqueue_card_refresh(services, conn, row, row.staff_chat_id, now, f"{dedupe}:card", view)
-        if notify_person and record.status != row.status and row.user_id is not None:
-            await enqueue_status_notice(services, conn, row, record.status, now, f"{dedupe}:notice")
+        await services.records.audit(actor_id, action, current.id, now, detail, conn=conn)
+        if current.staff_chat_id is not None:
+            await _enqueue_card_refresh(services, conn, current, current.staff_chat_id, now, f"{dedupe}:card", view)
+        if notify_person and record.status != current.status and current.user_id is not None:
+            await enqueue_status_notice(services, conn, current, record.status, now, f"{dedupe}:notice")
     services.wake_outbox()
+    return record
 
 
 async def enqueue_status_notice(

@@ -21,7 +21,9 @@ async def check_overdue(services: Services) -> tuple[int, int]:
     for row in await services.cases.awaiting_first_response():
         action = sla.overdue_action(row.record, now, hours, services.settings.escalation_hours)
         if action == "remind":
-            await services.cases.save(sla.mark_reminded(row.record, now), now)
+            # Only the field this job owns: a whole-record save from this (older) copy would
+            # undo a claim or a status change made while the job ran.
+            await services.cases.update(row.id, now, reminded_at=sla.mark_reminded(row.record, now).reminded_at)
             await post_to_case(
                 services, row,
                 "⏰ " + tr._("Case #{number} has waited too long for a first answer. Please claim it and reply.",
@@ -30,7 +32,7 @@ async def check_overdue(services: Services) -> tuple[int, int]:
             )
             reminded += 1
         elif action == "escalate":
-            await services.cases.save(sla.mark_escalated(row.record, now), now)
+            await services.cases.update(row.id, now, escalated_at=sla.mark_escalated(row.record, now).escalated_at)
             text = "🚨 " + tr._("Case #{number} still has no answer after the reminder. Please make sure someone takes it.",
                                number=row.id)
             await post_to_case(services, row, text, f"case:{row.id}:escalate")

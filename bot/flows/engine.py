@@ -22,6 +22,7 @@ from bot.flows.model import (
     Source,
     format_number,
 )
+from bot.numbers import parse_int
 
 INVALID_CODES: tuple[str, ...] = (
     "not_an_option",
@@ -185,9 +186,11 @@ def typed_option(
         return None
     if question.kind == "yes_no" and yes_no in question.options:
         return yes_no
-    if raw.isdigit() and question.kind != "duration":
-        index = int(raw) - 1
-        return question.options[index] if 0 <= index < len(question.options) else None
+    number = parse_int(raw, low=1, high=len(question.options))
+    if number is not None and question.kind != "duration":
+        return question.options[number - 1]
+    if raw.isdecimal():
+        return None
     return match_choice(raw, {option: labels.get(option, option) for option in question.options})
 
 

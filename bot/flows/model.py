@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from bot.numbers import parse_int
+
 Answer = tuple[str, str]
 """(question id, normalized answer value): option id, number like "17", or ISO date."""
 
@@ -33,9 +35,10 @@ def callback_data(flow_id: str, version: int, question_id: str, answer: str) -> 
 def parse_callback(data: str) -> tuple[str, int, str, str] | None:
     """Split flow button data into (flow id, version, question id, answer); None if not ours."""
     parts = data.split(":")
-    if len(parts) != 5 or parts[0] != CALLBACK_PREFIX or not parts[2].isdigit():
+    version = parse_int(parts[2]) if len(parts) == 5 else None
+    if len(parts) != 5 or parts[0] != CALLBACK_PREFIX or version is None:
         return None
-    return parts[1], int(parts[2]), parts[3], parts[4]
+    return parts[1], version, parts[3], parts[4]
 
 
 def _compare(op: str, actual: RuleValue, expected: CondValue) -> bool:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.cases import lifecycle
+from bot.cases.model import CaseRecord
 from bot.casework.service import change, post_to_case, relay_from_person, staff_tr
 from bot.handlers.context import BotContext, leave_step
 from bot.handlers.intake import begin, media_of
 from bot.handlers.render import answer_query, show
+from bot.numbers import parse_case_id, parse_int
 from bot.storage.cases import CaseRow
 from bot.ui import cases as case_ui
 from bot.ui import menus
@@ -64,8 +66,12 @@ async def _relay(update: Update, context: BotContext, row: CaseRow) -> None:
     assert message is not None
     kind, file_id = media_of(message)
     text = message.text if kind == "text" else message.caption
-    await relay_from_person(context.services, row, message.message_id, kind, text, file_id, update.update_id)
+    relayed = await relay_from_person(context.services, row, message.message_id, kind, text, file_id,
+                                      update.update_id)
     tr = context.tr
+    if relayed is None:  # erased meanwhile: nothing went anywhere
+        await show(update, Screen(tr._("This request no longer exists. Start a new one from the menu if you need help.")))
+        return
     await message.reply_text(
         tr._("Sent to your caseworker (request {number}).", number=tr.isolate(f"#{row.id}")),
         do_quote=False,
@@ -140,9 +146,12 @@ async def _reopen(update: Update, context: BotContext, row: CaseRow) -> None:
                            alert=True)
         return
     await answer_query(update)
-    record = lifecycle.reopen(row.record, now)
-    await change(services, row, record, actor_id=person.user_id, action="reopened_by_person", detail=None,
-                 dedupe=f"u:{update.update_id}", notify_person=False)
+    if await change(services, row, lambda r: lifecycle.reopen(r, now), actor_id=None,
+                    action="reopened_by_person", detail=None, dedupe=f"u:{update.update_id}",
+                    notify_person=False) is None:
+        await answer_query(update, tr._("This request cannot be reopened any more. Please start a new one."),
+                           alert=True)
+        return
     await post_to_case(services, row, "🔁 " + staff_tr(services)._("The person reopened this request."),
                        f"u:{update.update_id}:reopen-note")
     await show(update, Screen(
@@ -175,8 +184,8 @@ async def on_button(update: Update, context: BotContext) -> None:
         rows = await services.cases.cases_of(person.user_id)
         await show(update, case_ui.my_requests(rows, tr, services.content.pack))
         return
-    case_id = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0
-    row = await services.cases.get(case_id)
+    case_id = parse_case_id(parts[2]) if len(parts) > 2 else None
+    row = await services.cases.get(case_id) if case_id is not None else None
     if row is None or row.user_id != person.user_id:
         # Callback data is client-supplied: never act on someone else's case.
         await answer_query(update, tr._("This request is not available."), alert=True)
@@ -197,25 +206,34 @@ async def on_button(update: Update, context: BotContext) -> None:
         ))
     elif action == "closeok":
         await answer_query(update)
-        if lifecycle.is_open(row.record):
-            record = lifecycle.transition(row.record, "closed", services.clock.now())
-            await change(services, row, record, actor_id=None, action="closed_by_person",
-                         detail=None, dedupe=f"u:{update.update_id}", notify_person=False)
+        now = services.clock.now()
+
+        def close(record: CaseRecord) -> CaseRecord:
+            return lifecycle.transition(record, "closed", now) if lifecycle.is_open(record) else record
+
+        if await change(services, row, close, actor_id=None, action="closed_by_person",
+                        detail=None, dedupe=f"u:{update.update_id}", notify_person=False) is not None:
             await post_to_case(services, row, "🏁 " + staff_tr(services)._("The person closed this request."),
                                f"u:{update.update_id}:closed-note")
         await show(update, case_ui.rating_request(tr, row.id))
     elif action == "rate":
-        value = int(parts[3]) if len(parts) > 3 and parts[3].isdigit() else 0
+        value = (parse_int(parts[3], low=1, high=5) if len(parts) > 3 else None) or 0
         if row.record.rating is not None or value not in range(1, 6):
             await answer_query(update, tr._("Thank you, your rating is already saved."))
             return
         try:
-            record = lifecycle.set_rating(row.record, value)
+            rated = await change(services, row,
+                                 lambda r: r if r.rating is not None else lifecycle.set_rating(r, value),
+                                 actor_id=None,
+                                 action="rated_by_person", detail=None, dedupe=f"u:{update.update_id}",
+                                 notify_person=False)
         except lifecycle.CaseError:
             await answer_query(update, tr._("You can rate a request once it is resolved or closed."))
             return
+        if rated is None:
+            await answer_query(update, tr._("Thank you, your rating is already saved."))
+            return
         await answer_query(update, tr._("Thank you!"))
-        await services.cases.save(record, services.clock.now())
         await post_to_case(services, row, esc(staff_tr(services)._(
             "The person rated the help: {stars} ({rating} of 5).", stars="⭐" * value, rating=value)),
             f"u:{update.update_id}:rating")

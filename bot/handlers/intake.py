@@ -12,6 +12,7 @@ from bot.casework.service import draft_from_state, open_case
 from bot.content.intents import match_choice
 from bot.handlers.context import BotContext
 from bot.handlers.render import answer_query, show, show_in
+from bot.numbers import parse_int
 from bot.ui import cases as case_ui
 from bot.ui import menus
 from bot.ui.screen import Button, Screen
@@ -24,16 +25,24 @@ MAX_HOUSEHOLD = 30  # typed household counts above this are taken for a typo
 
 
 def media_of(message: Message) -> tuple[str, str | None]:
-    """The kind of a message and the file id Telegram gave it (None for text)."""
+    """The kind of a message and the file id Telegram gave it (None for text).
+
+    "other" is what Telegram cannot copy into the staff chat (service messages such as a
+    pin or web-app data, stories, games, invoices, giveaways, paid media): it is described
+    to the caseworker instead.
+    """
     if message.photo:
         return "photo", message.photo[-1].file_id
     for kind in ("voice", "document", "video", "audio", "video_note", "sticker", "animation"):
         media = getattr(message, kind, None)
         if media is not None:
             return kind, media.file_id
-    if message.location is not None:
-        return "location", None
-    return "text", None
+    for kind in ("venue", "location", "contact", "poll", "dice"):  # venue before location
+        if getattr(message, kind, None) is not None:
+            return kind, None
+    if message.text is not None:
+        return "text", None
+    return "other", None
 
 
 async def _save(context: BotContext, data: dict[str, Any]) -> None:
@@ -141,11 +150,7 @@ async def on_text(update: Update, context: BotContext) -> None:
 
 def _typed_count(text: str, step: str) -> int | None:
     """A household count typed instead of pressed ("2", "۲"), within reason, else None."""
-    raw = text.strip().rstrip("+")
-    if not raw.isdigit() or len(raw) > 2:
-        return None
-    count = int(raw)
-    return count if (1 if step == "adults" else 0) <= count <= MAX_HOUSEHOLD else None
+    return parse_int(text.strip().rstrip("+"), low=1 if step == "adults" else 0, high=MAX_HOUSEHOLD)
 
 
 def _typed_category(context: BotContext, text: str) -> str | None:
@@ -295,7 +300,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         await _save(context, data)
         await show(update, case_ui.intake_household(tr, "adults"))
     elif action in ("adults", "children") and step == action:
-        data[action] = int(value) if value.isdigit() else None
+        data[action] = parse_int(value, high=MAX_HOUSEHOLD)
         data["step"] = "children" if action == "adults" else "vuln"
         await _save(context, data)
         if action == "adults":

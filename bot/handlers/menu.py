@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot.handlers.context import BotContext, leave_step
 from bot.handlers.render import answer_query, show
+from bot.numbers import parse_int
 from bot.ui import menus
 
 
@@ -55,7 +56,7 @@ async def on_item(update: Update, context: BotContext) -> None:
     screen = menus.item_page(
         pack,
         item,
-        int(page) if page.isdigit() else 1,
+        parse_int(page, low=1, high=1000) or 1,
         context.tr,
         flow_titles=context.services.content.flow_titles(item.flows, context.tr.lang),
         voted=voted,

@@ -124,7 +124,7 @@ async def erase_person(services: Services, user_id: int, now: datetime) -> Erasu
         await conn.execute("DELETE FROM people WHERE user_id = ?", (user_id,))
         # Their own actions (closing a request) are not kept under their id either.
         await conn.execute(
-            "UPDATE audit_log SET actor_id = NULL WHERE actor_id = ? AND action = 'closed_by_person'",
+            "UPDATE audit_log SET actor_id = NULL WHERE actor_id = ? AND action LIKE '%\\_by\\_person' ESCAPE '\\'",
             (user_id,),
         )
         await conn.execute(

@@ -68,7 +68,7 @@ _ACTIVE_STATUSES = frozenset({"creator", "administrator", "member", "restricted"
 # set_member_status(..., RESTRICTED_LEFT): restricted, then left; getChatMember says
 # status "restricted" with is_member false.
 RESTRICTED_LEFT = "restricted_left"
-_FAULT_KINDS = frozenset({"400", "500", "429", "timeout", "drop", "drop_after"})
+_FAULT_KINDS = frozenset({"400", "500", "429", "timeout", "drop", "drop_after", "slow"})
 
 # Wire types of the parameters this emulator understands (from the Bot API spec, api.json).
 _INT_FIELDS = frozenset(
@@ -1123,6 +1123,9 @@ class Emulator:
             params, uploads = await self._read_params(request)
             params = self._coerce(method, params, uploads)
             fault = self.faults.take(method, params.get("chat_id"))
+            if fault is not None and fault.kind == "slow":  # answers normally, retry_after s late
+                await asyncio.sleep(fault.retry_after)
+                fault = None
             if fault is not None and fault.kind != "drop_after":
                 return await self._fire_fault(request, fault)
             result = await entry[1](params)

@@ -11,6 +11,7 @@ from typing import Any
 import aiosqlite
 
 from bot.cases.model import OPEN_STATUSES, CaseRecord
+from bot.numbers import parse_case_id
 from bot.storage.db import Database
 from bot.storage.timefmt import from_db, to_db
 
@@ -153,6 +154,14 @@ class CasesRepo:
         )
         return cur.lastrowid if cur.rowcount else None
 
+    async def current(self, conn: aiosqlite.Connection, case_id: int) -> CaseRow | None:
+        """The case as it is now, read inside the caller's write transaction (which holds the
+        write lock): read-modify-write on it cannot lose a concurrent change."""
+        rows = await conn.execute_fetchall("SELECT * FROM cases WHERE id = ?", (case_id,))
+        for r in rows:
+            return _row(r)
+        return None
+
     async def get(self, case_id: int) -> CaseRow | None:
         row = await self.db.fetchone("SELECT * FROM cases WHERE id = ?", (case_id,))
         return _row(row) if row else None
@@ -208,7 +217,8 @@ class CasesRepo:
             raise ValueError(f"cannot update {sorted(unknown)}")
         values = [to_db(v) if isinstance(v, datetime) else v for v in fields.values()]
         sets = ", ".join(f"{name} = ?" for name in fields)
-        sql = f"UPDATE cases SET {sets}, updated_at = ? WHERE id = ?"
+        # A deleted case (the person erased their data) is never written to again.
+        sql = f"UPDATE cases SET {sets}, updated_at = ? WHERE id = ? AND deleted_at IS NULL"
         params = (*values, to_db(now), case_id)
         if conn is not None:
             await conn.execute(sql, params)
@@ -273,10 +283,12 @@ class CasesRepo:
 
     async def find(self, text: str, limit: int = 20) -> list[CaseRow]:
         """Cases whose description or messages contain `text` (case number with #123 too)."""
-        needle = text.strip().lstrip("#")
-        if needle.isdigit():
-            row = await self.get(int(needle))
+        needle = text.strip()
+        number = parse_case_id(needle)
+        if number is not None:
+            row = await self.get(number)
             return [row] if row else []
+        needle = needle.lstrip("#")
         pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = await self.db.fetchall(
             "SELECT * FROM cases WHERE id IN ("

@@ -19,6 +19,18 @@ STATUS_LABELS = {
     "deleted": N_("Deleted at the person's request"),
 }
 STAFF_STATUS_LABELS = {**STATUS_LABELS, "waiting": N_("Waiting for the person")}
+# What a person sent that is copied into the staff chat after a line saying it is theirs
+# (it carries no caption of its own), or only described (Telegram cannot copy it).
+PART_KIND_LABELS = {
+    "sticker": N_("a sticker"),
+    "video_note": N_("a round video"),
+    "dice": N_("a dice"),
+    "location": N_("a location"),
+    "venue": N_("a place"),
+    "contact": N_("a contact card"),
+    "poll": N_("a poll"),
+    "other": N_("something that cannot be shown here (a pinned message, a story, web-app data or the like)"),
+}
 PRIORITY_LABELS = {0: N_("High"), 1: N_("Normal"), 2: N_("Low")}
 SERVICE_LABELS = {
     "employment": N_("Employment"),

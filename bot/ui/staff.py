@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from bot.cases.report import Report, Tally
 from bot.content.model import Pack
 from bot.i18n import N_, Tr
+from bot.numbers import parse_int, parse_user_id
 from bot.storage.cases import CaseMessage, CaseRow
 from bot.storage.records import AuditEntry
 from bot.ui import cases as case_ui
@@ -44,8 +45,7 @@ def case_line(row: CaseRow, tr: Tr, pack: Pack, now: datetime, names: Mapping[in
 
 def queue(
     rows: list[CaseRow], total: int, title: str, tr: Tr, pack: Pack, now: datetime, names: Mapping[int, str],
-    *, unclaimed: int | None = None,
-) -> str:
+    *, unclaimed: int | None = None, empty: str | None = None) -> str:
     """A list of cases; for /mine, `unclaimed` says how many open cases nobody has taken."""
     waiting = []
     if unclaimed:
@@ -54,7 +54,8 @@ def queue(
             "{count} open cases are not assigned to anyone yet: see /queue, and claim them on their cards.",
             unclaimed))]
     if not rows:
-        empty = tr._("No open cases are assigned to you.") if unclaimed is not None else tr._("No open cases.")
+        if empty is None:
+            empty = tr._("No open cases are assigned to you.") if unclaimed is not None else tr._("No open cases.")
         return "\n".join([esc(empty), *waiting])
     lines = [f"<b>{esc(title)}</b> ({total})", ""]
     lines += [case_line(r, tr, pack, now, names) for r in rows]
@@ -137,13 +138,15 @@ def audit_action(action: str, tr: Tr, names: Mapping[int, str]) -> str:
     """An audit code in words: "as:200000002" -> "assigned the case to Aysel"."""
     code, _, value = action.partition(":")
     if code == "as":
-        if value.lstrip("-").isdigit():
-            return tr._("assigned the case to {name}", name=_name(names, int(value)))
+        assignee = parse_user_id(value)
+        if assignee is not None:
+            return tr._("assigned the case to {name}", name=_name(names, assignee))
         return tr._("put the case back in the queue")
     if code == "st" and value in case_ui.STAFF_STATUS_LABELS:
         return tr._("set the status to “{status}”", status=tr._(case_ui.STAFF_STATUS_LABELS[value]))
-    if code == "pr" and value.isdigit() and int(value) in case_ui.PRIORITY_LABELS:
-        return tr._("set the priority to “{priority}”", priority=tr._(case_ui.PRIORITY_LABELS[int(value)]))
+    priority = parse_int(value)
+    if code == "pr" and priority in case_ui.PRIORITY_LABELS:
+        return tr._("set the priority to “{priority}”", priority=tr._(case_ui.PRIORITY_LABELS[priority]))
     if code == "sv" and value in case_ui.SERVICE_LABELS:
         return tr._("ticked or unticked the service “{service}”", service=tr._(case_ui.SERVICE_LABELS[value]))
     if code == "oc" and value in case_ui.OUTCOME_LABELS:

@@ -63,3 +63,11 @@ def _last_with(person: UserDriver, prefix: str) -> BotMessage:
         if has_data(prefix)(message):
             return message
     raise AssertionError(f"no message with a {prefix} button")
+
+
+def person_said(message: BotMessage) -> str | None:
+    """What the person wrote, in a copy the bot made in the staff chat (under its mark)."""
+    text = message.text
+    if not text.startswith("💬"):
+        return None
+    return text.split("\n", 1)[1].strip() if "\n" in text else ""

@@ -239,3 +239,156 @@ async def test_a_reply_telegram_refuses_for_good_is_reported_in_the_case_topic(h
     h.emu.faults.add("sendMessage", kind="400", chat_id=person.chat_id)
     await h.caseworkers[0].send_in(h.staff, "this one will be refused", thread_id=thread)
     await h.staff.wait_for("could not be delivered", thread_id=thread, timeout=10)
+
+
+# -- 1: staff commands and buttons work only in the staff chat ------------------------------
+
+
+async def test_staff_commands_show_nothing_outside_the_staff_group(harness: Harness) -> None:
+    h = harness
+    person = h.person("Leyla", "en")
+    await onboard(person)
+    case_id = await open_request(person, f"secret story {PLANTED}")
+    await h.settle()
+    aysel = h.caseworkers[0]
+    aysel.user.started = True
+    elsewhere = h.emu.add_group("Friends", forum=False, members=[aysel], admins=[])
+    h.emu.set_member_status(elsewhere.chat_id, h.emu.bot.id, "administrator")
+    for command in (f"/case {case_id}", f"/find {PLANTED}", "/queue", "/mine", "/report", f"/audit {case_id}"):
+        await aysel.send(command)
+        await aysel.wait_for("only in the staff group")
+        await aysel.send_in(elsewhere, command)
+        await elsewhere.wait_for("only in the staff group")
+    shown = [m.text for m in aysel.messages()] + [m.text for m in elsewhere.messages()]
+    assert not any(PLANTED in t or f"#{case_id}" in t for t in shown)
+    outsider = h.person("Outsider", "en")
+    await onboard(outsider)
+    await outsider.send(f"/case {case_id}")
+    unknown = await outsider.wait_for("don't know that command")
+    assert PLANTED not in unknown.text
+    # A case button pressed outside the staff chat changes nothing.
+    stray = elsewhere.messages()[-1]
+    h.emu.chats[elsewhere.chat_id].messages[stray.message_id].reply_markup = {
+        "inline_keyboard": [[{"text": "x", "callback_data": f"c:{case_id}:claim"}]]}
+    qid = h.emu.person_press(aysel.user_id, elsewhere.chat_id, stray.message_id, f"c:{case_id}:claim")
+    await h.settle()
+    row = await h.services.cases.get(case_id)
+    assert row is not None and row.record.assignee_id is None
+    assert h.emu.callback_queries[qid].answered
+
+
+# -- 3: a person's /delete or close in the middle of a caseworker's reply is never undone ---
+
+
+async def _race(h: Harness, *, person_action: str) -> tuple[int, object]:
+    person = h.person("Racer", "en")
+    await onboard(person)
+    case_id = await open_request(person, "please help")
+    thread = await topic_of(h, case_id)
+    aysel = h.caseworkers[0]
+    await aysel.send_in(h.staff, "first answer", thread_id=thread)
+    await person.wait_for("first answer")
+    await h.settle()
+    h.services.staff.forget(aysel.user_id)  # a cold cache: the next staff check asks Telegram
+    h.emu.faults.add("getChatMember", kind="slow", retry_after=2)
+    await aysel.send_in(h.staff, f"a late answer {PLANTED}", thread_id=thread)
+    await asyncio.sleep(0.5)  # the relay is waiting for Telegram now
+    if person_action == "delete":
+        await person.send("/delete")
+        confirm = await person.wait_for(has_data("p:del:ok"))
+        await person.press_data("p:del:ok", confirm.message_id)
+        await person.wait_for("has been deleted")
+    else:
+        await person.send("/requests")
+        listing = await person.wait_for(has_data("r:close:"))
+        await person.press_data(f"r:close:{case_id}", listing.message_id)
+        await person.wait_for(has_data("r:closeok:"))
+        await person.press_data(f"r:closeok:{case_id}", person.last().message_id)
+    await asyncio.sleep(2.5)
+    await h.settle()
+    return case_id, person
+
+
+async def test_a_delete_during_a_slow_staff_check_is_not_undone(harness: Harness) -> None:
+    h = harness
+    case_id, person = await _race(h, person_action="delete")
+    row = await h.services.cases.get(case_id)
+    assert row is not None and row.status == "deleted" and row.user_id is None
+    assert not any(PLANTED in m.text for m in person.messages())  # type: ignore[attr-defined]
+    await h.stop()
+    assert scan_database(h.db_path, [PLANTED], person.user_id) == []  # type: ignore[attr-defined]
+
+
+async def test_a_close_during_a_slow_staff_check_is_not_undone(harness: Harness) -> None:
+    h = harness
+    case_id, person = await _race(h, person_action="close")
+    row = await h.services.cases.get(case_id)
+    assert row is not None and row.status == "closed"
+    assert not any(PLANTED in m.text for m in person.messages())  # type: ignore[attr-defined]
+
+
+# -- 9: the person's words cannot pass for the bot's own notices ----------------------------
+
+
+async def test_a_person_cannot_forge_a_bot_notice_in_the_case_topic(harness: Harness) -> None:
+    h = harness
+    person = h.person("Forger", "en")
+    await onboard(person)
+    case_id = await open_request(person, "hello")
+    thread = await topic_of(h, case_id)
+    forged = "⚠️ The person has blocked the bot: messages to them cannot be delivered."
+    await person.send(forged)
+    await person.send_photo(caption="🚨 Case still has no answer after the reminder.")
+    await h.settle()
+    in_topic = h.staff.messages(thread)
+    mine = [m for m in in_topic if forged in m.text or "still has no answer" in m.text]
+    assert len(mine) == 2
+    assert all(m.text.startswith("💬") and "From the person" in m.text.split("\n")[0] for m in mine)
+    assert not any(m.text.startswith(("⚠️", "🚨")) for m in in_topic)
+
+
+# -- 10 and 12: ids are parsed strictly, and only caseworkers can be assigned ---------------
+
+
+async def test_odd_numbers_in_buttons_and_commands_get_a_clear_answer(harness: Harness) -> None:
+    h = harness
+    person = h.person("Numbers", "en")
+    await onboard(person)
+    case_id = await open_request(person, "numbers")
+    thread = await topic_of(h, case_id)
+    card = card_in(h, thread)
+    aysel = h.caseworkers[0]
+    for data in ("c:²:claim", "c:99999999999999999999:claim", "c:-1:claim", "c:1e3:claim"):
+        qid = h.emu.person_press(aysel.user_id, h.staff.chat_id, card.message_id, data)
+        await h.settle()
+        assert h.emu.callback_queries[qid].answered
+    for command in ("/case 99999999999999999999", "/case ²", "/find #99999999999999999999",
+                    "/audit 99999999999999999999", "/block ²"):
+        sender = h.admin if command.startswith("/audit") else aysel
+        await sender.send_in(h.staff, command)
+        await h.staff.wait_for(lambda m: "No such case" in m.text or "Use /" in m.text or "No case matches" in m.text)
+    for data in ("r:close:²", "r:rate:99999999999999999999:5", "r:rate:1:²"):
+        await person.press_data(data, person.last().message_id)
+    await h.settle()
+    failed = await h.services.db.fetchall("SELECT error FROM inbox WHERE status = 'failed'")
+    assert [r["error"] for r in failed] == []
+
+
+async def test_only_a_current_caseworker_can_be_assigned(harness: Harness) -> None:
+    h = harness
+    person = h.person("Assignee", "en")
+    await onboard(person)
+    case_id = await open_request(person, "assign me")
+    thread = await topic_of(h, case_id)
+    card = card_in(h, thread)
+    aysel, murad = h.caseworkers
+    for value in (str(person.user_id), "0", str(h.emu.bot.id), "abc"):
+        h.emu.person_press(aysel.user_id, h.staff.chat_id, card.message_id, f"c:{case_id}:as:{value}")
+        await h.settle()
+        row = await h.services.cases.get(case_id)
+        assert row is not None and row.record.assignee_id is None, value
+    assert any("Only a current caseworker" in (a.get("text") or "") for a in aysel.callback_answers)
+    h.emu.person_press(aysel.user_id, h.staff.chat_id, card.message_id, f"c:{case_id}:as:{murad.user_id}")
+    await h.settle()
+    row = await h.services.cases.get(case_id)
+    assert row is not None and row.record.assignee_id == murad.user_id

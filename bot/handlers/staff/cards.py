@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot.cases import lifecycle
 from bot.cases.model import OUTCOMES, SERVICES, STATUSES
-from bot.casework.service import change, staff_tr
+from bot.casework.service import Mutation, change, staff_tr
 from bot.handlers.context import BotContext
 from bot.handlers.render import answer_query, markup
-from bot.handlers.staff.access import staff_actor
+from bot.handlers.staff.access import staff_press_actor
 from bot.handlers.staff.relay import cancel_canned_reply, send_canned_reply
+from bot.numbers import parse_case_id, parse_user_id
 from bot.storage.cases import CaseRow
 from bot.ui import cases as case_ui
 from bot.ui.screen import Button, Screen
@@ -24,15 +27,15 @@ async def on_card_button(update: Update, context: BotContext) -> None:
         return
     services = context.services
     tr = staff_tr(services)
-    actor = await staff_actor(update, context)
+    # Rights first, before anything about the case is read (callback data is client-supplied).
+    actor = await staff_press_actor(update, context)
     if actor is None or actor.user_id is None:
-        await answer_query(update, tr._("Only current caseworkers can do this."), alert=True)
         return
     parts = (query.data or "").split(":")
-    case_id = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+    case_id = parse_case_id(parts[1]) if len(parts) > 1 else None
     action = parts[2] if len(parts) > 2 else ""
     value = parts[3] if len(parts) > 3 else ""
-    row = await services.cases.get(case_id)
+    row = await services.cases.get(case_id) if case_id is not None else None
     if row is None or row.status == "deleted":
         await answer_query(update, tr._("This case no longer exists."), alert=True)
         return
@@ -47,23 +50,30 @@ async def on_card_button(update: Update, context: BotContext) -> None:
         await _show_view(update, context, row, action)
         return
     now = services.clock.now()
-    record = row.record
-    try:
-        if action == "claim":
-            record = lifecycle.claim(record, actor.user_id, now)
-        elif action == "as":
-            record = lifecycle.assign(record, int(value) if value.lstrip("-").isdigit() and value != "-" else None, now)
-        elif action == "st" and value in STATUSES and value != "deleted":
-            record = lifecycle.transition(record, value, now)
-        elif action == "pr" and value in {"0", "1", "2"}:
-            record = lifecycle.set_priority(record, int(value))
-        elif action == "sv" and value in SERVICES:
-            record = lifecycle.toggle_service(record, value)
-        elif action == "oc" and value in OUTCOMES:
-            record = lifecycle.set_outcome(record, value)
-        else:
-            await answer_query(update)
+    mutate: Mutation
+    if action == "claim":
+        mutate = partial(lifecycle.claim, caseworker_id=actor.user_id, now=now)
+    elif action == "as":
+        assignee = None if value == "-" else parse_user_id(value)
+        if value != "-" and (assignee is None or not await _is_caseworker(context, assignee)):
+            await answer_query(update, tr._("Only a current caseworker can be assigned."), alert=True)
             return
+        mutate = partial(lifecycle.assign, caseworker_id=assignee, now=now)
+    elif action == "st" and value in STATUSES and value != "deleted":
+        mutate = partial(lifecycle.transition, new_status=value, now=now)
+    elif action == "pr" and value in {"0", "1", "2"}:
+        mutate = partial(lifecycle.set_priority, priority=int(value))
+    elif action == "sv" and value in SERVICES:
+        mutate = partial(lifecycle.toggle_service, service=value)
+    elif action == "oc" and value in OUTCOMES:
+        mutate = partial(lifecycle.set_outcome, outcome=value)
+    else:
+        await answer_query(update)
+        return
+    try:
+        changed = await change(services, row, mutate, actor_id=actor.user_id,
+                               action=f"{action}:{value}" if value else action, detail=None,
+                               dedupe=f"u:{update.update_id}", view="svc" if action == "sv" else "main")
     except lifecycle.AlreadyClaimed as exc:
         name = services.staff.names.get(exc.assignee_id, str(exc.assignee_id))
         await answer_query(update, tr._("Already claimed by {name}.", name=name), alert=True)
@@ -71,12 +81,13 @@ async def on_card_button(update: Update, context: BotContext) -> None:
     except lifecycle.CaseError:
         await answer_query(update, tr._("That change is not possible in the case's current status."), alert=True)
         return
-    if record == row.record:
-        await answer_query(update)
-        return
-    await change(services, row, record, actor_id=actor.user_id, action=f"{action}:{value}" if value else action,
-                 detail=None, dedupe=f"u:{update.update_id}", view="svc" if action == "sv" else "main")
-    await answer_query(update, tr._("Saved."))
+    await answer_query(update, tr._("Saved.") if changed is not None else None)
+
+
+async def _is_caseworker(context: BotContext, user_id: int) -> bool:
+    """Someone who may hold a case: a current member of the staff chat, not a bot."""
+    staff = context.services.staff
+    return user_id != context.bot.id and await staff.is_member(user_id)
 
 
 async def _show_view(update: Update, context: BotContext, row: CaseRow, view: str) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram import Update
 
 from bot.cases.report import build_report
 from bot.casework.service import render_card, staff_tr
 from bot.handlers.context import BotContext
-from bot.handlers.staff.access import Actor, is_admin, staff_actor
+from bot.handlers.staff.access import Actor, staff_command
+from bot.i18n import N_
+from bot.numbers import parse_case_id
 from bot.ui import staff as staff_ui
 from bot.ui.screen import fit
 
@@ -20,29 +24,9 @@ async def _reply(update: Update, html: str) -> None:
         await message.reply_html(html, disable_web_page_preview=True, do_quote=False)
 
 
-async def _actor_or_silence(update: Update, context: BotContext) -> Actor | None:
-    """Staff commands answer only staff: anyone else gets the same as an unknown command."""
-    actor = await staff_actor(update, context)
-    if actor is None and update.effective_chat is not None and update.effective_chat.type == "private":
-        await _reply(update, context.tr._("I don't know that command. Send /help to see what I can do."))
-    return actor
-
-
-async def _admin_or_refuse(update: Update, context: BotContext, refusal: str) -> Actor | None:
-    """The actor if they are an admin; staff who are not get `refusal`, others nothing."""
-    actor = await _actor_or_silence(update, context)
-    if actor is None:
-        return None
-    if not is_admin(context, actor):
-        await _reply(update, refusal)
-        return None
-    return actor
-
-
-async def queue_command(update: Update, context: BotContext) -> None:
+@staff_command()
+async def queue_command(update: Update, context: BotContext, actor: Actor) -> None:
     """/queue — open cases: unclaimed first, then by priority, then age."""
-    if await _actor_or_silence(update, context) is None:
-        return
     services = context.services
     tr = staff_tr(services)
     rows = await services.cases.queue(QUEUE_PAGE)
@@ -51,10 +35,10 @@ async def queue_command(update: Update, context: BotContext) -> None:
                                         services.clock.now(), services.staff.names))
 
 
-async def mine_command(update: Update, context: BotContext) -> None:
+@staff_command()
+async def mine_command(update: Update, context: BotContext, actor: Actor) -> None:
     """/mine — open cases assigned to me."""
-    actor = await _actor_or_silence(update, context)
-    if actor is None or actor.user_id is None:
+    if actor.user_id is None:
         return
     services = context.services
     tr = staff_tr(services)
@@ -64,15 +48,13 @@ async def mine_command(update: Update, context: BotContext) -> None:
                                         services.clock.now(), services.staff.names, unclaimed=unclaimed))
 
 
-async def case_command(update: Update, context: BotContext) -> None:
+@staff_command()
+async def case_command(update: Update, context: BotContext, actor: Actor) -> None:
     """/case 123 — the case card, its description and last messages."""
-    actor = await _actor_or_silence(update, context)
-    if actor is None:
-        return
     services = context.services
     tr = staff_tr(services)
-    arg = " ".join(context.args or []).strip().lstrip("#")
-    row = await services.cases.get(int(arg)) if arg.isdigit() else None
+    case_id = parse_case_id(" ".join(context.args or []))
+    row = await services.cases.get(case_id) if case_id is not None else None
     if row is None:
         await _reply(update, tr._("No such case. Use /case NUMBER, e.g. /case 12."))
         return
@@ -86,11 +68,9 @@ async def case_command(update: Update, context: BotContext) -> None:
     await _reply(update, staff_ui.case_summary(row, messages, tr, card))
 
 
-async def find_command(update: Update, context: BotContext) -> None:
+@staff_command()
+async def find_command(update: Update, context: BotContext, actor: Actor) -> None:
     """/find text — cases whose description or messages contain the text."""
-    actor = await _actor_or_silence(update, context)
-    if actor is None:
-        return
     services = context.services
     tr = staff_tr(services)
     needle = " ".join(context.args or []).strip()
@@ -100,16 +80,17 @@ async def find_command(update: Update, context: BotContext) -> None:
     rows = await services.cases.find(needle)
     await services.records.audit(actor.audit_id, "find", None, services.clock.now())
     await _reply(update, staff_ui.queue(rows, len(rows), tr._("Found"), tr, services.content.pack,
-                                        services.clock.now(), services.staff.names))
+                                        services.clock.now(), services.staff.names,
+                                        empty=tr._("No case matches that.")))
 
 
-async def report_command(update: Update, context: BotContext) -> None:
+@staff_command()
+async def report_command(update: Update, context: BotContext, actor: Actor) -> None:
     """/report — the summary in the shape of the RESTART report."""
-    if await _actor_or_silence(update, context) is None:
-        return
     services = context.services
-    records = [r async for r in services.cases.iter_records_fast()]
-    rep = build_report(records)
+    # Small batches keep each step on the event loop short; the arithmetic runs in a thread.
+    records = [r async for r in services.cases.iter_records_fast(batch=500)]
+    rep = await asyncio.to_thread(build_report, records)
     feedback = await services.records.feedback_counts()
     text = staff_ui.report(rep, staff_tr(services), services.content.pack)
     if feedback:
@@ -120,31 +101,28 @@ async def report_command(update: Update, context: BotContext) -> None:
     await _reply(update, text)
 
 
-async def audit_command(update: Update, context: BotContext) -> None:
+@staff_command(admin=True, refusal=N_("Only admins can see the audit log."))
+async def audit_command(update: Update, context: BotContext, actor: Actor) -> None:
     """/audit 123 — who did what to a case (admins only)."""
     services = context.services
     tr = staff_tr(services)
-    if await _admin_or_refuse(update, context, tr._("Only admins can see the audit log.")) is None:
-        return
-    arg = " ".join(context.args or []).strip().lstrip("#")
-    if not arg.isdigit():
+    case_id = parse_case_id(" ".join(context.args or []))
+    if case_id is None:
         await _reply(update, tr._("Use /audit NUMBER."))
         return
-    entries = await services.records.audit_for(int(arg))
-    await _reply(update, staff_ui.audit(int(arg), entries, tr, services.staff.names))
+    entries = await services.records.audit_for(case_id)
+    await _reply(update, staff_ui.audit(case_id, entries, tr, services.staff.names))
 
 
-async def block_command(update: Update, context: BotContext) -> None:
+@staff_command()
+async def block_command(update: Update, context: BotContext, actor: Actor) -> None:
     """/block 123 or /unblock 123 — stop or allow the person behind a case (staff)."""
-    actor = await _actor_or_silence(update, context)
-    if actor is None:
-        return
     services = context.services
     tr = staff_tr(services)
     message = update.effective_message
     block = bool(message and (message.text or "").lstrip("/").lower().startswith("block"))
-    arg = " ".join(context.args or []).strip().lstrip("#")
-    row = await services.cases.get(int(arg)) if arg.isdigit() else None
+    case_id = parse_case_id(" ".join(context.args or []))
+    row = await services.cases.get(case_id) if case_id is not None else None
     if row is None or row.user_id is None:
         await _reply(update, tr._("No such case, or its person was deleted. Use /block NUMBER."))
         return
@@ -155,13 +133,11 @@ async def block_command(update: Update, context: BotContext) -> None:
     await _reply(update, text)
 
 
-async def reload_command(update: Update, context: BotContext) -> None:
+@staff_command(admin=True, refusal=N_("Only admins can reload the content."))
+async def reload_command(update: Update, context: BotContext, actor: Actor) -> None:
     """/reload — load the content pack again without a restart (admins only)."""
     services = context.services
     tr = staff_tr(services)
-    actor = await _admin_or_refuse(update, context, tr._("Only admins can reload the content."))
-    if actor is None:
-        return
     from bot.app import reload_content
     from bot.content.problems import PackError
 

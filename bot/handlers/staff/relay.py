@@ -8,7 +8,7 @@ from bot.casework.service import relay_to_person, staff_tr
 from bot.handlers.context import BotContext
 from bot.handlers.intake import media_of
 from bot.handlers.render import answer_query, markup
-from bot.handlers.staff.access import Actor, staff_actor
+from bot.handlers.staff.access import Actor, staff_actor, staff_command
 from bot.storage.cases import CaseRow
 from bot.ui.screen import Button, Screen, esc
 
@@ -32,14 +32,15 @@ async def on_staff_message(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or not context.services.staff.is_staff_chat(message.chat.id):
         return
+    # Rights first: nothing about a case is read for someone who is not (or no longer) staff.
+    actor = await staff_actor(update, context)
+    if actor is None:
+        return  # nothing from the staff chat reaches a person but a current caseworker's words
     row = await case_of_message(context, message)
     if row is None:
-        await _warn_if_orphan_topic(update, context, message)
+        await _warn_if_orphan_topic(context, message)
         return
-    actor = await staff_actor(update, context)
     tr = staff_tr(context.services)
-    if actor is None:
-        return  # not (or no longer) staff: nothing from the staff chat reaches a person
     if row.user_id is None or row.deleted_at is not None:
         await message.reply_text(tr._("This case's personal data was deleted; nothing can be sent."))
         return
@@ -64,29 +65,25 @@ async def on_staff_message(update: Update, context: BotContext) -> None:
         await context.services.records.audit(actor.audit_id, "reply", row.id, context.services.clock.now())
 
 
-async def _warn_if_orphan_topic(update: Update, context: BotContext, message: Message) -> None:
+async def _warn_if_orphan_topic(context: BotContext, message: Message) -> None:
     """A case-named topic that belongs to no case (e.g. left by a crash): say nobody reads it."""
     topic = message.reply_to_message.forum_topic_created if message.reply_to_message else None
     if not message.is_topic_message or topic is None or not topic.name.startswith("#"):
         return  # General, team topics and topics people made themselves are ordinary chat
-    if await staff_actor(update, context) is None:
-        return
     tr = staff_tr(context.services)
     await message.reply_text("⚠️ " + tr._(
         "This topic belongs to no open case, so the person will not see this message. "
         "Use /find or /case to open the case's current topic."))
 
 
-async def note_command(update: Update, context: BotContext) -> None:
+@staff_command()
+async def note_command(update: Update, context: BotContext, actor: Actor) -> None:
     """/note text — an internal note in a case topic; never sent to the person."""
     message = update.effective_message
     if message is None:
         return
-    actor = await staff_actor(update, context)
-    row = await case_of_message(context, message) if actor else None
+    row = await case_of_message(context, message)
     tr = staff_tr(context.services)
-    if actor is None:
-        return
     if row is None:
         await message.reply_text(tr._("Use /note inside a case topic (or as a reply to a case message)."))
         return
@@ -104,13 +101,11 @@ async def note_command(update: Update, context: BotContext) -> None:
     await message.reply_text("📝 " + tr._("Internal note saved. It was not sent to the person."))
 
 
-async def reply_command(update: Update, context: BotContext) -> None:
+@staff_command()
+async def reply_command(update: Update, context: BotContext, actor: Actor) -> None:
     """/reply template_id — preview a canned reply in the person's language, sent on a button."""
     message = update.effective_message
     if message is None:
-        return
-    actor = await staff_actor(update, context)
-    if actor is None:
         return
     services = context.services
     tr = staff_tr(services)

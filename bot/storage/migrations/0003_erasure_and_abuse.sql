@@ -17,4 +17,4 @@ UPDATE outbox SET payload = '{}', chat_id = CASE WHEN chat_id > 0 THEN 0 ELSE ch
     WHERE status != 'pending';
 
 -- A person's own actions are not audited under their id.
-UPDATE audit_log SET actor_id = NULL WHERE action = 'closed_by_person';
+UPDATE audit_log SET actor_id = NULL WHERE action LIKE '%\_by\_person' ESCAPE '\';
