@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from babel.messages.frontend import CommandLineInterface
@@ -23,12 +24,19 @@ def _babel(*args: str) -> None:
 def extract() -> Path:
     pot = LOCALES_DIR / f"{DOMAIN}.pot"
     keyword_args = [arg for k in KEYWORDS for arg in ("-k", k)]
-    _babel(
-        "extract", "-F", str(ROOT / "babel.cfg"), "--no-default-keywords", *keyword_args,
-        "--project", "helpdesk-bot", "--copyright-holder", "helpdesk-bot contributors",
-        "--msgid-bugs-address", "translations@example.org",
-        "--add-comments", "TRANSLATORS:", "--sort-by-file", "-o", str(pot), str(ROOT / "bot"),
-    )
+    # From the checkout's root, so that locations read "bot/…" wherever the checkout lives
+    # (absolute paths made every catalog differ between machines).
+    previous = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        _babel(
+            "extract", "-F", "babel.cfg", "--no-default-keywords", *keyword_args,
+            "--project", "helpdesk-bot", "--copyright-holder", "helpdesk-bot contributors",
+            "--msgid-bugs-address", "translations@example.org",
+            "--add-comments", "TRANSLATORS:", "--sort-by-file", "-o", str(pot), "bot",
+        )
+    finally:
+        os.chdir(previous)
     return pot
 
 
