@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import signal
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.abuse import FloodGuard
@@ -23,6 +25,7 @@ from bot.delivery.outbox_worker import OutboxWorker
 from bot.delivery.poller import UpdatePoller
 from bot.handlers import register
 from bot.handlers.context import BotContext
+from bot.handlers.render import answered_queries
 from bot.i18n import Catalogs
 from bot.services import Services
 from bot.storage.abuse import AbuseRepo
@@ -158,7 +161,18 @@ class BotRuntime:
     async def _process(self, row: InboxRow) -> None:
         assert self.application is not None
         update = Update.de_json(json.loads(row.payload), self.application.bot)
-        await self.application.process_update(update)
+        answered: set[str] = set()
+        token = answered_queries.set(answered)
+        try:
+            await self.application.process_update(update)
+        finally:
+            answered_queries.reset(token)
+            query = update.callback_query
+            if query is not None and query.id not in answered:
+                # Whatever happened (a handler that returned early, an error, a press the bot
+                # ignores): the person's or caseworker's spinner stops.
+                with contextlib.suppress(TelegramError):
+                    await self.application.bot.answer_callback_query(query.id)
 
     async def wait(self) -> None:
         """Until a worker stops (a fatal error) or the tasks are cancelled."""

@@ -436,6 +436,21 @@ async def refresh_card(services: Services, row: CaseRow, dedupe: str) -> None:
     services.wake_outbox()
 
 
+async def resend_card(services: Services, row: CaseRow, dedupe: str, view: str = "main") -> None:
+    """Post the case card anew (the old one is gone or the bot can no longer see it); the new
+    message becomes the card."""
+    if row.staff_chat_id is None:
+        return
+    params: dict[str, Any] = {"chat_id": row.staff_chat_id, "text": "$card", "parse_mode": "HTML",
+                              "message_thread_id": THREAD}
+    if view != "main":
+        params["$view"] = view
+    async with services.db.transaction() as conn:
+        await enqueue(conn, chat_id=row.staff_chat_id, method="sendMessage", params=params, kind="card",
+                      case_id=row.id, dedupe_key=dedupe, now=services.clock.now())
+    services.wake_outbox()
+
+
 async def _enqueue_card_refresh(
     services: Services, conn: aiosqlite.Connection, row: CaseRow, staff_chat: int, now: datetime, dedupe: str,
     view: str = "main",

@@ -17,9 +17,14 @@ def lane_of(update: dict[str, Any]) -> str:
     query = update.get("callback_query")
     if isinstance(query, dict):
         message = query.get("message")
-        if isinstance(message, dict):
-            return _message_lane(message)
         sender = query.get("from") or {}
+        if isinstance(message, dict):
+            chat_id = (message.get("chat") or {}).get("id", 0)
+            if isinstance(chat_id, int) and chat_id < 0:
+                # In a group, each presser's buttons in order, but never behind the topic's
+                # messages (a reply there may wait minutes for the group's 20 a minute).
+                return f"c{chat_id}:u{sender.get('id', 0)}"
+            return _message_lane(message)
         return f"u{sender.get('id', 0)}"
     for key in ("my_chat_member", "chat_member", "chat_join_request"):
         member = update.get(key)

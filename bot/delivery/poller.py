@@ -26,9 +26,13 @@ log = logging.getLogger(__name__)
 # replays stored JSON parameters; PTB's hint to use the typed methods does not apply.
 warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
 
-# Stop fetching while this many stored updates wait to be handled; they are safe in the
-# inbox, and Telegram keeps the rest for 24 hours.
-MAX_BACKLOG = 2000
+# Stop fetching while this many stored updates wait to be handled (a bound on memory, not a
+# flood control: one flooding chat is cut at its own lane, see inbox_worker.MAX_LANE_BACKLOG,
+# long before this). They are safe in the inbox, and Telegram keeps the rest for 24 hours.
+MAX_BACKLOG = 20_000
+# What the bot asks Telegram for (handlers.common.SERVED): business messages, inline queries,
+# reactions and the rest are not sent at all.
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
 
 
 class UpdatePoller:
@@ -148,7 +152,7 @@ class UpdatePoller:
     async def _fetch(self, offset: int) -> list[Any]:
         result = await self._bot.do_api_request(
             "getUpdates",
-            api_kwargs={"offset": offset, "timeout": self._timeout, "allowed_updates": []},
+            api_kwargs={"offset": offset, "timeout": self._timeout, "allowed_updates": list(ALLOWED_UPDATES)},
             read_timeout=self._timeout + 10,
         )
         return list(result or [])

@@ -18,6 +18,7 @@ from telegram.ext import (
 from bot.services import Services
 
 PRIVATE = filters.ChatType.PRIVATE
+NEW = filters.UpdateType.MESSAGE
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
@@ -25,6 +26,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     from bot.handlers import casework_person, common, eligibility, intake, menu, privacy, text
     from bot.handlers.staff import cards, desk, relay
 
+    application.add_handler(TypeHandler(Update, common.ignore_unserved), group=-2)
     application.add_handler(TypeHandler(Update, common.resolve_person), group=-1)
 
     person_commands = [
@@ -39,8 +41,10 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
         ("mydata", privacy.mydata_command),
         ("delete", privacy.delete_command),
     ]
+    # New messages only: an edit never runs a command (PTB's default, which `filters` replaces,
+    # would also match edited messages).
     for name, callback in person_commands:
-        application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
+        application.add_handler(CommandHandler(name, callback, filters=PRIVATE & NEW))
 
     staff_commands = [
         ("queue", desk.queue_command),
@@ -56,7 +60,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
         ("reply", relay.reply_command),
     ]
     for name, callback in staff_commands:
-        application.add_handler(CommandHandler(name, callback))
+        application.add_handler(CommandHandler(name, callback, filters=NEW))
 
     callbacks = [
         (r"^m:", menu.on_main_or_topic),
@@ -78,12 +82,12 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     application.add_handler(CallbackQueryHandler(cards.on_card_button, pattern=r"^c:"))
     application.add_handler(CallbackQueryHandler(common.unknown_callback))
 
-    application.add_handler(MessageHandler(PRIVATE & filters.CONTACT, intake.on_contact))
+    application.add_handler(MessageHandler(PRIVATE & NEW & filters.CONTACT, intake.on_contact))
     application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND,
                                            text.on_private_text))
     application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & filters.COMMAND, common.unknown_command))
     application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & ~filters.TEXT, text.on_private_media))
-    application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, text.on_edited))
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, text.on_edited))
 
     staff_chats = staff_chat_ids(services)
     if staff_chats:

@@ -9,6 +9,7 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot.delivery.inbox_worker import current_outcome, describe_error
+from bot.delivery.poller import ALLOWED_UPDATES
 from bot.handlers.context import BotContext, leave_step
 from bot.handlers.render import answer_query, show
 from bot.storage.db import storage_fault
@@ -16,6 +17,28 @@ from bot.ui import menus
 from bot.ui.screen import Screen
 
 log = logging.getLogger(__name__)
+
+# Update kinds the bot serves (the poller asks Telegram for these only); anything else that
+# arrives (business messages, inline queries, payments, polls, reactions, channel posts...)
+# is not for it and is dropped before any handler.
+SERVED = ALLOWED_UPDATES
+_ignored_kinds: set[str] = set()
+
+
+async def ignore_unserved(update: Update, context: BotContext) -> None:
+    """Drop, quietly, updates of kinds the bot does not serve (logged once per kind).
+
+    A business message in particular looks like a private chat, but belongs to a Telegram
+    Business account's customer: answering it would write to the wrong person.
+    """
+    if any(getattr(update, kind, None) is not None for kind in SERVED):
+        return
+    kind = next((k for k, v in (update.to_dict() or {}).items() if k != "update_id" and v), "unknown")
+    if kind not in _ignored_kinds:
+        _ignored_kinds.add(kind)
+        log.info("ignoring %s updates: this bot does not serve them", kind)
+    raise ApplicationHandlerStop
+
 
 async def resolve_person(update: Update, context: BotContext) -> None:
     """Resolve who is writing and in which language, once, before any other handler."""
@@ -27,6 +50,11 @@ async def resolve_person(update: Update, context: BotContext) -> None:
         return
     if chat is None or chat.type != ChatType.PRIVATE:
         context.tr = services.catalogs.tr(pack.resolve_language(user.language_code))
+        query = update.callback_query
+        if query is not None and not (query.data or "").startswith("c:"):
+            # Only case buttons live in groups: a person's menu button pressed (or forged) here
+            # must not edit a staff message into a menu. The runtime answers the press.
+            raise ApplicationHandlerStop
         return
     context.update_id = update.update_id
     person = await services.people.touch(

@@ -37,6 +37,8 @@ def media_of(message: Message) -> tuple[str, str | None]:
         media = getattr(message, kind, None)
         if media is not None:
             return kind, media.file_id
+    if message.poll is not None and message.poll.type == "quiz":
+        return "other", None  # Telegram copies a quiz only if the bot knows its answer
     for kind in ("venue", "location", "contact", "poll", "dice"):  # venue before location
         if getattr(message, kind, None) is not None:
             return kind, None

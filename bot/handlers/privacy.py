@@ -65,6 +65,6 @@ async def on_button(update: Update, context: BotContext) -> None:
             )
             await refresh_card(services, row, f"case:{case_id}:deleted:card")
     context.person = None
-    await query.message.reply_text(  # type: ignore[union-attr]
-        privacy_ui.deleted_text(tr, len(erasure.cases)), parse_mode=ParseMode.HTML
-    )
+    chat = update.effective_chat
+    if chat is not None:  # a new message: the pressed one may be one the bot can no longer see
+        await chat.send_message(privacy_ui.deleted_text(tr, len(erasure.cases)), parse_mode=ParseMode.HTML)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import warnings
 from typing import Any
@@ -35,6 +36,19 @@ def markup(screen: Screen) -> InlineKeyboardMarkup | None:
             for row in screen.rows
         ]
     )
+
+
+def pressed_message(update: Update) -> Message | None:
+    """The message whose button was pressed, if the bot can still see it.
+
+    Telegram marks a message the bot can no longer see with date 0 (PTB may still build a
+    Message of it): editing it can only fail, so such a press is answered with a new message.
+    """
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if isinstance(message, Message) and message.is_accessible:
+        return message
+    return None
 
 
 def keyboard_json(screen: Screen) -> dict[str, Any] | None:
@@ -72,8 +86,8 @@ async def show(update: Update, screen: Screen, *, new: bool = False) -> None:
     query = update.callback_query
     params = _params(screen)
     bot = update.get_bot()
-    if query is not None and not new and isinstance(query.message, Message):
-        target = query.message
+    target = pressed_message(update)
+    if query is not None and not new and target is not None:
         try:
             await bot.do_api_request(
                 "editMessageText",
@@ -117,17 +131,28 @@ async def show_in(update: Update, message_id: int | None, screen: Screen) -> int
 
 
 _answers: set[asyncio.Task[None]] = set()
+# The ids of button presses answered while handling the current update: the runtime answers
+# any press a handler left unanswered (a spinner must never keep turning).
+answered_queries: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(
+    "answered_queries", default=None
+)
 
 
 async def answer_query(update: Update, text: str | None = None, alert: bool = False) -> None:
     """Stop the button's spinner, concurrently with whatever the handler sends next.
 
     The answer carries nothing the following edit depends on, so it need not cost a round
-    trip of its own; a stale query (too old) is not an error for the person.
+    trip of its own; a stale query (too old) is not an error for the person. A second answer
+    to the same press is skipped (Telegram would refuse it).
     """
     query = update.callback_query
     if query is None:
         return
+    answered = answered_queries.get()
+    if answered is not None:
+        if query.id in answered:
+            return
+        answered.add(query.id)
 
     async def _answer() -> None:
         try:

@@ -57,9 +57,29 @@ async def on_private_media(update: Update, context: BotContext) -> None:
     await show(update, screen)
 
 
+# Edited messages already answered (chat, message), per running bot: one notice per message,
+# however often it is edited. Bounded: the oldest are forgotten first.
+_EDITS_REMEMBERED = 10_000
+
+
 async def on_edited(update: Update, context: BotContext) -> None:
-    """An edited message: we act on messages once, so say that edits are not seen."""
-    if update.edited_message and update.edited_message.chat.type == "private":
-        await update.edited_message.reply_text(
-            context.tr._("I don't see edits to earlier messages. Please send the correction as a new message.")
-        )
+    """An edited message, wherever it is: edits are never acted on (a command edited in is
+    not run, a corrected answer is not taken), so say once that the bot does not see them."""
+    message = update.edited_message
+    if message is None:
+        return
+    seen: dict[tuple[int, int], None] = context.application.bot_data.setdefault("edits_seen", {})
+    key = (message.chat.id, message.message_id)
+    if key in seen:
+        return
+    seen[key] = None
+    if len(seen) > _EDITS_REMEMBERED:
+        del seen[next(iter(seen))]
+    if message.chat.type != "private":
+        from bot.handlers.staff.relay import note_staff_edit
+
+        await note_staff_edit(update, context, message)
+        return
+    await message.reply_text(
+        context.tr._("I don't see edits to earlier messages. Please send the correction as a new message.")
+    )

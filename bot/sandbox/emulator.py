@@ -254,7 +254,31 @@ class Message:
     history: list[dict[str, Any]] = field(default_factory=list)
     deleted: bool = False
     copied_from: tuple[int, int] | None = None
+    # Content Telegram cannot copy or forward (invoices, giveaways, paid media, a quiz whose
+    # answer the bot does not know): copyMessage refuses it like a service message.
+    uncopyable: bool = False
     t: float = field(default_factory=time.monotonic)
+
+
+# Message fields whose content copyMessage refuses (besides service messages).
+_UNCOPYABLE_FIELDS = frozenset({"invoice", "giveaway", "giveaway_winners", "paid_media"})
+# Fields of a message that are its content as a person sends it (the rest are metadata or,
+# when present, make it a service message).
+PERSON_CONTENT_FIELDS = frozenset({
+    "text", "animation", "audio", "document", "paid_media", "photo", "sticker", "story", "video",
+    "video_note", "voice", "checklist", "contact", "dice", "game", "poll", "venue", "location",
+    "invoice", "giveaway", "giveaway_winners",
+})
+_MESSAGE_META_FIELDS = frozenset({
+    "message_id", "message_thread_id", "direct_messages_topic", "from", "sender_chat",
+    "sender_boost_count", "sender_business_bot", "sender_tag", "date", "business_connection_id",
+    "chat", "forward_origin", "is_topic_message", "is_automatic_forward", "reply_to_message",
+    "external_reply", "quote", "reply_to_story", "reply_to_checklist_task_id", "via_bot",
+    "edit_date", "has_protected_content", "is_from_offline", "is_paid_post", "media_group_id",
+    "author_signature", "paid_star_count", "entities", "link_preview_options", "suggested_post_info",
+    "effect_id", "caption", "caption_entities", "show_caption_above_media", "has_media_spoiler",
+    "reply_markup", "paid_message_price", "suggested_post_parameters",
+})
 
 
 @dataclass
@@ -430,6 +454,9 @@ class Emulator:
         )
         self.callback_timeout = callback_timeout
         self.privacy_mode = privacy_mode  # non-admin bots in groups see only commands/replies
+        # Deliver every update kind whatever allowed_updates says (as a webhook set up by
+        # another tool would): tests of what the bot does with kinds it did not ask for.
+        self.deliver_everything = False
         self.faults = Faults()
         self.sent_log: list[dict[str, Any]] = []
         self.error_log: list[dict[str, Any]] = []
@@ -565,6 +592,14 @@ class Emulator:
         driver = GroupDriver(self, chat)
         self._group_drivers[gid] = driver
         return driver
+
+    def add_channel(self, title: str) -> Chat:
+        """A channel with the bot as an admin (it gets channel_post updates)."""
+        cid = -1_001_000_000_000 - next(self._group_ids)
+        chat = Chat(id=cid, type="channel", title=title)
+        chat.members[self.bot.id] = "administrator"
+        self.chats[cid] = chat
+        return chat
 
     def group(self, chat_id: int) -> GroupDriver:
         """The driver of a group made with add_group (one per group, so cursors are shared)."""
@@ -743,9 +778,50 @@ class Emulator:
         return len(self.events)
 
     def _update_allowed(self, kind: str) -> bool:
+        if self.deliver_everything:
+            return True
         if self._allowed_updates:
             return kind in self._allowed_updates
         return kind not in _DEFAULT_EXCLUDED_UPDATES
+
+    def inject_update(self, kind: str, payload: dict[str, Any]) -> int | None:
+        """Deliver an update built outside the emulator (e.g. generated from the Bot API's
+        schema), first making what it refers to exist here: the message it carries is stored
+        in its chat (so copies, replies and edits behave as Telegram would), a callback query
+        is registered (so it can be answered)."""
+        message = payload if kind in ("message", "edited_message", "business_message",
+                                      "edited_business_message", "channel_post",
+                                      "edited_channel_post") else None
+        if kind == "callback_query":
+            target = payload.get("message") or {}
+            chat = target.get("chat") or {}
+            self.callback_queries[str(payload["id"])] = CallbackQueryState(
+                str(payload["id"]), int((payload.get("from") or {}).get("id", 0)), int(chat.get("id", 0)),
+                int(target.get("message_id", 0)), str(payload.get("data") or ""), time.monotonic(),
+            )
+        if message is not None:
+            self._store_injected(message)
+        return self.enqueue_update(kind, payload)
+
+    def _store_injected(self, data: dict[str, Any]) -> None:
+        chat_json = data.get("chat") or {}
+        chat = self.chats.get(int(chat_json.get("id", 0)))
+        if chat is None:
+            return
+        content = [k for k in data if k not in _MESSAGE_META_FIELDS]
+        service = {k: data[k] for k in content if k not in PERSON_CONTENT_FIELDS} or None
+        kind = next((k for k in content if k in PERSON_CONTENT_FIELDS and k != "text"), None)
+        poll = data.get("poll") or {}
+        msg = Message(
+            chat_id=chat.id, message_id=int(data["message_id"]), date=int(data.get("date", 0)),
+            from_id=(data.get("from") or {}).get("id"), text=data.get("text"),
+            caption=data.get("caption"), media_kind=kind, media=data.get(kind) if kind else None,
+            thread_id=data.get("message_thread_id"), service=service,
+            uncopyable=any(k in _UNCOPYABLE_FIELDS for k in content)
+            or (poll.get("type") == "quiz" and "correct_option_id" not in poll),
+        )
+        chat.messages[msg.message_id] = msg
+        chat.next_message_id = max(chat.next_message_id, msg.message_id + 1)
 
     def enqueue_update(self, kind: str, payload: dict[str, Any]) -> int | None:
         """Append an update for the bot; returns its update_id (None if filtered out)."""
@@ -1729,7 +1805,7 @@ class Emulator:
         src = source_chat.messages.get(params["message_id"])
         if src is None or src.deleted:
             raise _bad(f"message to {what} not found")
-        if src.service:
+        if src.service or src.uncopyable:
             raise _bad(f"message can't be {'copied' if what == 'copy' else 'forwarded'}")
         return src
 

@@ -9,9 +9,9 @@ from telegram.error import BadRequest
 
 from bot.cases import lifecycle
 from bot.cases.model import OUTCOMES, SERVICES, STATUSES
-from bot.casework.service import Mutation, change, staff_tr
+from bot.casework.service import Mutation, change, resend_card, staff_tr
 from bot.handlers.context import BotContext
-from bot.handlers.render import answer_query, markup
+from bot.handlers.render import answer_query, markup, pressed_message
 from bot.handlers.staff.access import staff_press_actor
 from bot.handlers.staff.relay import cancel_canned_reply, send_canned_reply
 from bot.numbers import parse_case_id, parse_user_id
@@ -96,6 +96,10 @@ async def _show_view(update: Update, context: BotContext, row: CaseRow, view: st
     assert query is not None
     tr = staff_tr(context.services)
     case_id = row.id
+    if pressed_message(update) is None:
+        # The card is one the bot can no longer see (Telegram sends date 0): a fresh one.
+        await resend_card(context.services, row, f"u:{update.update_id}:card", view)
+        return
     if view == "assign":
         names = context.services.staff.names
         buttons = [Button(name, f"c:{case_id}:as:{uid}") for uid, name in sorted(names.items(), key=lambda kv: kv[1])][:20]

@@ -7,7 +7,7 @@ from telegram import Message, Update
 from bot.casework.service import relay_to_person, staff_tr
 from bot.handlers.context import BotContext
 from bot.handlers.intake import media_of
-from bot.handlers.render import answer_query, markup
+from bot.handlers.render import answer_query, markup, pressed_message
 from bot.handlers.staff.access import Actor, staff_actor, staff_command
 from bot.storage.cases import CaseRow
 from bot.ui.screen import Button, Screen, esc
@@ -139,8 +139,9 @@ async def send_canned_reply(update: Update, context: BotContext, row: CaseRow, r
     query = update.callback_query
     services = context.services
     tr = staff_tr(services)
-    preview = query.message if query is not None else None
-    if query is None or not isinstance(preview, Message):
+    preview = pressed_message(update)
+    if query is None or preview is None:
+        await answer_query(update, tr._("This preview is no longer available. Send /reply again."), alert=True)
         return
     found = services.content.replies.resolve(reply_id, services.content.pack.language_chain(row.record.language))
     if found is None:  # the content was reloaded without it since the preview
@@ -174,9 +175,22 @@ async def send_canned_reply(update: Update, context: BotContext, row: CaseRow, r
 
 async def cancel_canned_reply(update: Update, context: BotContext) -> None:
     """The Cancel button under a /reply preview: nothing is sent."""
-    query = update.callback_query
     tr = staff_tr(context.services)
     await answer_query(update)
-    if query is not None and isinstance(query.message, Message):
-        await query.message.edit_text(f"{query.message.text_html}\n\n✖️ " + esc(tr._("Cancelled. Nothing was sent.")),
-                                      parse_mode="HTML")
+    pressed = pressed_message(update)
+    if pressed is not None:
+        await pressed.edit_text(f"{pressed.text_html}\n\n✖️ " + esc(tr._("Cancelled. Nothing was sent.")),
+                                parse_mode="HTML")
+
+
+async def note_staff_edit(update: Update, context: BotContext, message: Message) -> None:
+    """A caseworker edited a message in a case topic: the person saw the first version only."""
+    services = context.services
+    if not services.staff.is_staff_chat(message.chat.id) or not message.is_topic_message:
+        return  # other groups, and the staff chat's General: edits are ordinary chat
+    actor = await staff_actor(update, context)
+    if actor is None or await case_of_message(context, message) is None:
+        return
+    tr = staff_tr(services)
+    await message.reply_text("✏️ " + tr._(
+        "Edits are not sent to the person: they have the first version. Send the correction as a new message."))
