@@ -130,8 +130,10 @@ class Generator:
             return self.message(self._chat(self._where()), depth + 1)
         return self.obj(type_expr, depth + 1)
 
-    def obj(self, type_name: str, depth: int) -> dict[str, Any]:
-        entry = self.types[type_name]
+    def obj(self, type_name: str, depth: int) -> Any:
+        entry = self.types.get(type_name)
+        if entry is None:  # a subtype that is a plain value ("String" among "InputFile or String")
+            return self.value(type_name, "", depth)
         if "subtypes" in entry:
             return self.obj(self.rng.choice(entry["subtypes"]), depth)
         out: dict[str, Any] = {}
