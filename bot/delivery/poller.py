@@ -96,7 +96,7 @@ class UpdatePoller:
             if not raw:
                 continue
             rows = [
-                InboxRow(int(u["update_id"]), lane_of(u), json.dumps(u, ensure_ascii=False))
+                InboxRow(int(u["update_id"]), lane_of(u), json.dumps(u, ensure_ascii=False), u)
                 for u in raw
                 if isinstance(u, dict) and "update_id" in u
             ]

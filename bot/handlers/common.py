@@ -9,7 +9,6 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot.delivery.inbox_worker import current_outcome, describe_error
-from bot.delivery.poller import ALLOWED_UPDATES
 from bot.handlers.context import BotContext, leave_step
 from bot.handlers.render import answer_query, show
 from bot.storage.db import storage_fault
@@ -18,10 +17,9 @@ from bot.ui.screen import Screen
 
 log = logging.getLogger(__name__)
 
-# Update kinds the bot serves (the poller asks Telegram for these only); anything else that
-# arrives (business messages, inline queries, payments, polls, reactions, channel posts...)
-# is not for it and is dropped before any handler.
-SERVED = ALLOWED_UPDATES
+# The update kinds the bot serves are delivery.poller.ALLOWED_UPDATES (the poller asks
+# Telegram for these only); anything else that arrives (business messages, inline queries,
+# payments, polls, reactions, channel posts...) is not for it and is dropped before any handler.
 _ignored_kinds: set[str] = set()
 
 
@@ -31,8 +29,9 @@ async def ignore_unserved(update: Update, context: BotContext) -> None:
     A business message in particular looks like a private chat, but belongs to a Telegram
     Business account's customer: answering it would write to the wrong person.
     """
-    if any(getattr(update, kind, None) is not None for kind in SERVED):
-        return
+    if (update.message is not None or update.callback_query is not None
+            or update.edited_message is not None or update.my_chat_member is not None):
+        return  # ALLOWED_UPDATES, spelled out: this runs for every update
     kind = next((k for k, v in (update.to_dict() or {}).items() if k != "update_id" and v), "unknown")
     if kind not in _ignored_kinds:
         _ignored_kinds.add(kind)

@@ -154,9 +154,13 @@ async def answer_query(update: Update, text: str | None = None, alert: bool = Fa
             return
         answered.add(query.id)
 
+    params: dict[str, Any] = {"callback_query_id": query.id}
+    if text:
+        params.update(text=text, show_alert=alert)
+
     async def _answer() -> None:
         try:
-            await query.answer(text, show_alert=alert)
+            await update.get_bot().do_api_request("answerCallbackQuery", api_kwargs=params)
         except TelegramError as exc:
             log.debug("callback answer rejected: %s", type(exc).__name__)
 

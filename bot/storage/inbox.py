@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.storage.db import Database
 from bot.storage.timefmt import to_db
@@ -15,6 +16,8 @@ class InboxRow:
     update_id: int
     lane: str
     payload: str
+    # The update as parsed when it was fetched (not stored): saves parsing it again.
+    parsed: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
