@@ -143,7 +143,7 @@ def _run(settings: Settings) -> int:
     from bot.content.problems import PackError
     from bot.i18n import CatalogError
     from bot.logging_setup import redact
-    from bot.storage.db import StorageError
+    from bot.storage.errors import StorageError
 
     log = logging.getLogger("bot")
 

@@ -28,13 +28,8 @@ from bot.handlers.context import BotContext
 from bot.handlers.render import answered_queries
 from bot.i18n import Catalogs
 from bot.services import Services
-from bot.storage.abuse import AbuseRepo
-from bot.storage.cases import CasesRepo
-from bot.storage.db import Database
-from bot.storage.inbox import InboxRepo, InboxRow
-from bot.storage.outbox import OutboxRepo
-from bot.storage.people import PeopleRepo
-from bot.storage.records import RecordsRepo
+from bot.storage import open_store
+from bot.storage.inbox import InboxRow
 
 log = logging.getLogger(__name__)
 
@@ -81,22 +76,17 @@ class BotRuntime:
         settings = self.settings
         bundle = load_bundle(settings.content_dir)
         catalogs = load_catalogs(bundle)
-        db = await Database.open(settings.database_path)
-        abuse = await AbuseRepo.open(db, settings.abuse_key)
-        await abuse.adopt_legacy_blocks()
+        store = await open_store(
+            settings.database, abuse_key=settings.abuse_key,
+            max_connections=max(10, settings.max_concurrent_chats // 2),
+        )
         services = Services(
             settings=settings,
             clock=self.clock,
-            db=db,
-            inbox=InboxRepo(db),
-            outbox=OutboxRepo(db),
-            people=PeopleRepo(db, abuse),
-            cases=CasesRepo(db),
-            records=RecordsRepo(db),
+            store=store,
             catalogs=catalogs,
             content=bundle,
             flood=FloodGuard(settings.max_messages_per_minute),
-            abuse=abuse,
         )
         self.services = services
         self._http = AiohttpRequest(
@@ -215,7 +205,7 @@ class BotRuntime:
             if http is not None:
                 await http.shutdown()  # PTB skips it when initialising failed
         if self.services:
-            await self.services.db.close()
+            await self.services.store.close()
 
     async def reload_content(self) -> ContentBundle:
         """Load the pack again and swap it in whole (SIGHUP, tests)."""

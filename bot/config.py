@@ -23,6 +23,8 @@ class Settings:
     bot_token: str = ""
     bot_api_url: str = DEFAULT_API_URL
     database_path: Path = Path("data/bot.db")
+    # postgresql://user:password@host:5432/db when set (then database_path is unused).
+    database_url: str = ""
     staff_chat_id: int | None = None
     admin_ids: frozenset[int] = frozenset()
     content_dir: Path = Path("content")
@@ -53,6 +55,11 @@ class Settings:
     # empty: a random key made at first start, kept in the database.
     abuse_key: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def database(self) -> Path | str:
+        """What the store opens: the PostgreSQL URL, else the SQLite file."""
+        return self.database_url or self.database_path
 
     def with_overrides(self, **changes: object) -> Settings:
         """Return a copy with some fields replaced (tests and the playground use this)."""
@@ -85,12 +92,13 @@ def _float(env: Mapping[str, str], name: str, default: float, minimum: float) ->
     return value
 
 
-def parse_database_url(url: str) -> Path:
-    """Turn `sqlite:///path` into a path; reject schemes this build cannot serve."""
+def parse_database_url(url: str) -> Path | str:
+    """`sqlite:///path` as a path, `postgresql://...` as the URL; reject anything else."""
     scheme, sep, rest = url.partition("://")
     if not sep:
         raise ConfigError(
-            f"DATABASE_URL must look like sqlite:///path/to/bot.db, got {url!r}."
+            "DATABASE_URL must look like sqlite:///path/to/bot.db or "
+            f"postgresql://user:password@host:5432/db, got {_redact_url(url)!r}."
         )
     if scheme == "sqlite":
         path = rest[1:] if rest.startswith("/") else rest
@@ -100,12 +108,31 @@ def parse_database_url(url: str) -> Path:
             raise ConfigError("DATABASE_URL has no file path: use sqlite:///data/bot.db.")
         return Path(path)
     if scheme in {"postgres", "postgresql"}:
-        raise ConfigError(
-            "DATABASE_URL: PostgreSQL is not supported yet; use sqlite:///path/to/bot.db."
-        )
+        host = rest.split("/", 1)[0].rpartition("@")[2]
+        if not host or "/" not in rest or not rest.split("/", 1)[1].split("?")[0]:
+            raise ConfigError(
+                "DATABASE_URL needs a host and a database name: "
+                f"postgresql://user:password@host:5432/db, got {_redact_url(url)!r}."
+            )
+        return "postgresql://" + rest
     raise ConfigError(
-        f"DATABASE_URL scheme {scheme!r} is unknown; use sqlite:///path/to/bot.db."
+        f"DATABASE_URL scheme {scheme!r} is unknown; use sqlite:///path/to/bot.db or "
+        "postgresql://user:password@host:5432/db."
     )
+
+
+def _redact_url(url: str) -> str:
+    """A URL with its password hidden (it may be in an error message the operator shares)."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.partition("@")
+    if at and ":" in credentials:
+        return f"{scheme}{sep}{credentials.split(':', 1)[0]}:***@{host}"
+    return url
+
+
+def _database(url: str) -> dict[str, object]:
+    target = parse_database_url(url)
+    return {"database_url": target} if isinstance(target, str) else {"database_path": target}
 
 
 def _abuse_key(env: Mapping[str, str]) -> str:
@@ -197,7 +224,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
     return Settings(
         bot_token=token,
         bot_api_url=parse_api_url(env.get("BOT_API_URL", "")),
-        database_path=parse_database_url(env.get("DATABASE_URL", "").strip() or "sqlite:///data/bot.db"),
+        **_database(env.get("DATABASE_URL", "").strip() or "sqlite:///data/bot.db"),
         staff_chat_id=staff_chat_id,
         admin_ids=frozenset(admin_ids),
         content_dir=content_dir,

@@ -8,22 +8,21 @@ from pathlib import Path
 
 from bot.cases.report import write_csv
 from bot.config import Settings
-from bot.storage.cases import CasesRepo
-from bot.storage.db import Database
+from bot.storage import open_store
 
 
 async def export_cases(settings: Settings, date_from: date | None, date_to: date | None, output: Path | None) -> int:
     """Write cases created from `date_from` to `date_to` (inclusive) as CSV."""
-    if not settings.database_path.exists():
+    if not settings.database_url and not settings.database_path.exists():
         print(f"error: no database at {settings.database_path} (check DATABASE_URL)", file=sys.stderr)
         return 2
-    db = await Database.open(settings.database_path)
+    store = await open_store(settings.database, abuse_key=settings.abuse_key)
     try:
         start = datetime.combine(date_from, time(), UTC) if date_from else None
         end = datetime.combine(date_to + timedelta(days=1), time(), UTC) if date_to else None
-        records = [r async for r in CasesRepo(db).iter_records_fast(start, end)]
+        records = [r async for r in store.cases.iter_records_fast(start, end)]
     finally:
-        await db.close()
+        await store.close()
     if output is None:
         count = write_csv(records, sys.stdout)
     else:

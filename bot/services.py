@@ -9,16 +9,16 @@ from bot.abuse import FloodGuard
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalogs
-from bot.storage.abuse import AbuseRepo
-from bot.storage.db import Database
-from bot.storage.inbox import InboxRepo
-from bot.storage.outbox import OutboxRepo
-from bot.storage.people import PeopleRepo
+from bot.storage import Store
 
 if TYPE_CHECKING:
     from bot.content.bundle import ContentBundle
     from bot.delivery.outbox_worker import OutboxWorker
+    from bot.storage.abuse import AbuseRepo
     from bot.storage.cases import CasesRepo
+    from bot.storage.inbox import InboxRepo
+    from bot.storage.outbox import OutboxRepo
+    from bot.storage.people import PeopleRepo
     from bot.storage.records import RecordsRepo
 
 
@@ -26,18 +26,37 @@ if TYPE_CHECKING:
 class Services:
     settings: Settings
     clock: Clock
-    db: Database
-    inbox: InboxRepo
-    outbox: OutboxRepo
-    people: PeopleRepo
-    cases: CasesRepo
-    records: RecordsRepo
+    store: Store
     catalogs: Catalogs
     content: ContentBundle  # swapped whole on /reload
     flood: FloodGuard = field(default_factory=lambda: FloodGuard(20))
-    abuse: AbuseRepo | None = None
     outbox_worker: OutboxWorker | None = None
     staff: Any = None  # StaffDirectory, set by app
+
+    # The store's repositories, each call its own transaction (store.transaction() for more).
+    @property
+    def inbox(self) -> InboxRepo:
+        return self.store.inbox
+
+    @property
+    def outbox(self) -> OutboxRepo:
+        return self.store.outbox
+
+    @property
+    def people(self) -> PeopleRepo:
+        return self.store.people
+
+    @property
+    def cases(self) -> CasesRepo:
+        return self.store.cases
+
+    @property
+    def records(self) -> RecordsRepo:
+        return self.store.records
+
+    @property
+    def abuse(self) -> AbuseRepo:
+        return self.store.abuse
 
     def wake_outbox(self) -> None:
         if self.outbox_worker is not None:

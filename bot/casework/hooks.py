@@ -11,7 +11,7 @@ from telegram.error import BadRequest, TelegramError
 from bot.casework.service import THREAD, post_to_case, render_card
 from bot.delivery.outbox_worker import OutboxWorker
 from bot.services import Services
-from bot.storage.outbox import OutboxItem, enqueue
+from bot.storage.outbox import OutboxItem
 from bot.ui import cases as case_ui
 from bot.ui.screen import esc
 
@@ -61,21 +61,19 @@ def install_outbox_hooks(worker: OutboxWorker, services: Services, bot: Bot) -> 
         if not team.thread:
             return None
         key = f"team_topic:{item.chat_id}:{team.id}"
-        found = await services.db.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
+        found = await services.store.meta.get(key)
         if found is None:
             topic = await bot.create_forum_topic(item.chat_id, team.thread)
-            await services.db.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, str(topic.message_thread_id))
-            )
+            await services.store.meta.put(key, str(topic.message_thread_id))
             thread = topic.message_thread_id
         else:
-            thread = int(found["value"])
+            thread = int(found)
         return {**item.params, "message_thread_id": thread}
 
     async def repair_team(item: OutboxItem, exc: BadRequest) -> bool:
         """The team topic was deleted by hand: forget it, so the retry creates it again."""
         if "thread" in exc.message.lower() or "topic" in exc.message.lower():
-            await services.db.execute("DELETE FROM meta WHERE key LIKE ?", (f"team_topic:{item.chat_id}:%",))
+            await services.store.meta.forget_prefix(f"team_topic:{item.chat_id}:")
             return True
         return False
 
@@ -121,9 +119,9 @@ def install_outbox_hooks(worker: OutboxWorker, services: Services, bot: Bot) -> 
                 now = services.clock.now()
                 await services.cases.update(row.id, now, thread_id=topic.message_thread_id, card_message_id=None)
                 if item.kind != "card":
-                    async with services.db.transaction() as conn:
-                        await enqueue(
-                            conn, chat_id=item.chat_id, method="sendMessage",
+                    async with services.store.transaction() as uow:
+                        await uow.outbox.enqueue(
+                            chat_id=item.chat_id, method="sendMessage",
                             params={"chat_id": item.chat_id, "text": "$card", "parse_mode": "HTML",
                                     "message_thread_id": THREAD},
                             kind="card", case_id=row.id, now=now,
@@ -131,9 +129,9 @@ def install_outbox_hooks(worker: OutboxWorker, services: Services, bot: Bot) -> 
                 log.info("case %s: topic was gone, recreated", row.id)
                 return True
             if item.kind == "card_edit" and "message to edit not found" in message:
-                async with services.db.transaction() as conn:
-                    await enqueue(
-                        conn, chat_id=item.chat_id, method="sendMessage",
+                async with services.store.transaction() as uow:
+                    await uow.outbox.enqueue(
+                            chat_id=item.chat_id, method="sendMessage",
                         params={"chat_id": item.chat_id, "text": "$card", "parse_mode": "HTML",
                                 "message_thread_id": THREAD},
                         kind="card", case_id=row.id, now=services.clock.now(),

@@ -8,16 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.cases import lifecycle
 from bot.cases.model import CaseRecord
 from bot.cases.routing import Team, priority_for, route
 from bot.cases.sla import first_response_due
 from bot.i18n import Tr
 from bot.services import Services
+from bot.storage import UnitOfWork
 from bot.storage.cases import CaseRow
-from bot.storage.outbox import enqueue
 from bot.ui import cases as case_ui
 from bot.ui.bidi import isolate_html, isolated_pieces, plain_units
 from bot.ui.screen import CAPTION_LIMIT, TEXT_LIMIT, clip, esc, utf16_len
@@ -120,9 +118,8 @@ async def open_case(services: Services, draft: Draft, source_update_id: int | No
         staff_chat is not None and staff_chat == services.settings.staff_chat_id
         and services.staff is not None and await services.staff.uses_topics()
     )
-    async with services.db.transaction() as conn:
-        case_id = await services.cases.create(
-            conn,
+    async with services.store.transaction() as uow:
+        case_id = await uow.cases.create(
             user_id=draft.user_id,
             source_update_id=source_update_id,
             category=draft.category,
@@ -143,19 +140,16 @@ async def open_case(services: Services, draft: Draft, source_update_id: int | No
             existing = await services.cases.by_source_update(source_update_id or 0)
             return existing.id if existing else 0
         if services.abuse is not None:
-            await services.abuse.count_request(conn, draft.user_id, now.date())
-        await conn.execute(
-            "UPDATE people SET state = NULL, state_data = NULL, phone = COALESCE(?, phone) WHERE user_id = ?",
-            (draft.phone, draft.user_id),
-        )
+            await uow.abuse.count_request(draft.user_id, now.date())
+        await uow.people.leave_intake(draft.user_id, draft.phone)
         for part in draft.parts:
-            await services.cases.add_message(
-                conn, case_id=case_id, direction="in", author_id=draft.user_id, text=part.text,
+            await uow.cases.add_message(
+                case_id=case_id, direction="in", author_id=draft.user_id, text=part.text,
                 media_kind=None if part.kind == "text" else part.kind, file_id=part.file_id,
                 update_id=None, now=now,
             )
         if staff_chat is not None:
-            await _enqueue_staff_opening(services, conn, case_id, draft, staff_chat, team, topics, now)
+            await _enqueue_staff_opening(services, uow, case_id, draft, staff_chat, team, topics, now)
     services.wake_outbox()
     log.info("case %s opened: %s, %s, team %s, priority %s, %s parts",
              case_id, draft.category, draft.language, team.id, priority, len(draft.parts))
@@ -163,24 +157,24 @@ async def open_case(services: Services, draft: Draft, source_update_id: int | No
 
 
 async def _enqueue_staff_opening(
-    services: Services, conn: aiosqlite.Connection, case_id: int, draft: Draft, staff_chat: int, team: Team,
+    services: Services, uow: UnitOfWork, case_id: int, draft: Draft, staff_chat: int, team: Team,
     forum: bool, now: datetime,
 ) -> None:
     if forum:
-        await enqueue(
-            conn, chat_id=staff_chat, method="createForumTopic",
+        await uow.outbox.enqueue(
+            chat_id=staff_chat, method="createForumTopic",
             params={"chat_id": staff_chat, "name": case_ui.topic_name(case_id, draft.category, draft.language)},
             kind="topic", case_id=case_id, dedupe_key=f"case:{case_id}:topic", now=now,
         )
-    await enqueue(
-        conn, chat_id=staff_chat, method="sendMessage",
+    await uow.outbox.enqueue(
+            chat_id=staff_chat, method="sendMessage",
         params={"chat_id": staff_chat, "text": "$card", "parse_mode": "HTML", "message_thread_id": THREAD},
         kind="card", case_id=case_id, dedupe_key=f"case:{case_id}:card", now=now,
     )
     if forum and team.thread:
         tr = staff_tr(services)
-        await enqueue(
-            conn, chat_id=staff_chat, method="sendMessage",
+        await uow.outbox.enqueue(
+            chat_id=staff_chat, method="sendMessage",
             params={"chat_id": staff_chat, "message_thread_id": TEAM_THREAD, "parse_mode": "HTML",
                     "text": "🆕 " + esc(tr._("New case #{number}: {category}, {language}. Open its topic to take it.",
                                              number=case_id, category=draft.category, language=draft.language))},
@@ -188,7 +182,7 @@ async def _enqueue_staff_opening(
         )
     for part in draft.parts:
         await _enqueue_person_part(
-            services, conn, case_id=case_id, staff_chat=staff_chat, person_chat=draft.user_id, part=part,
+            services, uow, case_id=case_id, staff_chat=staff_chat, person_chat=draft.user_id, part=part,
             dedupe=f"case:{case_id}:part:{part.message_id}", now=now,
         )
 
@@ -200,7 +194,7 @@ _COPIED_BARE = frozenset({"sticker", "video_note", "dice", "location", "venue", 
 
 
 async def _enqueue_person_part(
-    services: Services, conn: aiosqlite.Connection, *, case_id: int, staff_chat: int, person_chat: int,
+    services: Services, uow: UnitOfWork, *, case_id: int, staff_chat: int, person_chat: int,
     part: Part, dedupe: str, now: datetime,
 ) -> None:
     """One of the person's messages into the case topic, unmistakably marked as theirs.
@@ -214,7 +208,7 @@ async def _enqueue_person_part(
     header = "💬 <b>" + esc(tr._("From the person")) + f"</b> · #{case_id}"
 
     async def send(html: str, key: str) -> None:
-        await enqueue(conn, chat_id=staff_chat, method="sendMessage",
+        await uow.outbox.enqueue(chat_id=staff_chat, method="sendMessage",
                       params={"chat_id": staff_chat, "text": html, "parse_mode": "HTML", "message_thread_id": THREAD},
                       kind="to_staff", case_id=case_id, dedupe_key=key, now=now)
 
@@ -223,7 +217,7 @@ async def _enqueue_person_part(
                                   "message_id": part.message_id, "message_thread_id": THREAD}
         if caption is not None:
             params.update(caption=caption, parse_mode="HTML")
-        await enqueue(conn, chat_id=staff_chat, method="copyMessage", params=params,
+        await uow.outbox.enqueue(chat_id=staff_chat, method="copyMessage", params=params,
                       kind="to_staff", case_id=case_id, dedupe_key=key, now=now)
 
     if part.kind == "text":
@@ -256,33 +250,33 @@ async def relay_from_person(
     a close that happened since the caller read it is never undone. None if the case is gone.
     """
     now = services.clock.now()
-    async with services.db.transaction() as conn:
-        current = await services.cases.current(conn, row.id)
+    async with services.store.transaction() as uow:
+        current = await uow.cases.current(row.id)
         if current is None or current.deleted_at is not None or current.user_id is None:
             return None
-        fresh = await services.cases.add_message(
-            conn, case_id=current.id, direction="in", author_id=None, text=text,
+        fresh = await uow.cases.add_message(
+                case_id=current.id, direction="in", author_id=None, text=text,
             media_kind=None if kind == "text" else kind, file_id=file_id, update_id=update_id, now=now,
         )
         if not fresh:
             return current  # a replayed update: already relayed
         record = lifecycle.person_wrote(current.record, now) or current.record
         if record.status != current.status:
-            await services.cases.save(record, now, conn=conn)
+            await uow.cases.save(record, now)
         staff_chat = current.staff_chat_id
         if staff_chat is not None:
             await _enqueue_person_part(
-                services, conn, case_id=current.id, staff_chat=staff_chat, person_chat=current.user_id,
+                services, uow, case_id=current.id, staff_chat=staff_chat, person_chat=current.user_id,
                 part=Part(message_id, kind, text, file_id), dedupe=f"u:{update_id}:to_staff", now=now,
             )
             log.debug("case %s: person's %s queued for the staff chat", current.id, kind)
             if record.status != current.status:
                 await _enqueue_staff_note(
-                    services, conn, current, staff_chat, now, f"u:{update_id}:reopen",
+                    services, uow, current, staff_chat, now, f"u:{update_id}:reopen",
                     "🔁 " + staff_tr(services)._("The person wrote again; the case is {status} now.",
                                                   status=staff_tr(services)._(case_ui.STAFF_STATUS_LABELS[record.status])),
                 )
-                await _enqueue_card_refresh(services, conn, current, staff_chat, now, f"u:{update_id}:card")
+                await _enqueue_card_refresh(services, uow, current, staff_chat, now, f"u:{update_id}:card")
     services.wake_outbox()
     return current
 
@@ -314,8 +308,8 @@ async def relay_to_person(
     number = tr.isolate(f"#{row.id}")
     header = f"👤 <b>{esc(signer)}</b> · {esc(number)}"
     header_units = utf16_len(f"👤 {signer} · {number}\n\n")
-    async with services.db.transaction() as conn:
-        current = await services.cases.current(conn, row.id)
+    async with services.store.transaction() as uow:
+        current = await uow.cases.current(row.id)
         if (current is None or current.user_id is None or current.deleted_at is not None
                 or current.status in ("closed", "deleted")):
             return False
@@ -329,17 +323,17 @@ async def relay_to_person(
             if record.status == "new":
                 record = lifecycle.transition(record, "in_progress", now)
         assert row.user_id is not None
-        fresh = await services.cases.add_message(
-            conn, case_id=row.id, direction="out", author_id=author_id, text=text or caption,
+        fresh = await uow.cases.add_message(
+                case_id=row.id, direction="out", author_id=author_id, text=text or caption,
             media_kind=None if kind == "text" else kind, file_id=file_id, update_id=update_id, now=now,
         )
         if not fresh:
             return False
-        await services.cases.save(record, now, conn=conn)
+        await uow.cases.save(record, now)
         if kind == "text" and text is not None:
             # Telegram counts characters after parsing: cut the plain text, never the HTML.
             for n, html in enumerate(isolated_pieces(header, text, TEXT_LIMIT)):
-                await enqueue(conn, chat_id=row.user_id, method="sendMessage",
+                await uow.outbox.enqueue(chat_id=row.user_id, method="sendMessage",
                               params={"chat_id": row.user_id, "text": html, "parse_mode": "HTML"},
                               kind="to_person", case_id=row.id,
                               dedupe_key=f"u:{update_id}:to_person" + (f":{n}" if n else ""), now=now)
@@ -352,16 +346,16 @@ async def relay_to_person(
                 shown, cap = "", isolate_html(header)
             params = {"chat_id": row.user_id, "from_chat_id": staff_chat_id, "message_id": staff_message_id,
                       "caption": cap, "parse_mode": "HTML"}
-            await enqueue(conn, chat_id=row.user_id, method="copyMessage", params=params, kind="to_person",
+            await uow.outbox.enqueue(chat_id=row.user_id, method="copyMessage", params=params, kind="to_person",
                           case_id=row.id, dedupe_key=f"u:{update_id}:to_person", now=now)
             if caption and shown != caption:
                 for n, html in enumerate(isolated_pieces(header, caption, TEXT_LIMIT)):
-                    await enqueue(conn, chat_id=row.user_id, method="sendMessage",
+                    await uow.outbox.enqueue(chat_id=row.user_id, method="sendMessage",
                                   params={"chat_id": row.user_id, "text": html, "parse_mode": "HTML"},
                                   kind="to_person", case_id=row.id,
                                   dedupe_key=f"u:{update_id}:to_person:caption:{n}", now=now)
         if record.status != row.status or record.assignee_id != row.record.assignee_id:
-            await _enqueue_card_refresh(services, conn, row, staff_chat_id, now, f"u:{update_id}:card")
+            await _enqueue_card_refresh(services, uow, row, staff_chat_id, now, f"u:{update_id}:card")
     services.wake_outbox()
     return True
 
@@ -389,25 +383,25 @@ async def change(
     `view` is the card's sub-menu to leave open (the services menu while ticking several).
     """
     now = services.clock.now()
-    async with services.db.transaction() as conn:
-        current = await services.cases.current(conn, row.id)
+    async with services.store.transaction() as uow:
+        current = await uow.cases.current(row.id)
         if current is None or current.deleted_at is not None or current.status == "deleted":
             return None
         record = mutate(current.record)
         if record == current.record:
             return None
-        await services.cases.save(record, now, conn=conn)
-        await services.records.audit(actor_id, action, current.id, now, detail, conn=conn)
+        await uow.cases.save(record, now)
+        await uow.records.audit(actor_id, action, current.id, now, detail)
         if current.staff_chat_id is not None:
-            await _enqueue_card_refresh(services, conn, current, current.staff_chat_id, now, f"{dedupe}:card", view)
+            await _enqueue_card_refresh(services, uow, current, current.staff_chat_id, now, f"{dedupe}:card", view)
         if notify_person and record.status != current.status and current.user_id is not None:
-            await enqueue_status_notice(services, conn, current, record.status, now, f"{dedupe}:notice")
+            await enqueue_status_notice(services, uow, current, record.status, now, f"{dedupe}:notice")
     services.wake_outbox()
     return record
 
 
 async def enqueue_status_notice(
-    services: Services, conn: aiosqlite.Connection, row: CaseRow, status: str, now: datetime, dedupe: str
+    services: Services, uow: UnitOfWork, row: CaseRow, status: str, now: datetime, dedupe: str
 ) -> None:
     """Tell the person, in their language, that their case changed; ask for a rating on close."""
     if row.user_id is None:
@@ -423,7 +417,7 @@ async def enqueue_status_notice(
     elif status == "waiting":
         params["text"] = text + "\n" + esc(tr._("Your caseworker is waiting for an answer or a document from you. Reply here."))
     params["text"] = isolate_html(params["text"])
-    await enqueue(conn, chat_id=row.user_id, method="sendMessage", params=params, kind="notice",
+    await uow.outbox.enqueue(chat_id=row.user_id, method="sendMessage", params=params, kind="notice",
                   case_id=row.id, dedupe_key=dedupe, now=now)
 
 
@@ -431,8 +425,8 @@ async def refresh_card(services: Services, row: CaseRow, dedupe: str) -> None:
     """Queue an update of the case card in the staff chat (e.g. after the person deleted data)."""
     if row.staff_chat_id is None:
         return
-    async with services.db.transaction() as conn:
-        await _enqueue_card_refresh(services, conn, row, row.staff_chat_id, services.clock.now(), dedupe)
+    async with services.store.transaction() as uow:
+        await _enqueue_card_refresh(services, uow, row, row.staff_chat_id, services.clock.now(), dedupe)
     services.wake_outbox()
 
 
@@ -445,37 +439,62 @@ async def resend_card(services: Services, row: CaseRow, dedupe: str, view: str =
                               "message_thread_id": THREAD}
     if view != "main":
         params["$view"] = view
-    async with services.db.transaction() as conn:
-        await enqueue(conn, chat_id=row.staff_chat_id, method="sendMessage", params=params, kind="card",
+    async with services.store.transaction() as uow:
+        await uow.outbox.enqueue(chat_id=row.staff_chat_id, method="sendMessage", params=params, kind="card",
                       case_id=row.id, dedupe_key=dedupe, now=services.clock.now())
     services.wake_outbox()
 
 
 async def _enqueue_card_refresh(
-    services: Services, conn: aiosqlite.Connection, row: CaseRow, staff_chat: int, now: datetime, dedupe: str,
+    services: Services, uow: UnitOfWork, row: CaseRow, staff_chat: int, now: datetime, dedupe: str,
     view: str = "main",
 ) -> None:
     params: dict[str, Any] = {"chat_id": staff_chat, "message_id": "$card_id", "text": "$card", "parse_mode": "HTML"}
     if view != "main":
         params["$view"] = view
-    await enqueue(conn, chat_id=staff_chat, method="editMessageText", params=params,
+    await uow.outbox.enqueue(chat_id=staff_chat, method="editMessageText", params=params,
                   kind="card_edit", case_id=row.id, dedupe_key=dedupe, now=now)
 
 
 async def _enqueue_staff_note(
-    services: Services, conn: aiosqlite.Connection, row: CaseRow, staff_chat: int, now: datetime, dedupe: str, html: str
+    services: Services, uow: UnitOfWork, row: CaseRow, staff_chat: int, now: datetime, dedupe: str, html: str
 ) -> None:
-    await enqueue(conn, chat_id=staff_chat, method="sendMessage",
+    await uow.outbox.enqueue(chat_id=staff_chat, method="sendMessage",
                   params={"chat_id": staff_chat, "text": html, "parse_mode": "HTML", "message_thread_id": THREAD},
                   kind="staff_note", case_id=row.id, dedupe_key=dedupe, now=now)
+
+
+async def save_rating_comment(services: Services, row: CaseRow, comment: str, update_id: int) -> None:
+    """The person's comment on the help they got: stored with the end of their step (one
+    transaction, so a replay after a crash is recognised by their last_update_id), then shown
+    in the case topic."""
+    async with services.store.transaction() as uow:
+        await uow.cases.update(row.id, services.clock.now(), rating_comment=comment)
+        if row.user_id is not None:
+            await uow.people.set_state(row.user_id, None, update_id=update_id)
+    await post_to_case(services, row, "💬 " + esc(staff_tr(services)._(
+        "The person's comment on the help they got: {comment}", comment=comment)), f"u:{update_id}:comment")
+
+
+async def add_note(
+    services: Services, row: CaseRow, author_id: int | None, audit_id: int | None, text: str, update_id: int
+) -> None:
+    """An internal note in a case: stored and audited together, never sent to the person."""
+    now = services.clock.now()
+    async with services.store.transaction() as uow:
+        await uow.cases.add_message(
+            case_id=row.id, direction="note", author_id=author_id, text=text, media_kind=None,
+            file_id=None, update_id=update_id, now=now,
+        )
+        await uow.records.audit(audit_id, "note", row.id, now)
 
 
 async def post_to_case(services: Services, row: CaseRow, html: str, dedupe: str) -> None:
     """An automatic notice in the case's topic (reminders, deletions, delivery problems)."""
     if row.staff_chat_id is None:
         return
-    async with services.db.transaction() as conn:
-        await _enqueue_staff_note(services, conn, row, row.staff_chat_id, services.clock.now(), dedupe, html)
+    async with services.store.transaction() as uow:
+        await _enqueue_staff_note(services, uow, row, row.staff_chat_id, services.clock.now(), dedupe, html)
     services.wake_outbox()
 
 

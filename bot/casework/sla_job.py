@@ -7,7 +7,6 @@ import logging
 from bot.cases import sla
 from bot.casework.service import post_to_case, staff_tr
 from bot.services import Services
-from bot.storage.outbox import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +35,9 @@ async def check_overdue(services: Services) -> tuple[int, int]:
             text = "🚨 " + tr._("Case #{number} still has no answer after the reminder. Please make sure someone takes it.",
                                number=row.id)
             await post_to_case(services, row, text, f"case:{row.id}:escalate")
-            async with services.db.transaction() as conn:
+            async with services.store.transaction() as uow:
                 for admin_id in sorted(services.settings.admin_ids):
-                    await enqueue(conn, chat_id=admin_id, method="sendMessage",
+                    await uow.outbox.enqueue(chat_id=admin_id, method="sendMessage",
                                   params={"chat_id": admin_id, "text": text}, kind="notice",
                                   dedupe_key=f"case:{row.id}:escalate:{admin_id}", now=now)
             services.wake_outbox()

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.clock import Clock
-from bot.storage.db import as_storage_error, describe_sqlite_error, storage_fault
+from bot.storage.errors import as_storage_error, storage_fault
 from bot.storage.inbox import InboxRepo, InboxRow
 
 log = logging.getLogger(__name__)
@@ -178,12 +178,11 @@ class InboxDispatcher:
         fault = storage_fault(exc)
         if fault is None:
             raise exc
-        path = self._inbox.db.path
         if fault == "fatal" or self._fatal is not None:
-            raise as_storage_error(exc, path) from exc
+            raise as_storage_error(exc) from exc
         if not self._lock_warned:
             self._lock_warned = True
-            log.warning("%s; trying again", describe_sqlite_error(exc, path))
+            log.warning("%s; trying again", as_storage_error(exc))
         await asyncio.sleep(min(30.0, 0.5 * 2**attempt))
 
     async def wait_idle(self) -> None:

@@ -17,7 +17,7 @@ from telegram.warnings import PTBUserWarning
 from bot.clock import Clock
 from bot.delivery import retry_seconds
 from bot.delivery.limits import OUTBOX, FloodLimits
-from bot.storage.db import StorageError, as_storage_error, describe_sqlite_error, storage_fault
+from bot.storage.errors import StorageError, as_storage_error, storage_fault
 from bot.storage.outbox import OutboxItem, OutboxRepo
 
 log = logging.getLogger(__name__)
@@ -201,10 +201,10 @@ class OutboxWorker:
         if fault is None:
             raise exc
         if fault == "fatal":
-            raise as_storage_error(exc, self._repo.db.path) from exc
+            raise as_storage_error(exc) from exc
         delay = min(30.0, 0.5 * 2**attempt)
         if attempt == 0:
-            log.warning("outbox: %s; trying again", describe_sqlite_error(exc, self._repo.db.path))
+            log.warning("outbox: %s; trying again", as_storage_error(exc))
         try:
             await asyncio.wait_for(self._stop.wait(), timeout=delay)
         except TimeoutError:

@@ -17,7 +17,7 @@ from bot.clock import Clock
 from bot.delivery import retry_seconds
 from bot.delivery.inbox_worker import InboxDispatcher
 from bot.delivery.lanes import lane_of
-from bot.storage.db import as_storage_error, describe_sqlite_error, storage_fault
+from bot.storage.errors import as_storage_error, storage_fault
 from bot.storage.inbox import InboxRepo, InboxRow
 
 log = logging.getLogger(__name__)
@@ -108,10 +108,10 @@ class UpdatePoller:
                 if fault is None:
                     raise
                 if fault == "fatal":
-                    raise as_storage_error(exc, self._inbox.db.path) from exc
+                    raise as_storage_error(exc) from exc
                 if not locked:
                     log.warning("%s; fetching the same updates again",
-                                describe_sqlite_error(exc, self._inbox.db.path))
+                                as_storage_error(exc))
                 await self._sleep(min(30.0, 0.5 * 2**locked))
                 locked += 1
                 continue
@@ -124,7 +124,7 @@ class UpdatePoller:
     def _raise_if_broken(self) -> None:
         fatal = self._dispatcher.fatal
         if fatal is not None:
-            raise as_storage_error(fatal, self._inbox.db.path) if storage_fault(fatal) else fatal
+            raise as_storage_error(fatal) if storage_fault(fatal) else fatal
 
     async def _fetch_unless_broken(self, offset: int) -> list[Any]:
         """getUpdates, cut short if the dispatcher finds the database unusable meanwhile
@@ -147,7 +147,7 @@ class UpdatePoller:
         except Exception as exc:
             if storage_fault(exc) is None:
                 raise
-            raise as_storage_error(exc, self._inbox.db.path) from exc
+            raise as_storage_error(exc) from exc
 
     async def _fetch(self, offset: int) -> list[Any]:
         result = await self._bot.do_api_request(

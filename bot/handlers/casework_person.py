@@ -6,7 +6,13 @@ from telegram import Update
 
 from bot.cases import lifecycle
 from bot.cases.model import CaseRecord
-from bot.casework.service import change, post_to_case, relay_from_person, staff_tr
+from bot.casework.service import (
+    change,
+    post_to_case,
+    relay_from_person,
+    save_rating_comment,
+    staff_tr,
+)
 from bot.handlers.context import BotContext, leave_step
 from bot.handlers.intake import begin, media_of
 from bot.handlers.render import answer_query, show
@@ -101,11 +107,7 @@ async def on_state_text(update: Update, context: BotContext) -> None:
         # Last, and in one transaction: the comment and the end of the step (a replay after
         # a crash is then recognised by the person's last_update_id and skipped).
         comment = (message.text or "")[:1000]
-        async with services.db.transaction() as conn:
-            await services.cases.update(row.id, services.clock.now(), conn=conn, rating_comment=comment)
-            await services.people.set_state(person.user_id, None, conn=conn, update_id=update.update_id)
-        await post_to_case(services, row, "💬 " + esc(staff_tr(services)._(
-            "The person's comment on the help they got: {comment}", comment=comment)), f"u:{update.update_id}:comment")
+        await save_rating_comment(services, row, comment, update.update_id)
         return
     await leave_step(context)
     await _relay(update, context, row)

@@ -11,7 +11,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.delivery.inbox_worker import current_outcome, describe_error
 from bot.handlers.context import BotContext, leave_step
 from bot.handlers.render import answer_query, show
-from bot.storage.db import storage_fault
+from bot.storage.errors import storage_fault
 from bot.ui import menus
 from bot.ui.screen import Screen
 

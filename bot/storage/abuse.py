@@ -9,20 +9,18 @@ import hmac
 import secrets
 from datetime import date
 
-import aiosqlite
-
-from bot.storage.db import Database
+from bot.storage.sql import Executor
 
 
 class AbuseRepo:
     """Blocks and daily request counts keyed by HMAC-SHA256(key, user id)."""
 
-    def __init__(self, db: Database, key: bytes) -> None:
+    def __init__(self, db: Executor, key: bytes) -> None:
         self.db = db
-        self._key = key
+        self.key = key
 
     @classmethod
-    async def open(cls, db: Database, configured_key: str = "") -> AbuseRepo:
+    async def open(cls, db: Executor, configured_key: str = "") -> AbuseRepo:
         """The repo with ABUSE_KEY, or else a random key made at first start and kept in the
         database (then whoever holds the database file can test an id against the hashes)."""
         if configured_key:
@@ -30,7 +28,7 @@ class AbuseRepo:
         row = await db.fetchone("SELECT value FROM meta WHERE key = 'abuse_key'")
         if row is None:
             await db.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('abuse_key', ?)",
+                "INSERT INTO meta (key, value) VALUES ('abuse_key', ?) ON CONFLICT (key) DO NOTHING",
                 (secrets.token_hex(32),),
             )
             row = await db.fetchone("SELECT value FROM meta WHERE key = 'abuse_key'")
@@ -38,7 +36,7 @@ class AbuseRepo:
         return cls(db, str(row["value"]).encode())
 
     def subject(self, user_id: int) -> str:
-        return hmac.new(self._key, str(user_id).encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self.key, str(user_id).encode(), hashlib.sha256).hexdigest()
 
     async def is_blocked(self, user_id: int) -> bool:
         row = await self.db.fetchone(
@@ -60,12 +58,12 @@ class AbuseRepo:
         )
         return int(row["requests"]) if row and row["day"] == day.isoformat() else 0
 
-    async def count_request(self, conn: aiosqlite.Connection, user_id: int, day: date) -> None:
-        """One more request opened on `day`, inside the caller's transaction (the case's)."""
-        await conn.execute(
+    async def count_request(self, user_id: int, day: date) -> None:
+        """One more request opened on `day` (inside the case's unit of work)."""
+        await self.db.execute(
             "INSERT INTO abuse (subject, day, requests) VALUES (?, ?, 1)"
             " ON CONFLICT (subject) DO UPDATE SET"
-            " requests = CASE WHEN day = excluded.day THEN requests + 1 ELSE 1 END,"
+            " requests = CASE WHEN abuse.day = excluded.day THEN abuse.requests + 1 ELSE 1 END,"
             " day = excluded.day",
             (self.subject(user_id), day.isoformat()),
         )

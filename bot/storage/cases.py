@@ -1,4 +1,4 @@
-"""Support requests in SQLite: cases, their messages, and staff-chat message mapping."""
+"""Support requests: cases, their messages, and staff-chat message mapping."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.cases.model import OPEN_STATUSES, CaseRecord
 from bot.numbers import parse_case_id
-from bot.storage.db import Database
+from bot.storage.sql import Executor, Row
 from bot.storage.timefmt import from_db, to_db
 
 _OPEN = tuple(sorted(OPEN_STATUSES))
@@ -72,7 +70,7 @@ def join_set(values: Iterable[str]) -> str:
     return ",".join(sorted(values))
 
 
-def _row(r: aiosqlite.Row) -> CaseRow:
+def _row(r: Row) -> CaseRow:
     record = CaseRecord(
         id=r["id"],
         person_id=r["user_id"] or 0,
@@ -115,12 +113,11 @@ def _row(r: aiosqlite.Row) -> CaseRow:
 
 
 class CasesRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Executor) -> None:
         self.db = db
 
     async def create(
         self,
-        conn: aiosqlite.Connection,
         *,
         user_id: int,
         source_update_id: int | None,
@@ -138,12 +135,13 @@ class CasesRepo:
         flow: tuple[str, int, list[tuple[str, str]], str] | None,
         now: datetime,
     ) -> int | None:
-        """Insert a case inside the caller's transaction; None if this update already made one."""
-        cur = await conn.execute(
-            "INSERT OR IGNORE INTO cases (user_id, source_update_id, category, language, audience,"
+        """Insert a case (inside the unit of work); None if this update already made one."""
+        row = await self.db.fetchone(
+            "INSERT INTO cases (user_id, source_update_id, category, language, audience,"
             " region, adults, children, vulnerabilities, description, priority, team, staff_chat_id,"
             " flow_id, flow_version, flow_answers, flow_outcome, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (source_update_id) DO NOTHING RETURNING id",
             (
                 user_id, source_update_id, category, language, audience, region, adults, children,
                 join_set(vulnerabilities), description, priority, team, staff_chat_id,
@@ -152,15 +150,14 @@ class CasesRepo:
                 to_db(now), to_db(now),
             ),
         )
-        return cur.lastrowid if cur.rowcount else None
+        return int(row["id"]) if row else None
 
-    async def current(self, conn: aiosqlite.Connection, case_id: int) -> CaseRow | None:
-        """The case as it is now, read inside the caller's write transaction (which holds the
-        write lock): read-modify-write on it cannot lose a concurrent change."""
-        rows = await conn.execute_fetchall("SELECT * FROM cases WHERE id = ?", (case_id,))
-        for r in rows:
-            return _row(r)
-        return None
+    async def current(self, case_id: int) -> CaseRow | None:
+        """The case as it is now, locked for the rest of the unit of work (SQLite's write
+        transaction holds the database; PostgreSQL locks the row): read-modify-write on it
+        cannot lose a concurrent change."""
+        row = await self.db.fetchone(f"SELECT * FROM cases WHERE id = ?{self.db.dialect.for_update}", (case_id,))
+        return _row(row) if row else None
 
     async def get(self, case_id: int) -> CaseRow | None:
         row = await self.db.fetchone("SELECT * FROM cases WHERE id = ?", (case_id,))
@@ -206,11 +203,12 @@ class CasesRepo:
 
     async def map_staff_message(self, staff_chat_id: int, message_id: int, case_id: int) -> None:
         await self.db.execute(
-            "INSERT OR IGNORE INTO relay_map (staff_chat_id, message_id, case_id) VALUES (?, ?, ?)",
+            "INSERT INTO relay_map (staff_chat_id, message_id, case_id) VALUES (?, ?, ?)"
+            " ON CONFLICT (staff_chat_id, message_id) DO NOTHING",
             (staff_chat_id, message_id, case_id),
         )
 
-    async def update(self, case_id: int, now: datetime, conn: aiosqlite.Connection | None = None, **fields: Any) -> None:
+    async def update(self, case_id: int, now: datetime, **fields: Any) -> None:
         """Change some columns (whitelisted) and updated_at."""
         unknown = set(fields) - _UPDATABLE
         if unknown:
@@ -218,16 +216,13 @@ class CasesRepo:
         values = [to_db(v) if isinstance(v, datetime) else v for v in fields.values()]
         sets = ", ".join(f"{name} = ?" for name in fields)
         # A deleted case (the person erased their data) is never written to again.
-        sql = f"UPDATE cases SET {sets}, updated_at = ? WHERE id = ? AND deleted_at IS NULL"
-        params = (*values, to_db(now), case_id)
-        if conn is not None:
-            await conn.execute(sql, params)
-        else:
-            await self.db.execute(sql, params)
+        await self.db.execute(
+            f"UPDATE cases SET {sets}, updated_at = ? WHERE id = ? AND deleted_at IS NULL",
+            (*values, to_db(now), case_id),
+        )
 
     async def add_message(
         self,
-        conn: aiosqlite.Connection,
         *,
         case_id: int,
         direction: str,
@@ -239,12 +234,12 @@ class CasesRepo:
         now: datetime,
     ) -> bool:
         """Record one message of a case; False if this update was already recorded."""
-        cur = await conn.execute(
-            "INSERT OR IGNORE INTO case_messages (case_id, update_id, direction, author_id, text,"
-            " media_kind, file_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        return bool(await self.db.execute(
+            "INSERT INTO case_messages (case_id, update_id, direction, author_id, text,"
+            " media_kind, file_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (update_id) DO NOTHING",
             (case_id, update_id, direction, author_id, text, media_kind, file_id, to_db(now)),
-        )
-        return bool(cur.rowcount)
+        ))
 
     async def messages(self, case_id: int) -> list[CaseMessage]:
         rows = await self.db.fetchall(
@@ -290,10 +285,11 @@ class CasesRepo:
             return [row] if row else []
         needle = needle.lstrip("#")
         pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = self.db.dialect.like
         rows = await self.db.fetchall(
             "SELECT * FROM cases WHERE id IN ("
-            "  SELECT id FROM cases WHERE description LIKE ? ESCAPE '\\' OR region LIKE ? ESCAPE '\\'"
-            "  UNION SELECT case_id FROM case_messages WHERE text LIKE ? ESCAPE '\\')"
+            f"  SELECT id FROM cases WHERE description {like} ? ESCAPE '\\' OR region {like} ? ESCAPE '\\'"
+            f"  UNION SELECT case_id FROM case_messages WHERE text {like} ? ESCAPE '\\')"
             " ORDER BY id DESC LIMIT ?",
             (pattern, pattern, pattern, limit),
         )
@@ -330,12 +326,11 @@ class CasesRepo:
                 yield _row(r).record
             last_id = rows[-1]["id"]
 
-    async def save(self, record: CaseRecord, now: datetime, conn: aiosqlite.Connection | None = None) -> None:
+    async def save(self, record: CaseRecord, now: datetime) -> None:
         """Persist what the case core may change on a record."""
         await self.update(
             record.id,
             now,
-            conn=conn,
             status=record.status,
             priority=record.priority,
             assignee_id=record.assignee_id,
@@ -386,7 +381,7 @@ class CasesRepo:
             params.append(to_db(end))
         sql = f"SELECT {columns} FROM cases WHERE {' AND '.join(where)} ORDER BY id LIMIT ?"
 
-        def fetch(after: int) -> asyncio.Task[list[aiosqlite.Row]]:
+        def fetch(after: int) -> asyncio.Task[list[Row]]:
             return asyncio.ensure_future(self.db.fetchall(sql, (after, *params, batch)))
 
         parse = datetime.fromisoformat

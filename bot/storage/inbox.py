@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.storage.db import Database
+from bot.storage.sql import Executor
 from bot.storage.timefmt import to_db
 
 
@@ -30,7 +30,7 @@ class _DoneBatch:
 class InboxRepo:
     """Insert-once storage of updates and their processing state."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Executor) -> None:
         self.db = db
         self._open_batch: _DoneBatch | None = None
         self._writer: asyncio.Task[None] | None = None
@@ -39,16 +39,20 @@ class InboxRepo:
         """Store new updates in one transaction; return only those not seen before."""
         if not rows:
             return []
-        # One statement, so one commit and one trip to SQLite's thread for the whole batch;
+        # One statement, so one commit and one trip to the database for the whole batch;
         # ids at or below the pruning floor are replays of updates handled long ago.
-        values = ", ".join("(?, ?, ?, ?)" for _ in rows)
         received = to_db(now)
         params = [v for r in rows for v in (r.update_id, r.lane, r.payload, received)]
+        if self.db.dialect.name == "postgres":
+            values = ", ".join("(?::bigint, ?::text, ?::text, ?::text)" for _ in rows)
+            source = f"(VALUES {values}) AS v(column1, column2, column3, column4)"
+        else:
+            source = "(VALUES " + ", ".join("(?, ?, ?, ?)" for _ in rows) + ")"
         inserted = await self.db.fetchall(
             "INSERT INTO inbox (update_id, lane, payload, received_at)"
-            f" SELECT column1, column2, column3, column4 FROM (VALUES {values})"
+            f" SELECT column1, column2, column3, column4 FROM {source}"
             " WHERE column1 > COALESCE("
-            "  (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'inbox_floor'), 0)"
+            "  (SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'inbox_floor'), 0)"
             " ON CONFLICT (update_id) DO NOTHING RETURNING update_id",
             params,
         )
@@ -59,7 +63,7 @@ class InboxRepo:
         """The getUpdates offset that confirms everything already stored."""
         row = await self.db.fetchone(
             "SELECT MAX(m) AS m FROM (SELECT MAX(update_id) AS m FROM inbox"
-            " UNION ALL SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'inbox_floor')"
+            " UNION ALL SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'inbox_floor') AS highest"
         )
         highest = row["m"] if row and row["m"] is not None else None
         return int(highest) + 1 if highest is not None else 0
@@ -136,21 +140,32 @@ class InboxRepo:
 
     async def prune(self, before: datetime) -> int:
         """Forget finished rows older than `before`, remembering the highest id as a floor."""
-        async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "SELECT MAX(update_id) FROM inbox WHERE status != 'pending' AND finished_at < ?",
+        async with self.db.transaction() as tx:
+            row = await tx.fetchone(
+                "SELECT MAX(update_id) AS top FROM inbox WHERE status != 'pending' AND finished_at < ?",
                 (to_db(before),),
             )
-            row = await cur.fetchone()
-            if not row or row[0] is None:
+            if not row or row["top"] is None:
                 return 0
-            top = int(row[0])
-            await conn.execute(
+            top = int(row["top"])
+            floor = tx.dialect.max_of("CAST(meta.value AS BIGINT)", "CAST(excluded.value AS BIGINT)")
+            await tx.execute(
                 "INSERT INTO meta (key, value) VALUES ('inbox_floor', ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), excluded.value)",
+                f" ON CONFLICT (key) DO UPDATE SET value = CAST({floor} AS TEXT)",
                 (str(top),),
             )
-            cur = await conn.execute(
+            return await tx.execute(
                 "DELETE FROM inbox WHERE status != 'pending' AND update_id <= ?", (top,)
             )
-            return cur.rowcount
+
+    async def pending_lag(self, now: datetime) -> tuple[int, float]:
+        """(updates waiting, seconds the oldest has waited): the inbox's lag."""
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) AS n, MIN(received_at) AS oldest FROM inbox WHERE status = 'pending'"
+        )
+        if row is None or not row["n"]:
+            return 0, 0.0
+        from bot.storage.timefmt import from_db
+
+        oldest = from_db(row["oldest"])
+        return int(row["n"]), max(0.0, (now - oldest).total_seconds()) if oldest else 0.0

@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
-
-from bot.storage.db import Database
+from bot.storage.sql import Executor, Row
 from bot.storage.timefmt import from_db, to_db
 
 
@@ -25,41 +23,42 @@ class OutboxItem:
     next_attempt_at: datetime
 
 
-async def enqueue(
-    conn: aiosqlite.Connection,
-    *,
-    chat_id: int,
-    method: str,
-    params: dict[str, Any],
-    now: datetime,
-    kind: str = "notice",
-    case_id: int | None = None,
-    dedupe_key: str | None = None,
-) -> int | None:
-    """Queue one Bot API call inside the caller's transaction; None if already queued."""
-    cur = await conn.execute(
-        "INSERT OR IGNORE INTO outbox (dedupe_key, chat_id, method, payload, kind, case_id,"
-        " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            dedupe_key,
-            chat_id,
-            method,
-            json.dumps(params, ensure_ascii=False),
-            kind,
-            case_id,
-            # Scheduling runs on the wall clock even when domain time is faked in tests.
-            to_db(datetime.now(UTC)),
-            to_db(now),
-        ),
-    )
-    return cur.lastrowid if cur.rowcount else None
-
-
 class OutboxRepo:
-    """Reads and state changes for the outbox worker."""
+    """Queueing (inside a unit of work: the same transaction as the change) and the outbox
+    worker's reads and state changes."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Executor) -> None:
         self.db = db
+
+    async def enqueue(
+        self,
+        *,
+        chat_id: int,
+        method: str,
+        params: dict[str, Any],
+        now: datetime,
+        kind: str = "notice",
+        case_id: int | None = None,
+        dedupe_key: str | None = None,
+    ) -> int | None:
+        """Queue one Bot API call; None if this dedupe key was queued before."""
+        row = await self.db.fetchone(
+            "INSERT INTO outbox (dedupe_key, chat_id, method, payload, kind, case_id,"
+            " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+            (
+                dedupe_key,
+                chat_id,
+                method,
+                json.dumps(params, ensure_ascii=False),
+                kind,
+                case_id,
+                # Scheduling runs on the wall clock even when domain time is faked in tests.
+                to_db(datetime.now(UTC)),
+                to_db(now),
+            ),
+        )
+        return int(row["id"]) if row else None
 
     async def due(self, now: datetime, limit: int = 200) -> list[OutboxItem]:
         """The oldest pending item of each chat, if due: a chat's messages stay in order."""
@@ -123,7 +122,7 @@ class OutboxRepo:
 
 
 
-def _item(row: aiosqlite.Row) -> OutboxItem:
+def _item(row: Row) -> OutboxItem:
     return OutboxItem(
         id=row["id"],
         chat_id=row["chat_id"],

@@ -7,10 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
 from bot.storage.abuse import AbuseRepo
-from bot.storage.db import Database
+from bot.storage.sql import Executor, Row
 from bot.storage.timefmt import from_db, to_db
 
 # last_seen is only rewritten when older than this, so most updates cost no write.
@@ -36,7 +34,7 @@ class Person:
 
 
 class PeopleRepo:
-    def __init__(self, db: Database, abuse: AbuseRepo | None = None) -> None:
+    def __init__(self, db: Executor, abuse: AbuseRepo | None = None) -> None:
         self.db = db
         self.abuse = abuse
 
@@ -54,12 +52,11 @@ class PeopleRepo:
         if person is None:
             # Someone new, or back after /delete: a block the staff set still applies.
             blocked = self.abuse is not None and await self.abuse.is_blocked(user_id)
-            async with self.db.transaction() as conn:
-                await conn.execute(
-                    "INSERT OR IGNORE INTO people (user_id, first_seen, last_seen, blocked)"
-                    " VALUES (?, ?, ?, ?)",
-                    (user_id, to_db(now), to_db(now), 1 if blocked else 0),
-                )
+            await self.db.execute(
+                "INSERT INTO people (user_id, first_seen, last_seen, blocked) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (user_id) DO NOTHING",
+                (user_id, to_db(now), to_db(now), 1 if blocked else 0),
+            )
             person = await self.get(user_id)
             assert person is not None
             person.is_new = True
@@ -67,7 +64,8 @@ class PeopleRepo:
         stale = person.last_seen is None or now - person.last_seen > TOUCH_GRANULARITY
         if stale or (person.unreachable and reachable):
             await self.db.execute(
-                "UPDATE people SET last_seen = ?, unreachable = unreachable AND ? WHERE user_id = ?",
+                "UPDATE people SET last_seen = ?, unreachable = CASE WHEN ? = 1 THEN unreachable ELSE 0 END"
+                " WHERE user_id = ?",
                 (to_db(now), 0 if reachable else 1, user_id),
             )
             person.last_seen = now
@@ -87,23 +85,27 @@ class PeopleRepo:
         )
 
     async def set_state(
-        self, user_id: int, state: str | None, data: dict[str, Any] | None = None,
-        conn: aiosqlite.Connection | None = None, update_id: int = 0,
+        self, user_id: int, state: str | None, data: dict[str, Any] | None = None, update_id: int = 0,
     ) -> None:
         """Remember which step a typed answer belongs to (survives restarts).
 
         `update_id` marks the update whose effects this write completes, in the same
         statement, so that a replay of it after a crash is recognised (see `last_update_id`).
+        Inside a unit of work, this is part of its transaction.
         """
-        sql = (
+        latest = self.db.dialect.max_of("last_update_id", "?")
+        await self.db.execute(
             "UPDATE people SET state = ?, state_data = ?, state_version = state_version + 1,"
-            " last_update_id = MAX(last_update_id, ?) WHERE user_id = ?"
+            f" last_update_id = {latest} WHERE user_id = ?",
+            (state, json.dumps(data or {}, ensure_ascii=False) if state else None, update_id, user_id),
         )
-        params = (state, json.dumps(data or {}, ensure_ascii=False) if state else None, update_id, user_id)
-        if conn is not None:
-            await conn.execute(sql, params)
-        else:
-            await self.db.execute(sql, params)
+
+    async def leave_intake(self, user_id: int, phone: str | None) -> None:
+        """The request was sent: the draft goes, a phone shared for it stays."""
+        await self.db.execute(
+            "UPDATE people SET state = NULL, state_data = NULL, phone = COALESCE(?, phone) WHERE user_id = ?",
+            (phone, user_id),
+        )
 
     async def set_phone(self, user_id: int, phone: str | None) -> None:
         await self.db.execute("UPDATE people SET phone = ? WHERE user_id = ?", (phone, user_id))
@@ -138,7 +140,7 @@ class PeopleRepo:
         return int(row["n"]) if row else 0
 
 
-def _person(row: aiosqlite.Row) -> Person:
+def _person(row: Row) -> Person:
     return Person(
         user_id=row["user_id"],
         language=row["language"],

@@ -6,9 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from bot.storage.db import Database
+from bot.storage.sql import Executor
 from bot.storage.timefmt import from_db, to_db
 
 
@@ -30,15 +28,15 @@ class AuditEntry:
 
 
 class RecordsRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Executor) -> None:
         self.db = db
 
     # -- feedback -------------------------------------------------------------------------
     async def vote(self, user_id: int, item_id: str, language: str, helpful: bool, now: datetime) -> bool:
         """One vote per person and item; a second tap changes nothing. True if counted."""
         changed = await self.db.execute(
-            "INSERT OR IGNORE INTO feedback (user_id, item_id, language, helpful, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO feedback (user_id, item_id, language, helpful, created_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, item_id) DO NOTHING",
             (user_id, item_id, language, 1 if helpful else 0, to_db(now)),
         )
         return bool(changed)
@@ -87,9 +85,9 @@ class RecordsRepo:
     async def save_flow_result(
         self, session: FlowSession, outcome: str, result: str, now: datetime
     ) -> int:
-        return await self.db.execute(
+        row = await self.db.fetchone(
             "INSERT INTO flow_results (user_id, flow_id, flow_version, answers, outcome, result,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 session.user_id,
                 session.flow_id,
@@ -100,6 +98,7 @@ class RecordsRepo:
                 to_db(now),
             ),
         )
+        return int(row["id"]) if row else 0
 
     async def latest_flow_result(self, user_id: int, flow_id: str) -> dict[str, object] | None:
         row = await self.db.fetchone(
@@ -119,15 +118,13 @@ class RecordsRepo:
     # -- audit ----------------------------------------------------------------------------
     async def audit(
         self, actor_id: int | None, action: str, case_id: int | None, now: datetime,
-        detail: str | None = None, conn: aiosqlite.Connection | None = None,
+        detail: str | None = None,
     ) -> None:
-        """Record a staff action (inside the caller's transaction when `conn` is given)."""
-        sql = "INSERT INTO audit_log (actor_id, action, case_id, detail, at) VALUES (?, ?, ?, ?, ?)"
-        params = (actor_id, action, case_id, detail, to_db(now))
-        if conn is not None:
-            await conn.execute(sql, params)
-        else:
-            await self.db.execute(sql, params)
+        """Record a staff action (inside a unit of work: in its transaction)."""
+        await self.db.execute(
+            "INSERT INTO audit_log (actor_id, action, case_id, detail, at) VALUES (?, ?, ?, ?, ?)",
+            (actor_id, action, case_id, detail, to_db(now)),
+        )
 
     async def audit_for(self, case_id: int, limit: int = 50) -> list[AuditEntry]:
         rows = await self.db.fetchall(

@@ -98,5 +98,5 @@ async def test_adversarial_text_is_answered_without_holding_the_loop(
     assert later or person.last().edits, "the person got no answer"
     assert h.emu.internal_errors == []
     assert loop.worst < BLOCK_LIMIT, f"{loop.worst * 1000:.0f} ms in {loop.worst_what}"
-    rows = await h.services.db.fetchall("SELECT COUNT(*) AS n FROM inbox WHERE status = 'failed'")
+    rows = await h.services.store.executor.fetchall("SELECT COUNT(*) AS n FROM inbox WHERE status = 'failed'")
     assert rows[0]["n"] == 0

@@ -8,7 +8,6 @@ import time
 
 from bot.sandbox.driver import UserDriver
 from bot.sandbox.loopwatch import watch_loop
-from bot.storage.outbox import enqueue
 from tests.e2e.flows_helpers import has_data, onboard
 from tests.e2e.harness import HarnessFactory
 
@@ -40,9 +39,9 @@ async def test_replies_are_not_delayed_behind_paced_bulk_sends(harness_factory: 
     await asyncio.gather(*(onboard(p) for p in people))
     quiet = [h.emu.add_user(f"Sub{i}", started=True) for i in range(90)]
     now = h.services.clock.now()
-    async with h.services.db.transaction() as conn:
+    async with h.services.store.transaction() as uow:
         for sub in quiet:
-            await enqueue(conn, chat_id=sub.chat_id, method="sendMessage",
+            await uow.outbox.enqueue(chat_id=sub.chat_id, method="sendMessage",
                           params={"chat_id": sub.chat_id, "text": "A notice"}, now=now)
     h.services.wake_outbox()
     await asyncio.sleep(0.3)  # the bulk is under way: about 30 a second

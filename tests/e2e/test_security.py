@@ -158,8 +158,7 @@ async def test_delete_does_not_lift_a_block_or_reset_the_daily_limit(harness_fac
     await onboard(blocked)
     await blocked.press_data("r:new", blocked.last().message_id)
     await blocked.wait_for("cannot open new requests")
-    async with h.services.db.transaction() as conn:
-        rows = await conn.execute_fetchall("SELECT subject, blocked FROM abuse WHERE blocked = 1")
+    rows = await h.services.store.executor.fetchall("SELECT subject, blocked FROM abuse WHERE blocked = 1")
     assert len(rows) == 1 and str(blocked.user_id) not in rows[0][0]
 
 
@@ -370,7 +369,7 @@ async def test_odd_numbers_in_buttons_and_commands_get_a_clear_answer(harness: H
     for data in ("r:close:²", "r:rate:99999999999999999999:5", "r:rate:1:²"):
         await person.press_data(data, person.last().message_id)
     await h.settle()
-    failed = await h.services.db.fetchall("SELECT error FROM inbox WHERE status = 'failed'")
+    failed = await h.services.store.executor.fetchall("SELECT error FROM inbox WHERE status = 'failed'")
     assert [r["error"] for r in failed] == []
 
 

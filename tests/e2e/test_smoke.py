@@ -38,7 +38,7 @@ async def test_a_failing_handler_is_logged_by_update_id_and_the_worker_goes_on(
     apology = await person.wait_for("something went wrong")
     assert apology is not None
     await harness.settle()
-    rows = await harness.services.db.fetchall("SELECT status, error, payload FROM inbox WHERE status = 'failed'")
+    rows = await harness.services.store.executor.fetchall("SELECT status, error, payload FROM inbox WHERE status = 'failed'")
     assert len(rows) == 1
     assert rows[0]["payload"] is None and "secret" not in rows[0]["error"]
     assert "RuntimeError" in rows[0]["error"]

@@ -81,7 +81,7 @@ async def test_updates_of_every_kind_from_the_schema(harness_factory: HarnessFac
     assert h.runtime.dispatcher.processed + h.runtime.dispatcher.failed >= len(plan)
     assert set(kinds) <= set(sent), set(kinds) - set(sent)
 
-    failed = await h.services.db.fetchall("SELECT update_id, error FROM inbox WHERE status = 'failed'")
+    failed = await h.services.store.executor.fetchall("SELECT update_id, error FROM inbox WHERE status = 'failed'")
     assert [dict(r) for r in failed] == []
     assert h.emu.internal_errors == [], h.emu.internal_errors[:1]
     unanswered = [(c, m) for c, m in expect_answer

@@ -237,6 +237,6 @@ async def test_random_updates_never_break_the_bot(arena: Arena, script: list[Any
 
 
 async def _failures(h: Harness) -> list[str]:
-    rows = await h.services.db.fetchall(
+    rows = await h.services.store.executor.fetchall(
         "SELECT update_id, error FROM inbox WHERE status = 'failed' ORDER BY update_id")
     return [f"{r['update_id']}: {r['error']}" for r in rows]

@@ -12,8 +12,7 @@ from telegram.error import NetworkError
 from bot.clock import FakeClock
 from bot.delivery.limits import FloodLimits
 from bot.delivery.outbox_worker import OutboxWorker
-from bot.storage.db import Database
-from bot.storage.outbox import OutboxRepo, enqueue
+from bot.storage import open_store
 
 
 class FlakyBot:
@@ -33,12 +32,12 @@ class FlakyBot:
 
 
 async def test_a_reply_survives_a_twelve_hour_outage(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "bot.db")
+    db = await open_store(tmp_path / "bot.db")
     try:
-        repo = OutboxRepo(db)
+        repo = db.outbox
         clock = FakeClock(datetime.now(UTC))
-        async with db.transaction() as conn:
-            await enqueue(conn, chat_id=42, method="sendMessage", params={"chat_id": 42, "text": "reply"},
+        async with db.transaction() as uow:
+            await uow.outbox.enqueue(chat_id=42, method="sendMessage", params={"chat_id": 42, "text": "reply"},
                           now=clock.now(), kind="to_person")
         bot = FlakyBot()
         worker = OutboxWorker(bot, repo, clock, limits=FloodLimits(overall_per_second=10_000, chat_per_second=0, group_per_minute=10_000))  # type: ignore[arg-type]

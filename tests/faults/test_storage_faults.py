@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox import Emulator
-from bot.storage import db as db_module
-from bot.storage.db import Database, StorageError
+from bot.storage import sqlite as db_module
+from bot.storage.errors import StorageError
+from bot.storage.sqlite import SqliteDriver as Database
 from bot.storage.inbox import InboxRow
 from tests.e2e.harness import Harness, HarnessFactory
 from tests.faults.botproc import ROOT, BotProcess, bot_env
@@ -106,7 +107,7 @@ async def test_database_turning_read_only_stops_the_bot_and_loses_nothing(
     the restart), and a handler cannot write (the update stays pending, replayed after)."""
     h = await harness_factory()
     person = h.person("Ruhi", "en")
-    await h.services.db.conn.execute("PRAGMA query_only = 1")
+    await h.services.store.driver.conn.execute("PRAGMA query_only = 1")
     await person.send("/help")
     error = await _stops_with_storage_error(h)
     assert f"the database {h.db_path} is read-only" in str(error)
@@ -125,7 +126,7 @@ async def test_database_turning_read_only_stops_the_bot_and_loses_nothing(
     original = runtime.dispatcher._process
 
     async def read_only_then_process(row: InboxRow) -> None:
-        await h.services.db.conn.execute("PRAGMA query_only = 1")
+        await h.services.store.driver.conn.execute("PRAGMA query_only = 1")
         await original(row)
 
     runtime.dispatcher._process = read_only_then_process
@@ -151,7 +152,7 @@ async def test_full_database_stops_the_bot_and_after_space_is_freed_nothing_is_l
     harness_factory: HarnessFactory,
 ) -> None:
     h = await harness_factory()
-    conn = h.services.db.conn
+    conn = h.services.store.driver.conn
     pages = (await (await conn.execute("PRAGMA page_count")).fetchone())[0]
     await conn.execute(f"PRAGMA max_page_count = {pages}")
     people = [h.person(f"Full{i}", "en") for i in range(6)]
@@ -172,7 +173,7 @@ async def test_full_database_stops_the_bot_and_after_space_is_freed_nothing_is_l
 async def _lock_while_first_update_is_handled(h: Harness, hold: float) -> asyncio.Future[None]:
     """Another process takes BEGIN EXCLUSIVE just as the bot starts on its next update and
     holds it longer than busy_timeout (lowered to 0.1 s here to keep the test short)."""
-    await h.services.db.conn.execute("PRAGMA busy_timeout = 100")
+    await h.services.store.driver.conn.execute("PRAGMA busy_timeout = 100")
     runtime = h.runtime
     assert runtime is not None and runtime.dispatcher is not None
     original = runtime.dispatcher._process

@@ -7,13 +7,13 @@ from pathlib import Path
 
 from bot.clock import SystemClock
 from bot.delivery.inbox_worker import InboxDispatcher, current_outcome
-from bot.storage.db import Database
-from bot.storage.inbox import InboxRepo, InboxRow
+from bot.storage import open_store
+from bot.storage.inbox import InboxRow
 
 
 async def test_one_slow_chat_does_not_hold_up_the_others_and_order_is_kept(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "d.db")
-    inbox = InboxRepo(db)
+    db = await open_store(tmp_path / "d.db")
+    inbox = db.inbox
     done: list[tuple[str, int]] = []
     release = asyncio.Event()
 
@@ -40,8 +40,8 @@ async def test_one_slow_chat_does_not_hold_up_the_others_and_order_is_kept(tmp_p
 
 
 async def test_a_failure_is_recorded_and_the_next_update_still_runs(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "f.db")
-    inbox = InboxRepo(db)
+    db = await open_store(tmp_path / "f.db")
+    inbox = db.inbox
 
     async def process(row: InboxRow) -> None:
         if row.update_id == 1:
@@ -59,6 +59,6 @@ async def test_a_failure_is_recorded_and_the_next_update_still_runs(tmp_path: Pa
     await dispatcher.wait_idle()
     statuses = {n: await inbox.status(n) for n in (1, 2, 3)}
     assert statuses == {1: "failed", 2: "failed", 3: "done"}
-    errors = [r["error"] for r in await db.fetchall("SELECT error FROM inbox WHERE status = 'failed'")]
+    errors = [r["error"] for r in await db.executor.fetchall("SELECT error FROM inbox WHERE status = 'failed'")]
     assert errors and all("private" not in e for e in errors)
     await db.close()

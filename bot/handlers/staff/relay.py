@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
-from bot.casework.service import relay_to_person, staff_tr
+from bot.casework.service import add_note, relay_to_person, staff_tr
 from bot.handlers.context import BotContext
 from bot.handlers.intake import media_of
 from bot.handlers.render import answer_query, markup, pressed_message
@@ -91,13 +91,7 @@ async def note_command(update: Update, context: BotContext, actor: Actor) -> Non
     if not text:
         await message.reply_text(tr._("Write the note after the command: /note called the school, waiting."))
         return
-    now = context.services.clock.now()
-    async with context.services.db.transaction() as conn:
-        await context.services.cases.add_message(
-            conn, case_id=row.id, direction="note", author_id=actor.user_id, text=text, media_kind=None,
-            file_id=None, update_id=update.update_id, now=now,
-        )
-    await context.services.records.audit(actor.audit_id, "note", row.id, now)
+    await add_note(context.services, row, actor.user_id, actor.audit_id, text, update.update_id)
     await message.reply_text("📝 " + tr._("Internal note saved. It was not sent to the person."))
 
 
@@ -153,11 +147,7 @@ async def send_canned_reply(update: Update, context: BotContext, row: CaseRow, r
                            alert=True)
         return
     # A double tap or two caseworkers at once: the preview is sent at most once.
-    async with services.db.transaction() as conn:
-        cur = await conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
-                                 (f"reply_preview:{preview.chat.id}:{preview.message_id}", reply_id))
-        first = cur.rowcount == 1
-    if not first:
+    if not await services.store.meta.put_once(f"reply_preview:{preview.chat.id}:{preview.message_id}", reply_id):
         await answer_query(update, tr._("Already sent."))
         return
     await relay_to_person(
