@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from bot.clock import OffsetClock
 from bot.config import Settings
 from bot.sandbox import Emulator, GroupDriver, UserDriver
 from bot.services import Services
+from tests.postgres_fixtures import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_ID_PLACEHOLDER = 0
@@ -35,11 +37,14 @@ class Harness:
         assert self.runtime is not None and self.runtime.services is not None
         return self.runtime.services
 
+    database_url: str = ""  # PostgreSQL instead of the SQLite file at db_path
+
     async def start(self, **overrides: object) -> BotRuntime:
         base = Settings(
             bot_token=self.emu.token,
             bot_api_url=self.emu.base_url,
             database_path=self.db_path,
+            database_url=self.database_url,
             staff_chat_id=self.staff.chat_id,
             admin_ids=frozenset({self.admin.user_id}),
             content_dir=ROOT / "content",
@@ -89,7 +94,9 @@ async def harness_factory(tmp_path: Path) -> AsyncIterator[HarnessFactory]:
     """Build a harness (emulator + staff forum + bot) with optional settings overrides."""
     made: list[Harness] = []
 
-    async def make(*, forum: bool = True, rate_limits: bool = False, **overrides: object) -> Harness:
+    async def make(
+        *, forum: bool = True, rate_limits: bool = False, postgres: bool = False, **overrides: object
+    ) -> Harness:
         emu = Emulator(rate_limits=rate_limits)
         await emu.start()
         cw1 = emu.add_user("Aysel", language_code="az")
@@ -97,14 +104,19 @@ async def harness_factory(tmp_path: Path) -> AsyncIterator[HarnessFactory]:
         admin = emu.add_user("Admin", language_code="en")
         staff = emu.add_group("Caseworkers", forum=forum, members=[cw1, cw2], admins=[admin])
         h = Harness(emu, tmp_path / f"bot{len(made)}.db", staff, [cw1, cw2], admin)
+        if postgres:
+            h.database_url = await stack.enter_async_context(fresh_database())
         made.append(h)
         await h.start(**overrides)
         return h
 
-    yield make
-    for h in made:
-        await h.stop()
-        await h.emu.stop()
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            yield make
+        finally:
+            for h in made:
+                await h.stop()
+                await h.emu.stop()
 
 
 @pytest_asyncio.fixture
