@@ -209,8 +209,8 @@ class BotRuntime:
                 allowed_updates=list(ALLOWED_UPDATES),
                 max_connections=settings.webhook_max_connections,
             )
-        except BadRequest as exc:
-            raise BadRequest(f"setWebhook refused WEBHOOK_URL: {exc.message}") from exc
+        except BadRequest as exc:  # a NetworkError to PTB, but the network is fine: the URL is not
+            raise TelegramError(f"setWebhook refused WEBHOOK_URL: {exc.message}") from exc
         log.info("webhook mode: listening on %s:%s", host, port)
         return asyncio.create_task(self._watch_dispatcher(), name="webhook-watch")
 

@@ -96,8 +96,8 @@ class WebhookServer:
             raise ValueError("a webhook needs a secret token")
         self.path = path or "/"
         self._secret = secret.encode()
-        self._store_updates = store_updates
-        self._health = health
+        self.store_updates = store_updates
+        self.health = health
         self.max_body = max_body
         self.stats = WebhookStats()
         self._open: _Batch | None = None
@@ -193,7 +193,7 @@ class WebhookServer:
 
     async def handle_health(self, request: web.Request) -> web.StreamResponse:
         try:
-            health = await self._health()
+            health = await self.health()
         except Exception as exc:
             log.warning("healthz: the store does not answer (%s)", type(exc).__name__)
             return web.json_response({"store": "unavailable"}, status=503)
@@ -223,7 +223,7 @@ class WebhookServer:
             assert batch.done is not None
             self.stats.commits += 1
             try:
-                await self._store_updates(batch.updates)
+                await self.store_updates(batch.updates)
             except asyncio.CancelledError:
                 batch.done.set_exception(Unavailable("stopping"))
                 raise

@@ -213,8 +213,8 @@ async def test_chats_are_delivered_in_order_each_and_concurrently_up_to_max_conn
     receiver.hold = 0.1
     await tg_bot.set_webhook(receiver.url, max_connections=3)
     people = [emulator.add_user(f"P{i}") for i in range(5)]
-    for n in range(3):
-        for person in people:
+    for person in people:  # each chat's updates next to each other in the queue
+        for n in range(3):
             await person.send(f"{person.user_id}:{n}")
     await until(lambda: emulator.pending_updates == 0, timeout=10)
     assert receiver.peak == 3 and emulator.webhook_peak_in_flight == 3
