@@ -303,3 +303,23 @@ async def test_a_refused_webhook_url_is_one_line_and_a_non_zero_exit(tmp_path: P
     assert code == 5
     line = one_clean_line(err)
     assert "setWebhook refused WEBHOOK_URL" in line and "refused (injected)" in line.lower()
+
+
+async def test_a_database_the_dispatcher_cannot_write_stops_the_bot_in_webhook_mode(
+    harness_factory: HarnessFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = await harness_factory(webhook=True)
+
+    async def read_only(*_args: object) -> None:
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(h.services.inbox, "mark_done", read_only)
+    runtime = h.runtime
+    assert runtime is not None
+    await h.person("Leyla", "en").send("/start")
+    with pytest.raises(StorageError, match="read-only"):
+        await asyncio.wait_for(runtime.wait(), timeout=10)
+    # Until the process is gone, new updates are refused (Telegram keeps them), never lost.
+    body = json.dumps({"update_id": 999, "message": {"message_id": 1, "date": 0, "text": "x",
+                                                     "chat": {"id": 1, "type": "private"}}})
+    assert await post(h, body.encode()) == 503
