@@ -32,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     play.add_argument("--lang", default="en",
                       help="the person's Telegram app language (en, ru, az, fa, tr, or e.g. uz): "
                       "the bot greets in it and suggests it first; /language changes it in the chat")
+    play.add_argument("--webhook", action="store_true",
+                      help="let the emulator post updates to the bot (webhook mode) instead of the "
+                      "bot calling getUpdates")
 
     emu = sub.add_parser("emulator", help="serve a local Bot API emulator",
                          description="Serve a local Telegram Bot API emulator on 127.0.0.1.")
@@ -95,7 +98,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         settings = load_settings(require_token=False)
         setup_logging("WARNING")
         try:
-            return asyncio.run(run_playground(settings, database=args.database, language_code=args.lang))
+            return asyncio.run(run_playground(settings, database=args.database, language_code=args.lang,
+                                              webhook=args.webhook))
         except KeyboardInterrupt:  # Ctrl-C before the playground could take it over
             return 130
     if args.command == "emulator":

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.abuse import FloodGuard
@@ -20,15 +20,18 @@ from bot.config import Settings
 from bot.content.bundle import ContentBundle, load_bundle
 from bot.delivery.http import AiohttpRequest
 from bot.delivery.inbox_worker import InboxDispatcher
+from bot.delivery.lanes import lane_of
 from bot.delivery.limits import FloodLimits, ReplyLimiter
 from bot.delivery.outbox_worker import OutboxWorker
-from bot.delivery.poller import UpdatePoller
+from bot.delivery.poller import ALLOWED_UPDATES, MAX_BACKLOG, UpdatePoller
+from bot.delivery.webhook import InboxHealth, Unavailable, WebhookServer
 from bot.handlers import register
 from bot.handlers.context import BotContext
 from bot.handlers.render import answered_queries
 from bot.i18n import Catalogs
 from bot.services import Services
 from bot.storage import open_store
+from bot.storage.errors import as_storage_error, storage_fault
 from bot.storage.inbox import InboxRow
 
 log = logging.getLogger(__name__)
@@ -65,6 +68,7 @@ class BotRuntime:
     application: AnyApplication | None = None
     dispatcher: InboxDispatcher | None = None
     poller: UpdatePoller | None = None
+    webhook: WebhookServer | None = None
     outbox_worker: OutboxWorker | None = None
     limits: FloodLimits | None = None
     _http: AiohttpRequest | None = None
@@ -142,15 +146,89 @@ class BotRuntime:
             log.info("resuming %s updates stored before the last stop", len(backlog))
         for row in backlog:
             self.dispatcher.submit(row)
-        self.poller = UpdatePoller(
-            application.bot, services.inbox, self.dispatcher, self.clock, timeout=settings.poll_timeout
-        )
-        self._tasks = [
-            asyncio.create_task(self.poller.run(), name="poller"),
-            asyncio.create_task(self.outbox_worker.run(), name="outbox"),
-        ]
+        if settings.webhook:
+            ingress = await self._start_webhook()
+        else:
+            await self._leave_webhook_mode()
+            self.poller = UpdatePoller(
+                application.bot, services.inbox, self.dispatcher, self.accept_updates,
+                timeout=settings.poll_timeout,
+            )
+            ingress = asyncio.create_task(self.poller.run(), name="poller")
+        self._tasks = [ingress, asyncio.create_task(self.outbox_worker.run(), name="outbox")]
         await post_start(application, services)
         log.info("bot started")
+
+    async def accept_updates(self, updates: list[dict[str, Any]]) -> list[InboxRow]:
+        """Both ingresses' one step: store raw updates in the inbox (one commit), then hand
+        the ones not seen before to the dispatcher. Returns those. Raises what the store
+        raises; nothing may be confirmed to Telegram before this returns."""
+        assert self.services is not None and self.dispatcher is not None
+        rows = [
+            InboxRow(int(u["update_id"]), lane_of(u), json.dumps(u, ensure_ascii=False), u)
+            for u in updates
+            if isinstance(u, dict) and "update_id" in u
+        ]
+        fresh = await self.services.inbox.add(rows, self.clock.now())
+        for row in fresh:
+            self.dispatcher.submit(row)
+        return fresh
+
+    async def _leave_webhook_mode(self) -> None:
+        """A bot coming back from webhook mode must delete the webhook, or getUpdates is
+        refused; what Telegram holds for the bot is kept. A hiccup here does not stop the
+        start: the poller deletes the webhook itself if Telegram says one is still set."""
+        assert self.application is not None
+        try:
+            await self.application.bot.delete_webhook(drop_pending_updates=False)
+        except (NetworkError, RetryAfter) as exc:
+            log.warning("deleteWebhook failed (%s); the poller will retry if needed", type(exc).__name__)
+
+    async def _start_webhook(self) -> asyncio.Task[None]:
+        """Listen, then tell Telegram where to post (the store and dispatcher are ready)."""
+        assert self.application is not None
+        settings = self.settings
+        self.webhook = WebhookServer(
+            settings.webhook_path, settings.webhook_secret, self._store_from_webhook, self.inbox_health
+        )
+        host, port = settings.webhook_listen
+        await self.webhook.start(host, port)
+        try:
+            await self.application.bot.set_webhook(
+                settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+                max_connections=settings.webhook_max_connections,
+            )
+        except BadRequest as exc:  # a NetworkError to PTB, but the network is fine: the URL is not
+            raise TelegramError(f"setWebhook refused WEBHOOK_URL: {exc.message}") from exc
+        log.info("webhook mode: listening on %s:%s", host, port)
+        return asyncio.create_task(self._watch_dispatcher(), name="webhook-watch")
+
+    async def _store_from_webhook(self, updates: list[dict[str, Any]]) -> None:
+        assert self.dispatcher is not None
+        if self.dispatcher.fatal is not None:
+            raise Unavailable("the bot is stopping: the database cannot be used")
+        if self.dispatcher.pending >= MAX_BACKLOG:
+            # A bound on memory, as the poller's: Telegram keeps the update and sends it again.
+            raise Unavailable(f"{MAX_BACKLOG} updates wait to be handled")
+        await self.accept_updates(updates)
+
+    async def inbox_health(self) -> InboxHealth:
+        """Pending updates in the store (reaching it proves it answers) and how long the oldest
+        has waited since it was stored (across instances: from the store, not this process)."""
+        assert self.services is not None
+        pending, oldest = await self.services.inbox.pending_lag(self.clock.now())
+        return InboxHealth(pending, round(oldest, 3))
+
+    async def _watch_dispatcher(self) -> None:
+        """Webhook mode's counterpart of the poller's check: a database the dispatcher finds
+        unusable (read-only, full, damaged) stops the bot with the operator's one line."""
+        assert self.dispatcher is not None and self.services is not None
+        await self.dispatcher.broken.wait()
+        fatal = self.dispatcher.fatal
+        assert fatal is not None
+        raise as_storage_error(fatal) if storage_fault(fatal) else fatal
 
     async def _process(self, row: InboxRow) -> None:
         assert self.application is not None
@@ -186,6 +264,9 @@ class BotRuntime:
         """Stop fetching, let handlers in flight finish briefly, then close everything."""
         if self.poller:
             self.poller.stop()
+        if self.webhook:
+            # Telegram keeps what it could not deliver and sends it after the restart.
+            await self.webhook.stop()
         if self.outbox_worker:
             self.outbox_worker.stop()
         if self.dispatcher:

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.numbers import parse_user_id
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
+DEFAULT_WEBHOOK_LISTEN = ("0.0.0.0", 8443)
+# Telegram posts to these ports only; a reverse proxy in front of the bot may listen on one of
+# them and forward to WEBHOOK_LISTEN.
+WEBHOOK_PORTS = frozenset({443, 80, 88, 8443})
+# Hosts where a plain-http webhook is allowed: the emulator and a local Bot API server, never
+# Telegram itself (it posts over HTTPS only).
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+HEALTH_PATH = "/healthz"
 
 
 class ConfigError(Exception):
@@ -54,12 +65,30 @@ class Settings:
     # Key of the abuse record's hashes (blocks and request counts that outlive /delete);
     # empty: a random key made at first start, kept in the database.
     abuse_key: str = ""
+    # Webhook mode when set: the public URL Telegram posts updates to (else: getUpdates).
+    webhook_url: str = ""
+    # Where the webhook server binds (host, port); a proxy may sit between it and Telegram.
+    webhook_listen: tuple[str, int] = DEFAULT_WEBHOOK_LISTEN
+    # X-Telegram-Bot-Api-Secret-Token that every webhook request must carry.
+    webhook_secret: str = ""
+    # How many webhook requests Telegram may have open at once.
+    webhook_max_connections: int = 40
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def database(self) -> Path | str:
         """What the store opens: the PostgreSQL URL, else the SQLite file."""
         return self.database_url or self.database_path
+
+    @property
+    def webhook(self) -> bool:
+        """Updates arrive by webhook (WEBHOOK_URL set), not by getUpdates."""
+        return bool(self.webhook_url)
+
+    @property
+    def webhook_path(self) -> str:
+        """The path of WEBHOOK_URL, which the webhook server answers on."""
+        return urlsplit(self.webhook_url).path or "/"
 
     def with_overrides(self, **changes: object) -> Settings:
         """Return a copy with some fields replaced (tests and the playground use this)."""
@@ -159,6 +188,70 @@ def parse_api_url(raw: str) -> str:
     return url
 
 
+def parse_webhook_url(raw: str) -> str:
+    """WEBHOOK_URL: https://host[:port]/path, Telegram's ports only; http:// only on this machine."""
+    url = raw.strip()
+    example = "https://bot.example.org/telegram/webhook"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ConfigError(f"WEBHOOK_URL must be a URL such as {example}, got {url!r}.") from None
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in {"http", "https"} or not host or any(c.isspace() for c in url):
+        raise ConfigError(f"WEBHOOK_URL must be a URL such as {example}, got {url!r}.")
+    if parts.username is not None or parts.password is not None or parts.fragment:
+        raise ConfigError(f"WEBHOOK_URL must not carry a user, a password or a #fragment, got {url!r}.")
+    local = host in LOCAL_HOSTS
+    if parts.scheme == "http" and not local:
+        raise ConfigError(
+            f"WEBHOOK_URL must start with https:// (Telegram posts over HTTPS only; http:// is "
+            f"allowed for 127.0.0.1 and localhost, i.e. the emulator or a local Bot API server), got {url!r}."
+        )
+    if not local and port is not None and port not in WEBHOOK_PORTS:
+        raise ConfigError(
+            f"WEBHOOK_URL port {port} is not one Telegram posts to (443, 80, 88 or 8443): put a "
+            f"proxy on one of them and let it forward to WEBHOOK_LISTEN, got {url!r}."
+        )
+    if (parts.path or "/") == HEALTH_PATH:
+        raise ConfigError(f"WEBHOOK_URL must not end in {HEALTH_PATH} (that path is the health check).")
+    return url
+
+
+def parse_listen(raw: str) -> tuple[str, int]:
+    """WEBHOOK_LISTEN: host:port ([::]:8443 for IPv6)."""
+    text = raw.strip()
+    if not text:
+        return DEFAULT_WEBHOOK_LISTEN
+    host, sep, port_text = text.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not sep or not host or any(c.isspace() for c in host) or not port_text.isdigit() \
+            or not 1 <= int(port_text) <= 65535:
+        raise ConfigError(
+            f"WEBHOOK_LISTEN must be host:port, e.g. 0.0.0.0:8443 or 127.0.0.1:8080, got {text!r}."
+        )
+    return host, int(port_text)
+
+
+def _webhook_secret(env: Mapping[str, str], url: str) -> str:
+    secret = env.get("WEBHOOK_SECRET", "").strip()
+    if url and not secret:
+        raise ConfigError(
+            "WEBHOOK_SECRET is required when WEBHOOK_URL is set: 1-256 characters of A-Z a-z 0-9 _ - "
+            "(e.g. the output of `openssl rand -hex 32`)."
+        )
+    if secret and not _WEBHOOK_SECRET.fullmatch(secret):
+        # The value itself is never echoed: it is a password.
+        problem = (f"it has {len(secret)}, at most 256 are allowed" if len(secret) > 256
+                   else "it has other characters")
+        raise ConfigError(
+            f"WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ - ({problem}; "
+            "`openssl rand -hex 32` makes a good one)."
+        )
+    return secret
+
+
 def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool = True) -> Settings:
     """Read and validate settings; raise ConfigError with one clear line on a bad value."""
     env = os.environ if env is None else env
@@ -221,6 +314,12 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
 
     content_dir = Path(env.get("CONTENT_DIR", "content").strip() or "content")
 
+    webhook_raw = env.get("WEBHOOK_URL", "").strip()
+    webhook_url = parse_webhook_url(webhook_raw) if webhook_raw else ""
+    max_connections = _int(env, "WEBHOOK_MAX_CONNECTIONS", 40, 1)
+    if max_connections > 100:
+        raise ConfigError(f"WEBHOOK_MAX_CONNECTIONS must be between 1 and 100, got {max_connections}.")
+
     return Settings(
         bot_token=token,
         bot_api_url=parse_api_url(env.get("BOT_API_URL", "")),
@@ -242,4 +341,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         pace_group_per_minute=_int(env, "PACE_GROUP_PER_MINUTE", 20, 1),
         pace_overall_per_second=_float(env, "PACE_OVERALL_PER_SECOND", 30.0, 0.1),
         abuse_key=_abuse_key(env),
+        webhook_url=webhook_url,
+        webhook_listen=parse_listen(env.get("WEBHOOK_LISTEN", "")),
+        webhook_secret=_webhook_secret(env, webhook_url),
+        webhook_max_connections=max_connections,
     )

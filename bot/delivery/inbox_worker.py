@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -79,6 +80,8 @@ class InboxDispatcher:
         self._lock_warned = False  # one warning per spell of a locked database, not one per chat
         self.dropped = 0
         self._drops: set[asyncio.Task[None]] = set()
+        # When each queued update was submitted, oldest first (dicts keep insertion order).
+        self._since: dict[int, float] = {}
 
     @property
     def pending(self) -> int:
@@ -91,6 +94,7 @@ class InboxDispatcher:
             self._drop(row)
             return
         self._queued += 1
+        self._since.setdefault(row.update_id, time.monotonic())
         self._idle.clear()
         if lane is not None:
             lane.append(row)
@@ -125,6 +129,7 @@ class InboxDispatcher:
                     await self._handle(row)
                 lane.popleft()
                 self._queued -= 1
+                self._since.pop(row.update_id, None)
         except Exception as exc:  # storage failure: stop feeding, the rows stay pending
             if self._fatal is None:
                 self._fatal = exc
@@ -132,6 +137,8 @@ class InboxDispatcher:
         finally:
             if self._fatal is not None:
                 self._queued -= len(lane)
+                for row in lane:
+                    self._since.pop(row.update_id, None)
                 lane.clear()
             self._lanes.pop(lane_key, None)
             if self._queued == 0:
@@ -184,6 +191,12 @@ class InboxDispatcher:
             self._lock_warned = True
             log.warning("%s; trying again", as_storage_error(exc))
         await asyncio.sleep(min(30.0, 0.5 * 2**attempt))
+
+    def oldest_pending_seconds(self) -> float:
+        """How long the longest-waiting queued update has waited since it was submitted."""
+        for since in self._since.values():
+            return max(0.0, time.monotonic() - since)
+        return 0.0
 
     async def wait_idle(self) -> None:
         """Until every submitted update has been handled."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
@@ -13,10 +13,8 @@ from telegram import Bot
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBUserWarning
 
-from bot.clock import Clock
 from bot.delivery import retry_seconds
 from bot.delivery.inbox_worker import InboxDispatcher
-from bot.delivery.lanes import lane_of
 from bot.storage.errors import as_storage_error, storage_fault
 from bot.storage.inbox import InboxRepo, InboxRow
 
@@ -34,23 +32,26 @@ MAX_BACKLOG = 20_000
 # reactions and the rest are not sent at all.
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
 
+# Stores raw updates (one commit) and hands the fresh ones to the dispatcher; returns those.
+AcceptFn = Callable[[list[dict[str, Any]]], Awaitable[list[InboxRow]]]
+
 
 class UpdatePoller:
-    """getUpdates → inbox (committed) → next getUpdates confirms the offset → dispatcher."""
+    """getUpdates → accept (inbox committed, dispatcher fed) → next getUpdates confirms the offset."""
 
     def __init__(
         self,
         bot: Bot,
         inbox: InboxRepo,
         dispatcher: InboxDispatcher,
-        clock: Clock,
+        accept: AcceptFn,
         *,
         timeout: int = 25,
     ) -> None:
         self._bot = bot
         self._inbox = inbox
         self._dispatcher = dispatcher
-        self._clock = clock
+        self._accept = accept
         self._timeout = timeout
         self._stop = asyncio.Event()
         self.fetched = 0
@@ -81,7 +82,16 @@ class UpdatePoller:
             except InvalidToken:
                 log.critical("Telegram rejected BOT_TOKEN: check the token from @BotFather")
                 raise
-            except Conflict:
+            except Conflict as exc:
+                if "webhook" in exc.message.lower():
+                    # A webhook is still set (deleteWebhook at start failed, or another tool
+                    # set one): polling is what this process was told to do.
+                    log.warning("a webhook is set for this bot; deleting it to poll")
+                    with contextlib.suppress(TelegramError):
+                        await self._bot.delete_webhook(drop_pending_updates=False)
+                    await self._sleep(backoff)
+                    backoff = min(backoff * 2, 30)
+                    continue
                 log.error("another process is fetching updates for this bot; retrying")
                 await self._sleep(5)
                 continue
@@ -95,14 +105,12 @@ class UpdatePoller:
             backoff = 0.5
             if not raw:
                 continue
-            rows = [
-                InboxRow(int(u["update_id"]), lane_of(u), json.dumps(u, ensure_ascii=False), u)
-                for u in raw
-                if isinstance(u, dict) and "update_id" in u
-            ]
+            updates = [u for u in raw if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
+            if not updates:
+                continue
             # Commit first; only then does the next call's offset confirm them to Telegram.
             try:
-                fresh = await self._inbox.add(rows, self._clock.now())
+                fresh = await self._accept(updates)
             except Exception as exc:
                 fault = storage_fault(exc)
                 if fault is None:
@@ -117,9 +125,7 @@ class UpdatePoller:
                 continue
             locked = 0
             self.fetched += len(fresh)
-            offset = max(offset, *(r.update_id + 1 for r in rows))
-            for row in fresh:
-                self._dispatcher.submit(row)
+            offset = max(offset, *(int(u["update_id"]) + 1 for u in updates))
 
     def _raise_if_broken(self) -> None:
         fatal = self._dispatcher.fatal

@@ -8,13 +8,16 @@ import contextlib
 import itertools
 import json
 import math
+import re
 import secrets
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import BodyPartReader, web
 
 from bot.sandbox.html import EntityParseError, parse_html, strip_text, utf16_len
@@ -35,6 +38,7 @@ __all__ = [
     "RateLimits",
     "Topic",
     "User",
+    "WebhookConfig",
     "serve_forever",
 ]
 
@@ -74,7 +78,7 @@ _FAULT_KINDS = frozenset({"400", "500", "429", "timeout", "drop", "drop_after", 
 _INT_FIELDS = frozenset(
     {
         "cache_time", "direct_messages_topic_id", "duration", "height", "icon_color", "limit",
-        "message_id", "message_thread_id", "offset", "start_timestamp", "timeout", "user_id",
+        "max_connections", "message_id", "message_thread_id", "offset", "start_timestamp", "timeout", "user_id",
         "reply_to_message_id",
         "video_start_timestamp", "width",
     }
@@ -95,12 +99,16 @@ _JSON_FIELDS = frozenset(
     }
 )  # fmt: skip
 _CHAT_ID_FIELDS = frozenset({"chat_id", "from_chat_id"})
+# Required parameters that may be empty strings (and mean something then).
+_EMPTY_ALLOWED = frozenset({("setWebhook", "url")})
 _FILE_FIELDS = frozenset({"photo", "document", "voice", "audio", "video", "thumbnail", "cover"})
 # Required parameters per method, as the spec's "required" flags (plus text for edits).
 _REQUIRED: dict[str, tuple[str, ...]] = {
     "getMe": (),
     "getUpdates": (),
+    "setWebhook": ("url",),  # "" allowed: it removes the webhook
     "deleteWebhook": (),
+    "getWebhookInfo": (),
     "setMyCommands": ("commands",),
     "getMyCommands": (),
     "deleteMyCommands": (),
@@ -152,6 +160,16 @@ _NOT_MODIFIED = (
     "are exactly the same as a current content and reply markup of the message"
 )
 _QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+WEBHOOK_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+_WEBHOOK_PORTS = frozenset({443, 80, 88, 8443})
+# A local Bot API server posts to any port and over plain http; Telegram only over HTTPS to
+# the ports above. The emulator stands for the former on this machine, the latter elsewhere.
+_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_WEBHOOK_ACTIVE = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
 
 
 class ApiError(Exception):
@@ -421,6 +439,15 @@ class Faults:
         return None
 
 
+@dataclass(frozen=True)
+class WebhookConfig:
+    """What setWebhook set: where updates are posted and with which secret."""
+
+    url: str
+    secret_token: str | None
+    max_connections: int
+
+
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 
 
@@ -430,6 +457,9 @@ Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 #   but easy to forget: add_user(..., started=True) for people who already did);
 # - closed topics reject messages even from an admin bot (Telegram lets admins post).
 # sent_log leaves out getUpdates (it would drown everything else); calls counts it.
+# With a webhook set, updates are POSTed to it (one at a time per chat, in update_id order,
+# up to max_connections at once), each until the bot answers 2xx; a refused one is retried
+# after webhook_retry_base seconds, doubling up to webhook_retry_cap (Telegram waits longer).
 
 
 class Emulator:
@@ -495,6 +525,18 @@ class Emulator:
         self._private_buckets: dict[int, tuple[float, float]] = {}
         self._reply_credits: dict[int, tuple[int, float]] = {}  # chat -> (left, until)
         self._flood_refusals = 0
+        self.webhook: WebhookConfig | None = None
+        self.webhook_retry_base = 0.2
+        self.webhook_retry_cap = 3.0
+        self.webhook_timeout = 10.0  # seconds a delivery may take before it counts as failed
+        self.webhook_deliveries = 0  # answered 2xx (the update is confirmed)
+        self.webhook_failures = 0  # answered otherwise, or no answer (retried)
+        self.webhook_log: list[dict[str, Any]] = []  # per attempt: update_id, status, t
+        self.webhook_peak_in_flight = 0
+        self._webhook_task: asyncio.Task[None] | None = None
+        self._webhook_in_flight: dict[int, asyncio.Task[None]] = {}
+        self._webhook_retry: dict[int, tuple[int, float]] = {}  # update_id -> (failures, not before)
+        self._webhook_last_error: tuple[int, str] | None = None
         self._runner: web.AppRunner | None = None
         self._handlers: dict[str, tuple[str, Handler]] = {}
         for name in _REQUIRED:
@@ -526,6 +568,7 @@ class Emulator:
         """Wake every waiting request and shut the server down."""
         self._stopping.set()
         self._signal()
+        await self._stop_webhook_delivery()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -865,7 +908,10 @@ class Emulator:
 
     @property
     def undelivered_updates(self) -> int:
-        """Updates that no getUpdates call has returned yet."""
+        """Updates that no getUpdates call has returned yet (with a webhook: that the bot has
+        not answered 2xx for, in flight and waiting for a retry included)."""
+        if self.webhook is not None:
+            return len(self._updates)
         return sum(1 for u in self._updates if u["update_id"] > self._delivered_update_id)
 
     def is_idle(self, quiet: float) -> bool:
@@ -882,9 +928,10 @@ class Emulator:
         while not self.is_idle(quiet):
             now = time.monotonic()
             if now >= deadline:
+                never = "not confirmed by the webhook" if self.webhook is not None else "never fetched"
                 raise AssertionError(
                     f"bot not idle after {timeout}s: {self._inflight} call(s) in flight, "
-                    f"{self.undelivered_updates} update(s) never fetched"
+                    f"{self.undelivered_updates} update(s) {never}"
                 )
             wake = max(quiet - (now - self._last_call_t), 0.01)
             await self.wait_change(min(wake, deadline - now))
@@ -1325,6 +1372,8 @@ class Emulator:
                 out[name] = upload
         for name in _REQUIRED[method]:
             value = out.get(name)
+            if value == "" and (method, name) in _EMPTY_ALLOWED:
+                continue
             if value is None or value == "" or value == []:
                 raise _bad("message text is empty" if name == "text" else f"{name} is empty")
         return out
@@ -1622,6 +1671,8 @@ class Emulator:
         }
 
     async def _m_getupdates(self, params: dict[str, Any]) -> Any:
+        if self.webhook is not None:
+            raise ApiError(409, _WEBHOOK_ACTIVE)
         offset = params.get("offset") or 0
         limit = min(max(params.get("limit") or 100, 1), 100)
         timeout = max(params.get("timeout") or 0, 0)
@@ -1643,6 +1694,8 @@ class Emulator:
             if batch or remaining <= 0 or self._stopping.is_set():
                 break
             await self.wait_change(remaining)
+            if self.webhook is not None:
+                raise ApiError(409, "Conflict: terminated by setWebhook request")
             if generation != self._poll_generation:
                 raise ApiError(
                     409,
@@ -1655,9 +1708,156 @@ class Emulator:
         return batch
 
     async def _m_deletewebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = None
+        await self._stop_webhook_delivery()
         if params.get("drop_pending_updates"):
             self._updates.clear()
         return True
+
+    async def _m_setwebhook(self, params: dict[str, Any]) -> Any:
+        url = str(params["url"]).strip()
+        if not url:  # as Telegram: an empty url removes the webhook
+            return await self._m_deletewebhook(params)
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            raise _bad("bad webhook: invalid URL") from None
+        host = (parts.hostname or "").lower()
+        if parts.scheme not in ("http", "https") or not host:
+            raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
+        if host not in _LOCAL_HOSTS:
+            if parts.scheme != "https":
+                raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
+            if port is not None and port not in _WEBHOOK_PORTS:
+                raise _bad("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
+        secret = params.get("secret_token")
+        if secret is not None and not _SECRET_TOKEN.fullmatch(str(secret)):
+            raise _bad("secret token contains unallowed characters")
+        max_connections = params.get("max_connections")
+        if max_connections is None:
+            max_connections = 40
+        if not 1 <= max_connections <= 100:
+            raise _bad("bad webhook: max_connections must be between 1 and 100")
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list):
+            self._allowed_updates = [str(a) for a in allowed] or None
+            self._updates = [u for u in self._updates if self._update_allowed(_update_kind(u))]
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        # Deliveries in flight to the old address are abandoned; they are sent again.
+        await self._stop_webhook_delivery()
+        self.webhook = WebhookConfig(url, str(secret) if secret else None, max_connections)
+        self._webhook_last_error = None
+        self._webhook_task = asyncio.create_task(self._webhook_loop(), name="emulator-webhook")
+        return True
+
+    async def _m_getwebhookinfo(self, params: dict[str, Any]) -> Any:
+        hook = self.webhook
+        info: dict[str, Any] = {
+            "url": hook.url if hook else "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
+        if hook is not None:
+            info["max_connections"] = hook.max_connections
+            if self._webhook_last_error is not None:
+                info["last_error_date"], info["last_error_message"] = self._webhook_last_error
+        if self._allowed_updates:
+            info["allowed_updates"] = list(self._allowed_updates)
+        return info
+
+    # ----------------------------------------------------------------- webhook delivery
+
+    @property
+    def webhook_in_flight(self) -> int:
+        """Deliveries waiting for the bot's answer right now."""
+        return len(self._webhook_in_flight)
+
+    async def _stop_webhook_delivery(self) -> None:
+        task, self._webhook_task = self._webhook_task, None
+        in_flight = list(self._webhook_in_flight.values())
+        for pending in (task, *in_flight):
+            if pending is not None:
+                pending.cancel()
+        await asyncio.gather(*(t for t in (task, *in_flight) if t is not None), return_exceptions=True)
+        self._webhook_in_flight.clear()
+        self._webhook_retry.clear()
+
+    async def _webhook_loop(self) -> None:
+        """Start every delivery that may start, then sleep until something changes."""
+        hook = self.webhook
+        assert hook is not None
+        connector = aiohttp.TCPConnector(limit=hook.max_connections)
+        timeout = aiohttp.ClientTimeout(total=self.webhook_timeout)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+            while not self._stopping.is_set() and self.webhook is hook:
+                changed = self._changed
+                due = self._start_deliveries(session, hook)
+                wait = 1.0 if due is None else min(1.0, max(0.0, due - time.monotonic()))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(changed.wait(), wait)
+
+    def _start_deliveries(self, session: aiohttp.ClientSession, hook: WebhookConfig) -> float | None:
+        """Start a delivery for each chat's oldest pending update (up to max_connections);
+        returns when the next retry falls due, if any waits."""
+        now = time.monotonic()
+        due: float | None = None
+        busy: set[Any] = set()
+        for update in self._updates:
+            if len(self._webhook_in_flight) >= hook.max_connections:
+                break
+            key = _delivery_key(update)
+            if key in busy:
+                continue  # an earlier update of this chat is not confirmed yet
+            busy.add(key)
+            uid = update["update_id"]
+            if uid in self._webhook_in_flight:
+                continue
+            _failures, not_before = self._webhook_retry.get(uid, (0, 0.0))
+            if not_before > now:
+                due = not_before if due is None else min(due, not_before)
+                continue
+            self._webhook_in_flight[uid] = asyncio.create_task(
+                self._deliver(session, hook, update), name=f"emulator-webhook-{uid}"
+            )
+        self.webhook_peak_in_flight = max(self.webhook_peak_in_flight, len(self._webhook_in_flight))
+        return due
+
+    async def _deliver(self, session: aiohttp.ClientSession, hook: WebhookConfig, update: dict[str, Any]) -> None:
+        uid = update["update_id"]
+        headers = {"Content-Type": "application/json"}
+        if hook.secret_token:
+            headers[WEBHOOK_SECRET_HEADER] = hook.secret_token
+        status: int | None = None
+        error = ""
+        try:
+            async with session.post(hook.url, data=json.dumps(update), headers=headers) as response:
+                status = response.status
+                error = f"Wrong response from the webhook: {status} {response.reason or ''}".rstrip()
+                await response.read()
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            error = "Connection refused" if isinstance(exc, aiohttp.ClientConnectorError) else (
+                "Read timeout expired" if isinstance(exc, TimeoutError) else type(exc).__name__)
+        finally:
+            self._webhook_in_flight.pop(uid, None)
+        now = time.monotonic()
+        self.webhook_log.append({"update_id": uid, "status": status, "t": now})
+        if status is not None and 200 <= status < 300:
+            self.webhook_deliveries += 1
+            self._webhook_retry.pop(uid, None)
+            for i, pending in enumerate(self._updates):
+                if pending["update_id"] == uid:
+                    del self._updates[i]
+                    break
+            self._last_call_t = now  # the bot has it now: quiet is counted from here
+        else:
+            self.webhook_failures += 1
+            failures = self._webhook_retry.get(uid, (0, 0.0))[0] + 1
+            delay = min(self.webhook_retry_cap, self.webhook_retry_base * 2 ** (failures - 1))
+            self._webhook_retry[uid] = (failures, now + delay)
+            self._webhook_last_error = (int(time.time()), error)
+        self._signal()
 
     async def _m_setmycommands(self, params: dict[str, Any]) -> Any:
         commands = params["commands"]
@@ -2174,6 +2374,20 @@ def _raw_of(msg: Message) -> str | None:
 
 def _update_kind(update: dict[str, Any]) -> str:
     return next(k for k in update if k != "update_id")
+
+
+def _delivery_key(update: dict[str, Any]) -> Any:
+    """The chat an update belongs to (a webhook gets one chat's updates one at a time)."""
+    for key, value in update.items():
+        if key == "update_id" or not isinstance(value, dict):
+            continue
+        chat = value.get("chat") or (value.get("message") or {}).get("chat")
+        if isinstance(chat, dict) and "id" in chat:
+            return chat["id"]
+        sender = value.get("from")
+        if isinstance(sender, dict):
+            return f"user {sender.get('id')}"
+    return "other"
 
 
 def _valid_command(name: str) -> bool:

@@ -14,7 +14,9 @@ import codecs
 import contextlib
 import io
 import os
+import secrets
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -305,6 +307,7 @@ async def run_playground(
     language_code: str = "en",
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    webhook: bool = False,
 ) -> int:
     """Start everything, chat until !quit, end of input, Ctrl-C or a closed terminal; clean up."""
     stdin = _readable(stdin or sys.stdin)
@@ -329,18 +332,27 @@ async def run_playground(
         person = emu.add_user("You", language_code=language_code)
         caseworker = emu.add_user("Caseworker", language_code="en")
         staff = emu.add_group("Caseworkers", forum=True, members=[caseworker], admins=[caseworker])
-        runtime = BotRuntime(
-            settings.with_overrides(
-                bot_token=emu.token, bot_api_url=emu.base_url, database_path=db_path,
-                staff_chat_id=staff.chat_id, admin_ids=frozenset({caseworker.user_id}), poll_timeout=1,
-                pace_chat_interval=0.0, pace_group_per_minute=10_000, pace_overall_per_second=10_000.0,
-            )
+        settings = settings.with_overrides(
+            bot_token=emu.token, bot_api_url=emu.base_url, database_path=db_path,
+            staff_chat_id=staff.chat_id, admin_ids=frozenset({caseworker.user_id}), poll_timeout=1,
+            pace_chat_interval=0.0, pace_group_per_minute=10_000, pace_overall_per_second=10_000.0,
         )
+        if webhook:  # the emulator posts updates to the bot on a free local port
+            port = _free_port()
+            settings = settings.with_overrides(
+                webhook_url=f"http://127.0.0.1:{port}/telegram", webhook_listen=("127.0.0.1", port),
+                webhook_secret=secrets.token_urlsafe(24),
+            )
+        else:
+            settings = settings.with_overrides(webhook_url="")
+        runtime = BotRuntime(settings)
         interactive = stdin.isatty()
         await runtime.start()
         play = Playground(emu, person, caseworker, staff, out)  # type: ignore[arg-type]
         out.write("Playground: the real bot on a local Telegram emulator. No token, no network.\n")
         out.write(f"The person's Telegram is in {language_code!r} (change it with --lang).\n")
+        if webhook:
+            out.write(f"Updates arrive by webhook at {settings.webhook_url}.\n")
         out.write(HELP + "\n")
         out.flush()
         lines: asyncio.Queue[str | None] = asyncio.Queue()
@@ -371,6 +383,12 @@ async def run_playground(
         out.flush()
         return 130 if stopped_by[0] == signal.SIGINT else 0
     return 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 async def _until(work: Awaitable[T], stop: asyncio.Event, default: T | None = None) -> T | None:

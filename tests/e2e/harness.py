@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,14 @@ from tests.postgres_fixtures import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_ID_PLACEHOLDER = 0
+WEBHOOK_SECRET = "harness-webhook-secret_0123456789"
+
+
+def free_port() -> int:
+    """A port nobody listens on right now (the bot binds it a moment later)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -31,6 +40,13 @@ class Harness:
     clock: OffsetClock = field(default_factory=OffsetClock)
     runtime: BotRuntime | None = None
     settings: Settings | None = None
+    # Webhook mode: the emulator posts updates to the bot on this port (kept across restarts).
+    webhook_port: int | None = None
+
+    @property
+    def webhook_url(self) -> str:
+        assert self.webhook_port is not None
+        return f"http://127.0.0.1:{self.webhook_port}/telegram/updates"
 
     @property
     def services(self) -> Services:
@@ -53,6 +69,11 @@ class Harness:
             pace_group_per_minute=10_000,
             pace_overall_per_second=10_000.0,
         )
+        if self.webhook_port is not None:
+            base = base.with_overrides(
+                webhook_url=self.webhook_url, webhook_listen=("127.0.0.1", self.webhook_port),
+                webhook_secret=WEBHOOK_SECRET,
+            )
         self.settings = base.with_overrides(**overrides) if overrides else base
         self.runtime = BotRuntime(self.settings, clock=self.clock)
         await self.runtime.start()
@@ -75,6 +96,9 @@ class Harness:
         for _ in range(200):
             runtime = self.runtime
             assert runtime is not None and runtime.dispatcher is not None
+            if runtime.webhook is not None and self.emu.undelivered_updates:
+                await asyncio.sleep(0.05)  # the emulator has not had a 200 for each update yet
+                continue
             await runtime.dispatcher.wait_idle()
             counts = await self.services.outbox.counts()
             if not counts.get("pending"):
@@ -95,7 +119,8 @@ async def harness_factory(tmp_path: Path) -> AsyncIterator[HarnessFactory]:
     made: list[Harness] = []
 
     async def make(
-        *, forum: bool = True, rate_limits: bool = False, postgres: bool = False, **overrides: object
+        *, forum: bool = True, rate_limits: bool = False, webhook: bool = False, postgres: bool = False,
+        **overrides: object,
     ) -> Harness:
         emu = Emulator(rate_limits=rate_limits)
         await emu.start()
@@ -103,7 +128,8 @@ async def harness_factory(tmp_path: Path) -> AsyncIterator[HarnessFactory]:
         cw2 = emu.add_user("Murad", language_code="ru")
         admin = emu.add_user("Admin", language_code="en")
         staff = emu.add_group("Caseworkers", forum=forum, members=[cw1, cw2], admins=[admin])
-        h = Harness(emu, tmp_path / f"bot{len(made)}.db", staff, [cw1, cw2], admin)
+        h = Harness(emu, tmp_path / f"bot{len(made)}.db", staff, [cw1, cw2], admin,
+                    webhook_port=free_port() if webhook else None)
         if postgres:
             h.database_url = await stack.enter_async_context(fresh_database())
         made.append(h)

@@ -45,6 +45,17 @@ async def test_playground_runs_a_script(tmp_path: Path) -> None:
     assert "You have no requests yet" in text
 
 
+async def test_playground_in_webhook_mode(tmp_path: Path) -> None:
+    out = io.StringIO()
+    settings = Settings(content_dir=ROOT / "content")
+    code = await run_playground(settings, database=tmp_path / "p.db", stdin=io.StringIO(SCRIPT), stdout=out,
+                                webhook=True)
+    text = out.getvalue()
+    assert code == 0
+    assert "Updates arrive by webhook at http://127.0.0.1:" in text
+    assert "Main menu" in text and "Here is what I found" in text and "You have no requests yet" in text
+
+
 
 async def test_wrong_topics_and_bytes_that_are_not_utf8_do_not_stop_it(tmp_path: Path) -> None:
     script = b"/start\n!press English\n!press Skip\n\xff\xfe broken\n!staff\n!topic 999\n!topic abc\n!quit\n"

@@ -19,8 +19,8 @@ import pytest
 from bot.sandbox import Emulator
 from bot.storage import sqlite as db_module
 from bot.storage.errors import StorageError
-from bot.storage.sqlite import SqliteDriver as Database
 from bot.storage.inbox import InboxRow
+from bot.storage.sqlite import SqliteDriver as Database
 from tests.e2e.harness import Harness, HarnessFactory
 from tests.faults.botproc import ROOT, BotProcess, bot_env
 from tests.faults.helpers import act, count_containing, inbox_statuses, query, wait_quiet

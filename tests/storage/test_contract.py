@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 
 from bot.cases import lifecycle
-from bot.storage import Store, StorageError, open_store, storage_fault
+from bot.storage import StorageError, Store, open_store, storage_fault
 from bot.storage.inbox import InboxRow
 from bot.storage.records import FlowSession
 from tests.postgres_fixtures import fresh_database
