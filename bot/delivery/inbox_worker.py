@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.clock import Clock
+from bot.delivery.settled import RecentlySettled
 from bot.storage.errors import as_storage_error, storage_fault
 from bot.storage.inbox import InboxRepo, InboxRow
 
@@ -80,12 +81,32 @@ class InboxDispatcher:
         self._lock_warned = False  # one warning per spell of a locked database, not one per chat
         self.dropped = 0
         self._drops: set[asyncio.Task[None]] = set()
+        # Called when a lane has no update left here (several instances: the lane's lease).
+        self.on_lane_idle: Callable[[str], Awaitable[None]] | None = None
         # When each queued update was submitted, oldest first (dicts keep insertion order).
         self._since: dict[int, float] = {}
+        self._dropping: set[int] = set()  # dropped, their mark not yet written
+        # Handled here lately, kept when a claimer reads pending rows (which may still return
+        # them); None without one, so nothing piles up.
+        self.settled: RecentlySettled | None = None
 
     @property
     def pending(self) -> int:
         return self._queued
+
+    def submit_once(self, row: InboxRow) -> bool:
+        """Queue the update unless it is queued or being handled already (a claimer reads a
+        pending row again until it is handled); True if queued."""
+        if row.update_id in self._since or row.update_id in self._dropping:
+            return False
+        if self.settled is not None and not self.settled.fresh(row.update_id):
+            return False
+        self.submit(row)
+        return True
+
+    def has_lane(self, lane: str) -> bool:
+        """Updates of this lane are queued or being handled here."""
+        return lane in self._lanes
 
     def submit(self, row: InboxRow) -> None:
         """Queue one stored update behind earlier ones of its lane (or drop a flood's excess)."""
@@ -113,8 +134,14 @@ class InboxDispatcher:
         async def mark() -> None:
             try:
                 await self._inbox.mark_dropped(row.update_id, self._clock.now())
+                if self.settled is not None:
+                    self.settled.settle(row.update_id)
             except Exception as exc:  # left pending: handled (or dropped) after a restart
                 log.warning("could not mark a dropped update: %s", type(exc).__name__)
+            finally:
+                self._dropping.discard(row.update_id)
+
+        self._dropping.add(row.update_id)
 
         task = asyncio.create_task(mark())
         self._drops.add(task)
@@ -129,6 +156,8 @@ class InboxDispatcher:
                     await self._handle(row)
                 lane.popleft()
                 self._queued -= 1
+                if self.settled is not None:  # before it leaves _since: see RecentlySettled
+                    self.settled.settle(row.update_id)
                 self._since.pop(row.update_id, None)
         except Exception as exc:  # storage failure: stop feeding, the rows stay pending
             if self._fatal is None:
@@ -143,6 +172,17 @@ class InboxDispatcher:
             self._lanes.pop(lane_key, None)
             if self._queued == 0:
                 self._idle.set()
+            if self._fatal is None and self.on_lane_idle is not None:
+                task = asyncio.create_task(self._report_idle(lane_key))
+                self._drops.add(task)
+                task.add_done_callback(self._drops.discard)
+
+    async def _report_idle(self, lane_key: str) -> None:
+        assert self.on_lane_idle is not None
+        try:
+            await self.on_lane_idle(lane_key)
+        except Exception as exc:  # the lease runs out by itself; the updates stay pending
+            log.warning("could not release a lane: %s", type(exc).__name__)
 
     async def _handle(self, row: InboxRow) -> None:
         attempt = 0
@@ -191,12 +231,6 @@ class InboxDispatcher:
             self._lock_warned = True
             log.warning("%s; trying again", as_storage_error(exc))
         await asyncio.sleep(min(30.0, 0.5 * 2**attempt))
-
-    def oldest_pending_seconds(self) -> float:
-        """How long the longest-waiting queued update has waited since it was submitted."""
-        for since in self._since.values():
-            return max(0.0, time.monotonic() - since)
-        return 0.0
 
     async def wait_idle(self) -> None:
         """Until every submitted update has been handled."""

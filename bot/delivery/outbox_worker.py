@@ -7,6 +7,7 @@ import logging
 import random
 import warnings
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from telegram.warnings import PTBUserWarning
 from bot.clock import Clock
 from bot.delivery import retry_seconds
 from bot.delivery.limits import OUTBOX, FloodLimits
+from bot.delivery.settled import RecentlySettled
 from bot.storage.errors import StorageError, as_storage_error, storage_fault
 from bot.storage.outbox import OutboxItem, OutboxRepo
 
@@ -67,7 +69,9 @@ class OutboxWorker:
         self._slots = asyncio.Semaphore(max_in_flight)
         self._busy_chats: set[int] = set()
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._settled = RecentlySettled()
         self._failure: BaseException | None = None
+        self._idle_cap = 30.0  # longest idle wait without a wake-up
         # Paced here already: tell the bot's reply limiter (if it has one) to let it through.
         self._marker = {"rate_limit_args": OUTBOX} if getattr(bot, "rate_limiter", None) else {}
         self._prepare: dict[str, PrepareHook] = {}
@@ -129,13 +133,37 @@ class OutboxWorker:
         finally:
             await self._drain()
 
+    async def run_when_leader(
+        self, leadership: Callable[[], AbstractAsyncContextManager[bool]], retry: float = 2.0
+    ) -> None:
+        """Several instances: only the one holding `leadership` sends (per-chat order and the
+        bulk pace stay in one place; Telegram caps what a bot starts at ~30/s anyway). The
+        others wait and take over when the holder's lock goes (its process died)."""
+        announced = False
+        while not self._stop.is_set():
+            async with leadership() as leader:
+                if leader:
+                    log.info("this instance sends the outbox")
+                    self._idle_cap = retry  # others enqueue too: look often (and on NOTIFY)
+                    await self.run()
+                    return
+            if not announced:
+                log.info("another instance sends the outbox; standing by")
+                announced = True
+            try:
+                await asyncio.wait_for(self._stop.wait(), timeout=retry)
+            except TimeoutError:
+                pass
+
     async def _dispatch_due(self) -> tuple[int, float | None]:
         """Start a send for each due chat that may receive one now.
 
         Returns how many were started and, if some chat had to wait, the shortest wait.
         """
         self._raise_failure()
-        items = await self._repo.due(self._clock.now())
+        read = self._settled.begin_read()
+        items = [i for i in await self._repo.due(self._clock.now()) if self._settled.fresh(i.id)]
+        self._settled.end_read(read)
         started = 0
         shortest: float | None = None
         for item in items:
@@ -172,6 +200,7 @@ class OutboxWorker:
                 self._failure = exc
             self._wake.set()
         finally:
+            self._settled.settle(item.id)  # before the chat is free: see RecentlySettled
             self._busy_chats.discard(item.chat_id)
             self._slots.release()
             self._wake.set()
@@ -245,7 +274,7 @@ class OutboxWorker:
 
     async def _idle_until_due(self, wait: float | None = None) -> None:
         next_at = await self._repo.next_due_at()
-        timeout = 30.0 if wait is None else max(0.05, wait)
+        timeout = self._idle_cap if wait is None else max(0.05, wait)
         if next_at is not None:
             timeout = max(0.05, min(timeout, (next_at - self._clock.now()).total_seconds()))
         try:
@@ -263,7 +292,7 @@ class OutboxWorker:
             if prepare is not None:
                 prepared = await prepare(item)
                 if prepared is None:  # the hook decided this item is moot (e.g. case deleted)
-                    await self._repo.mark_failed(item.id, "skipped by prepare hook", status="failed")
+                    await self._repo.mark_skipped(item.id, "moot when due", self._clock.now())
                     return
                 params = prepared
             result = await self._bot.do_api_request(item.method, api_kwargs=params, **self._marker)

@@ -38,8 +38,13 @@ class LeaseRepo:
             (until, owner, *lanes),
         )
 
-    async def release(self, owner: str, lane: str) -> None:
-        await self.db.execute("DELETE FROM lane_leases WHERE lane = ? AND owner = ?", (lane, owner))
+    async def release(self, owner: str, lanes: list[str]) -> None:
+        if not lanes:
+            return
+        marks = ", ".join("?" * len(lanes))
+        await self.db.execute(
+            f"DELETE FROM lane_leases WHERE owner = ? AND lane IN ({marks})", (owner, *lanes)
+        )
 
     async def release_all(self, owner: str) -> None:
         await self.db.execute("DELETE FROM lane_leases WHERE owner = ?", (owner,))

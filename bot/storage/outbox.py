@@ -102,6 +102,14 @@ class OutboxRepo:
             (status, error[:300], item_id),
         )
 
+    async def mark_skipped(self, item_id: int, reason: str, now: datetime) -> None:
+        """Moot by the time it was due (its case deleted, its topic there already): not sent,
+        and nothing went wrong."""
+        await self.db.execute(
+            f"UPDATE outbox SET status = 'skipped', sent_at = ?, error = ?, {self._FORGET} WHERE id = ?",
+            (to_db(now), reason[:300], item_id),
+        )
+
     async def mark_chat_unreachable(self, chat_id: int, error: str) -> int:
         """The person blocked the bot: stop trying everything queued for them."""
         return await self.db.execute(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -135,6 +135,7 @@ class PostgresDriver:
         self.url = url
         self.description = f"PostgreSQL {redacted(url)}"
         self._pool: asyncpg.Pool | None = None
+        self._listener: asyncpg.Connection | None = None
         self.executor = _Statements(self, None)
 
     def error(self, exc: BaseException) -> StorageError:
@@ -163,7 +164,24 @@ class PostgresDriver:
             raise driver.error(exc) from exc
         return driver
 
+    async def notify(self, channel: str) -> None:
+        """Wake every instance listening on `channel` (NOTIFY); best effort."""
+        try:
+            await self.executor.execute("SELECT pg_notify(?, '')", (channel,))
+        except StorageError as exc:
+            log.debug("notify %s failed: %s", channel, exc.kind)
+
+    async def listen(self, channel: str, wake: Callable[[], None]) -> None:
+        """Call `wake` whenever an instance notifies `channel` (LISTEN on a connection of its
+        own). If that connection is lost, the callers' own timers still find the work."""
+        if self._listener is None or self._listener.is_closed():
+            self._listener = await asyncpg.connect(dsn=self.url)
+        await self._listener.add_listener(channel, lambda *_args: wake())
+
     async def close(self) -> None:
+        if self._listener is not None and not self._listener.is_closed():
+            await self._listener.close()
+        self._listener = None
         if self._pool is not None:
             await self._pool.close()
             self._pool = None

@@ -8,7 +8,7 @@ repository asks its executor's `Dialect`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -76,6 +76,14 @@ class Driver(Protocol):
 
     async def compact(self) -> None:
         """Make erased data leave the files on disk (SQLite's WAL checkpoint; PG: nothing)."""
+        ...
+
+    async def notify(self, channel: str) -> None:
+        """Wake other instances waiting on `channel` (no-op for a one-process backend)."""
+        ...
+
+    async def listen(self, channel: str, wake: Callable[[], None]) -> None:
+        """Call `wake` when another instance notifies `channel`."""
         ...
 
     def advisory_lock(self, name: str) -> AbstractAsyncContextManager[bool]:

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -284,6 +284,12 @@ class SqliteDriver:
                 await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error as exc:
                 raise self.error(exc) from exc
+
+    async def notify(self, channel: str) -> None:
+        """One process: whoever waits is woken in-process, by its caller."""
+
+    async def listen(self, channel: str, wake: Callable[[], None]) -> None:
+        """One process: nobody else notifies."""
 
     @asynccontextmanager
     async def advisory_lock(self, name: str) -> AsyncIterator[bool]:

@@ -77,6 +77,10 @@ class Store:
         async with self.driver.transaction() as tx:
             yield UnitOfWork(tx, self.abuse.key)
 
+    async def notify(self, channel: str) -> None:
+        """Tell the other instances there is work on `channel` ("inbox", "outbox")."""
+        await self.driver.notify(channel)
+
     async def compact(self) -> None:
         await self.driver.compact()
 

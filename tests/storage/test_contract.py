@@ -109,6 +109,16 @@ async def test_outbox_keeps_order_per_chat_dedupes_and_forgets_when_sent(store: 
     assert await repo.prune(NOW + timedelta(days=3)) == len(finished)
 
 
+async def test_a_moot_outbox_item_is_skipped_not_failed(store: Store) -> None:
+    async with store.transaction() as uow:
+        item_id = await uow.outbox.enqueue(chat_id=5, method="createForumTopic", params={"name": "x"}, now=NOW)
+    assert item_id is not None
+    await store.outbox.mark_skipped(item_id, "moot when due", NOW)
+    row = await store.executor.fetchone("SELECT status, payload, error FROM outbox WHERE id = ?", (item_id,))
+    assert row is not None and (row["status"], row["payload"], row["error"]) == ("skipped", "{}", "moot when due")
+    assert await store.outbox.due(datetime.now(UTC) + timedelta(seconds=1)) == []
+
+
 async def test_a_unit_of_work_commits_together_or_not_at_all(store: Store) -> None:
     case_id = await _case(store)
     with pytest.raises(RuntimeError):
@@ -287,7 +297,7 @@ async def test_a_lane_belongs_to_one_owner_until_its_lease_runs_out(store: Store
     assert sorted(mine) == ["c1", "c2"]
     assert await store.leases.claim_lanes("b", t + 1, lease=30) == []  # taken
     assert [r.update_id for r in await store.leases.pending_in(["c1"])] == [1, 2]
-    await store.leases.release("a", "c2")
+    await store.leases.release("a", ["c2"])
     assert await store.leases.claim_lanes("b", t + 2, lease=30) == ["c2"]
     assert await store.leases.claim_lanes("b", t + 40, lease=30) == ["c1", "c2"]  # a's expired
     assert await store.leases.renew("a", ["c1"], t + 100) == 0  # a lost it
