@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import signal
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,8 @@ from bot.abuse import FloodGuard
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content.bundle import ContentBundle, load_bundle
+from bot.content.service import ContentService, load_catalogs
+from bot.delivery.claims import LaneClaims
 from bot.delivery.http import AiohttpRequest
 from bot.delivery.inbox_worker import InboxDispatcher
 from bot.delivery.lanes import lane_of
@@ -28,7 +31,6 @@ from bot.delivery.webhook import InboxHealth, Unavailable, WebhookServer
 from bot.handlers import register
 from bot.handlers.context import BotContext
 from bot.handlers.render import answered_queries
-from bot.i18n import Catalogs
 from bot.services import Services
 from bot.storage import open_store
 from bot.storage.errors import as_storage_error, storage_fault
@@ -37,25 +39,6 @@ from bot.storage.inbox import InboxRow
 log = logging.getLogger(__name__)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
-
-
-def load_catalogs(bundle: ContentBundle) -> Catalogs:
-    """Compiled UI catalogs for every language the pack enables (refuses missing ones)."""
-    pack = bundle.pack
-    catalogs = Catalogs()
-    catalogs.load(
-        [(lang.code, lang.direction, tuple(pack.language_chain(lang.code)[1:])) for lang in pack.enabled_languages()],
-        source_language="en",
-    )
-    return catalogs
-
-
-def reload_content(services: Services) -> ContentBundle:
-    """Load the pack and catalogs again and swap them in whole; on errors the old ones stay."""
-    bundle = load_bundle(services.settings.content_dir)
-    catalogs = load_catalogs(bundle)
-    services.catalogs, services.content = catalogs, bundle
-    return bundle
 
 
 @dataclass
@@ -71,6 +54,7 @@ class BotRuntime:
     webhook: WebhookServer | None = None
     outbox_worker: OutboxWorker | None = None
     limits: FloodLimits | None = None
+    claims: LaneClaims | None = None
     _http: AiohttpRequest | None = None
     _http_updates: AiohttpRequest | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -93,6 +77,8 @@ class BotRuntime:
             flood=FloodGuard(settings.max_messages_per_minute),
         )
         self.services = services
+        services.content_service = ContentService(services)
+        await services.content_service.start()
         self._http = AiohttpRequest(
             connection_pool_size=max(16, 2 * settings.max_concurrent_chats + 16), pool_timeout=30
         )
@@ -141,11 +127,23 @@ class BotRuntime:
         self.dispatcher = InboxDispatcher(
             services.inbox, self._process, self.clock, settings.max_concurrent_chats
         )
-        backlog = await services.inbox.unfinished()
-        if backlog:
-            log.info("resuming %s updates stored before the last stop", len(backlog))
-        for row in backlog:
-            self.dispatcher.submit(row)
+        outbox_worker = self.outbox_worker
+        if store.shared:
+            # Several instances may share this store: each chat is claimed by one at a time
+            # (what was pending before a stop is claimed like anything else).
+            self.claims = LaneClaims(store.leases, self.dispatcher)
+            await store.driver.listen("inbox", self.claims.wake)
+            await store.driver.listen("outbox", outbox_worker.wake)
+
+            def outbox_run() -> Coroutine[Any, Any, None]:
+                return outbox_worker.run_when_leader(lambda: store.driver.advisory_lock("outbox"))
+        else:
+            backlog = await services.inbox.unfinished()
+            if backlog:
+                log.info("resuming %s updates stored before the last stop", len(backlog))
+            for row in backlog:
+                self.dispatcher.submit(row)
+            outbox_run = outbox_worker.run
         if settings.webhook:
             ingress = await self._start_webhook()
         else:
@@ -155,7 +153,9 @@ class BotRuntime:
                 timeout=settings.poll_timeout,
             )
             ingress = asyncio.create_task(self.poller.run(), name="poller")
-        self._tasks = [ingress, asyncio.create_task(self.outbox_worker.run(), name="outbox")]
+        self._tasks = [ingress, asyncio.create_task(outbox_run(), name="outbox")]
+        if self.claims is not None:
+            self._tasks.append(asyncio.create_task(self.claims.run(), name="claims"))
         await post_start(application, services)
         log.info("bot started")
 
@@ -170,8 +170,14 @@ class BotRuntime:
             if isinstance(u, dict) and "update_id" in u
         ]
         fresh = await self.services.inbox.add(rows, self.clock.now())
-        for row in fresh:
-            self.dispatcher.submit(row)
+        if self.claims is not None:
+            # Handled by whichever instance holds (or now takes) each chat's lease.
+            self.claims.wake()
+            if fresh:
+                await self.services.store.notify("inbox")
+        else:
+            for row in fresh:
+                self.dispatcher.submit(row)
         return fresh
 
     async def _leave_webhook_mode(self) -> None:
@@ -269,6 +275,8 @@ class BotRuntime:
             await self.webhook.stop()
         if self.outbox_worker:
             self.outbox_worker.stop()
+        if self.claims:
+            self.claims.stop()  # no new chats; the ones in hand finish below
         if self.dispatcher:
             try:
                 await asyncio.wait_for(self.dispatcher.wait_idle(), timeout=5)
@@ -289,9 +297,9 @@ class BotRuntime:
             await self.services.store.close()
 
     async def reload_content(self) -> ContentBundle:
-        """Load the pack again and swap it in whole (SIGHUP, tests)."""
-        assert self.services is not None
-        return reload_content(self.services)
+        """Load the pack again and swap it in whole (SIGHUP, tests), on every instance."""
+        assert self.services is not None and self.services.content_service is not None
+        return await self.services.content_service.reload()
 
 
 async def run_until_signal(runtime: BotRuntime) -> None:

@@ -50,6 +50,8 @@ class Settings:
     first_response_hours: tuple[int, ...] = (4, 24, 72)
     # Hours after the first reminder before an overdue case is escalated to admins.
     escalation_hours: int = 24
+    # How often overdue cases are looked for (reminders, escalations).
+    sla_check_seconds: int = 60
     retention_closed_days: int = 180
     retention_inactive_days: int = 365
     max_requests_per_day: int = 3
@@ -333,6 +335,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         staff_language=env.get("STAFF_LANGUAGE", "").strip(),
         first_response_hours=hours,
         escalation_hours=_int(env, "ESCALATION_HOURS", 24, 1),
+        sla_check_seconds=_int(env, "SLA_CHECK_SECONDS", 60, 5),
         retention_closed_days=_int(env, "RETENTION_CLOSED_DAYS", 180, 1),
         retention_inactive_days=_int(env, "RETENTION_INACTIVE_DAYS", 365, 1),
         max_requests_per_day=_int(env, "MAX_REQUESTS_PER_DAY", 3, 1),

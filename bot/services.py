@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from bot.storage import Store
 
 if TYPE_CHECKING:
     from bot.content.bundle import ContentBundle
+    from bot.content.service import ContentService
     from bot.delivery.outbox_worker import OutboxWorker
     from bot.storage.abuse import AbuseRepo
     from bot.storage.cases import CasesRepo
@@ -20,6 +22,9 @@ if TYPE_CHECKING:
     from bot.storage.outbox import OutboxRepo
     from bot.storage.people import PeopleRepo
     from bot.storage.records import RecordsRepo
+
+
+_notices: set[asyncio.Future[None]] = set()
 
 
 @dataclass
@@ -32,6 +37,7 @@ class Services:
     flood: FloodGuard = field(default_factory=lambda: FloodGuard(20))
     outbox_worker: OutboxWorker | None = None
     staff: Any = None  # StaffDirectory, set by app
+    content_service: ContentService | None = None  # reloads (and follows other instances')
 
     # The store's repositories, each call its own transaction (store.transaction() for more).
     @property
@@ -59,5 +65,10 @@ class Services:
         return self.store.abuse
 
     def wake_outbox(self) -> None:
+        """Something was queued: the sender looks now (here, or on the instance that sends)."""
         if self.outbox_worker is not None:
             self.outbox_worker.wake()
+        if self.store.shared:
+            task = asyncio.ensure_future(self.store.notify("outbox"))
+            _notices.add(task)
+            task.add_done_callback(_notices.discard)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import time as dtime
 from typing import Any
 
@@ -60,8 +61,11 @@ async def post_start(application: Application[Any, Any, Any, Any, Any, Any], ser
         log.warning("setMyCommands failed (%s); continuing", type(exc).__name__)
     jobs = application.job_queue
     if jobs is not None:
-        jobs.run_repeating(_sla_job, interval=60, first=30, name="sla")
+        every = services.settings.sla_check_seconds
+        jobs.run_repeating(_sla_job, interval=every, first=min(30, every), name="sla")
         jobs.run_daily(_retention_job, time=dtime(3, 15), name="retention")
+        if services.store.shared:
+            jobs.run_repeating(_follow_content_job, interval=15, first=15, name="content")
 
 
 async def _set_commands(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
@@ -83,12 +87,29 @@ async def _set_commands(application: Application[Any, Any, Any, Any, Any, Any], 
 
 
 async def _sla_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Every minute: overdue cases get a reminder, then an escalation."""
-    await check_overdue(context.application.bot_data["services"])
+    """Every minute: overdue cases get a reminder, then an escalation (once across instances)."""
+    services: Services = context.application.bot_data["services"]
+    if await services.store.leases.take_job("sla", time.time(), services.settings.sla_check_seconds * 0.9):
+        await check_overdue(services)
 
 
 async def _retention_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Daily: purge what the retention rules say is old enough."""
+    """Daily: purge what the retention rules say is old enough (once across instances)."""
     from bot.privacy.retention import apply_retention
 
-    await apply_retention(context.application.bot_data["services"])
+    services: Services = context.application.bot_data["services"]
+    if await services.store.leases.take_job("retention", time.time(), 20 * 3600):
+        await apply_retention(services)
+
+
+async def _follow_content_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Several instances: reload the pack when another instance did (/reload, SIGHUP)."""
+    from bot.content.problems import PackError
+
+    services: Services = context.application.bot_data["services"]
+    if services.content_service is None:
+        return
+    try:
+        await services.content_service.follow()
+    except PackError as exc:
+        log.error("content reload (after another instance) failed, keeping the old pack: %s", exc)

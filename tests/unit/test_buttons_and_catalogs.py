@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import load_catalogs
 from bot.content.bundle import ContentBundle, load_bundle
+from bot.content.service import load_catalogs
 from bot.flows.engine import all_paths, view
 from bot.i18n import CatalogError, Catalogs
 from bot.ui import cases as case_ui

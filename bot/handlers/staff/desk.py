@@ -138,11 +138,11 @@ async def reload_command(update: Update, context: BotContext, actor: Actor) -> N
     """/reload — load the content pack again without a restart (admins only)."""
     services = context.services
     tr = staff_tr(services)
-    from bot.app import reload_content
     from bot.content.problems import PackError
 
+    assert services.content_service is not None
     try:
-        bundle = reload_content(services)
+        bundle = await services.content_service.reload()
     except PackError as exc:
         problems = "\n".join(str(p) for p in exc.problems[:10])
         await _reply(update, tr._("The content has errors; the old version stays:") + f"\n<pre>{staff_ui.esc(problems)}</pre>")

@@ -1,0 +1,73 @@
+"""The content the bot serves, as one service: loaded at start, reloaded whole on /reload or
+SIGHUP (off the event loop: building the search index takes seconds), and the same on every
+instance sharing a store (a generation counter there says when another instance reloaded)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from bot.content.bundle import ContentBundle, load_bundle
+from bot.i18n import Catalogs
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+GENERATION_KEY = "content_generation"
+
+
+def load_catalogs(bundle: ContentBundle) -> Catalogs:
+    """Compiled UI catalogs for every language the pack enables (refuses missing ones)."""
+    pack = bundle.pack
+    catalogs = Catalogs()
+    catalogs.load(
+        [(lang.code, lang.direction, tuple(pack.language_chain(lang.code)[1:])) for lang in pack.enabled_languages()],
+        source_language="en",
+    )
+    return catalogs
+
+
+def _load(services: Services) -> tuple[ContentBundle, Catalogs]:
+    bundle = load_bundle(services.settings.content_dir)
+    return bundle, load_catalogs(bundle)
+
+
+class ContentService:
+    """Swaps the pack and catalogs in whole; on errors (PackError) the old ones stay."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self.generation = 0
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Remember which generation this instance serves (what it loaded at start)."""
+        self.generation = int(await self._services.store.meta.get(GENERATION_KEY) or 0)
+
+    async def reload(self) -> ContentBundle:
+        """Load again (in a thread), swap in, and tell the other instances."""
+        async with self._lock:
+            bundle = await self._swap()
+            self.generation = await self._services.store.meta.bump(GENERATION_KEY)
+        return bundle
+
+    async def follow(self) -> bool:
+        """Reload if another instance did since (a periodic job); True if it reloaded."""
+        current = int(await self._services.store.meta.get(GENERATION_KEY) or 0)
+        if current <= self.generation:
+            return False
+        async with self._lock:
+            try:
+                bundle = await self._swap()
+            finally:
+                self.generation = current  # a broken pack is not retried every few seconds
+        log.info("content reloaded after another instance did: version %s", bundle.version)
+        return True
+
+    async def _swap(self) -> ContentBundle:
+        bundle, catalogs = await asyncio.to_thread(_load, self._services)
+        self._services.catalogs, self._services.content = catalogs, bundle
+        return bundle
