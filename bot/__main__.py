@@ -69,6 +69,23 @@ def _parser() -> argparse.ArgumentParser:
     cases.add_argument("--to", dest="date_to", type=date.fromisoformat, default=None)
     cases.add_argument("--output", type=Path, default=None, help="file (default: stdout)")
 
+    db = sub.add_parser("db", help="database tools")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    copy = db_sub.add_parser(
+        "copy", help="copy the SQLite store into an empty PostgreSQL database",
+        description="Copy every table of the SQLite store (DATABASE_PATH, or --from) into the empty "
+                    "PostgreSQL database at --to, in one transaction. Stop the bot first: what it "
+                    "writes during the copy would not be copied. Then set DATABASE_URL to the "
+                    "new database (and keep the same ABUSE_KEY).")
+    copy.add_argument("--to", required=True, metavar="postgresql://...", help="the target database")
+    copy.add_argument("--from", dest="source", type=Path, default=None, metavar="PATH",
+                      help="the SQLite file (default: DATABASE_PATH)")
+    db_sub.add_parser(
+        "migrate", help="bring the database (DATABASE_URL) to this version's schema and stop",
+        description="Apply pending migrations to DATABASE_URL and print the schema version. The "
+                    "bot does this itself at start (one instance at a time); run it first to "
+                    "upgrade the schema before new instances roll out.")
+
     sub.add_parser("i18n", help="extract, update and compile the UI string catalogs",
                    description="Run babel extract → update → compile for locales/.")
     return parser
@@ -131,11 +148,55 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         settings = load_settings(require_token=False)
         return asyncio.run(export_cases(settings, args.date_from, args.date_to, args.output))
+    if args.command == "db" and args.db_command == "migrate":
+        return _migrate(load_settings(require_token=False))
+    if args.command == "db":
+        return _copy_store(args.source or load_settings(require_token=False).database_path, args.to)
     if args.command == "i18n":
         from bot.i18n_tools import update_catalogs
 
         return update_catalogs()
     return 2
+
+
+def _migrate(settings: Settings) -> int:
+    from bot.storage import open_store
+    from bot.storage.errors import StorageError
+
+    async def migrate() -> int:
+        store = await open_store(settings.database, abuse_key=settings.abuse_key)
+        try:
+            return await store.driver.schema_version()
+        finally:
+            await store.close()
+
+    try:
+        version = asyncio.run(migrate())
+    except StorageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 4
+    print(f"schema version {version}")
+    return 0
+
+
+def _copy_store(source: Path, target: str) -> int:
+    from bot.storage.errors import StorageError
+
+    if target.split("://", 1)[0] not in ("postgresql", "postgres"):
+        print("error: --to must be a postgresql:// URL", file=sys.stderr)
+        return 2
+    from bot.storage.copy import copy_sqlite_to_postgres
+
+    def progress(table: str, rows: int) -> None:
+        print(f"  {table}: {rows} rows", file=sys.stderr)
+
+    try:
+        report = asyncio.run(copy_sqlite_to_postgres(source, target, progress=progress))
+    except StorageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 4
+    print(f"copied {report.total} rows from {source}; now set DATABASE_URL to the new database")
+    return 0
 
 
 def _run(settings: Settings) -> int:
