@@ -533,6 +533,10 @@ class Emulator:
         self.webhook_failures = 0  # answered otherwise, or no answer (retried)
         self.webhook_log: list[dict[str, Any]] = []  # per attempt: update_id, status, t
         self.webhook_peak_in_flight = 0
+        # A load balancer in front of the webhook (several instances): each delivery goes to
+        # the next of these base URLs, the webhook URL's path kept, as nginx would spread them.
+        self.webhook_balancer: list[str] = []
+        self._balancer_next = 0
         self._webhook_task: asyncio.Task[None] | None = None
         self._webhook_in_flight: dict[int, asyncio.Task[None]] = {}
         self._webhook_retry: dict[int, tuple[int, float]] = {}  # update_id -> (failures, not before)
@@ -1832,7 +1836,7 @@ class Emulator:
         status: int | None = None
         error = ""
         try:
-            async with session.post(hook.url, data=json.dumps(update), headers=headers) as response:
+            async with session.post(self._webhook_target(hook), data=json.dumps(update), headers=headers) as response:
                 status = response.status
                 error = f"Wrong response from the webhook: {status} {response.reason or ''}".rstrip()
                 await response.read()
@@ -1858,6 +1862,14 @@ class Emulator:
             self._webhook_retry[uid] = (failures, now + delay)
             self._webhook_last_error = (int(time.time()), error)
         self._signal()
+
+    def _webhook_target(self, hook: WebhookConfig) -> str:
+        if not self.webhook_balancer:
+            return hook.url
+        base = self.webhook_balancer[self._balancer_next % len(self.webhook_balancer)]
+        self._balancer_next += 1
+        path = urlsplit(hook.url)
+        return base.rstrip("/") + path.path + (f"?{path.query}" if path.query else "")
 
     async def _m_setmycommands(self, params: dict[str, Any]) -> Any:
         commands = params["commands"]
