@@ -15,7 +15,7 @@ from bench.botproc import EXPERIMENTS, what_ifs
 from bench.common import ROOT, Interference, Section, mb, ms, percentile, verdict, wait_quiet
 from bench.report import markdown, terminal, write
 
-BENCHES = ("reply", "cpu", "search", "storage", "conversation")
+BENCHES = ("reply", "cpu", "instances", "search", "storage", "conversation")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -386,6 +386,89 @@ def cpu_section(args: argparse.Namespace) -> Section:
     return s
 
 
+# ------------------------------------------------------------------------------ 2b. instances
+
+
+def instances_section(args: argparse.Namespace) -> Section:
+    """Benchmark 2b: several instances on one PostgreSQL against one process on SQLite."""
+    from bench import pg
+    from bench.load import SHIPPED, FirehoseRun, ReplyRun, Topology, firehose_run, reply_run
+
+    s = Section("2b. Several instances on one PostgreSQL")
+    t0 = time.monotonic()
+    b = "2b instances"
+    if not asyncio.run(pg.reachable()):
+        s.add(b, "instance rows", f"skipped: PostgreSQL not reachable at {pg.ADMIN_URL}",
+              target="(needs PostgreSQL)")
+        s.seconds = time.monotonic() - t0
+        return s
+    topologies = [SHIPPED, *(Topology(k, postgres=True) for k in (1, 2, 3))]
+    n, lat = args.people, args.latency
+    fire: dict[str, list[FirehoseRun]] = {t.label: [] for t in topologies}
+    for _ in range(args.repeats):
+        for t in topologies:
+            fire[t.label].append(asyncio.run(firehose_run("full", args.firehose_people, topology=t)))
+    surge: dict[str, ReplyRun] = {
+        t.label: asyncio.run(reply_run("full", n, lat, 0.0, topology=t)) for t in topologies
+    }
+
+    def rate(label: str) -> float:
+        return statistics.median(r.rate for r in fire[label])
+
+    base = rate(SHIPPED.label)
+    one = rate(Topology(1, postgres=True).label)
+    for t in topologies:
+        row = s.add(
+            b, f"updates/s at L=0, {t.label}", f"{rate(t.label):.0f}", f"{base:.0f}",
+            ratio(rate(t.label), base),
+        )
+        if t.postgres and t.instances == 2:
+            row.target = "≥ 1.8× one PostgreSQL process"
+            row.verdict = verdict(rate(t.label) >= 1.8 * one)
+    for t in topologies:
+        run = surge[t.label]
+        s.add(
+            b, f"surge: reply p95 ({n} people, L={lat * 1000:.0f} ms), {t.label}",
+            ms(run.p(95)), ms(surge[SHIPPED.label].p(95)), ratio(run.p(95), surge[SHIPPED.label].p(95)),
+        )
+        s.add(
+            b, f"surge: people whose replies all came, in order, {t.label}", f"{run.in_order}/{n}",
+            target=f"{n}/{n}", verdict=verdict(run.in_order == n),
+        )
+    cpu = {label: statistics.median(r.cpu_per_update for r in runs) for label, runs in fire.items()}
+    two = rate(Topology(2, postgres=True).label)
+    cores = os.cpu_count() or 1
+    s.params = [
+        "Firehose and surge as in benchmarks 2 and 1 (the same updates and sessions), run "
+        "against four set-ups in this run: the shipped default (one process, SQLite, polling) "
+        "and 1, 2 and 3 processes in webhook mode on one PostgreSQL 15 on this machine.",
+        "Instances: BotSpec's shipped settings plus DATABASE_URL, WEBHOOK_URL, WEBHOOK_LISTEN and "
+        "WEBHOOK_SECRET; the emulator posts each update to the next instance in turn (a "
+        "balancer in front of them, as nginx would be, without its cost landing on the bots); "
+        "each chat is handled by the instance holding its lease, the outbox by one instance.",
+        f"{args.repeats} firehose run(s) per set-up, medians; one surge run each.",
+        f"This machine has {cores} cores; the emulator, the simulated people and PostgreSQL "
+        "share them with the bot processes.",
+    ]
+    s.notes = [
+        f"**2 processes: {two:.0f} updates/s = {two / max(one, 1):.2f}× one PostgreSQL process "
+        f"(target 1.8×: {'met' if two >= 1.8 * one else 'missed'})**; one PostgreSQL process "
+        f"makes {one / max(base, 1):.2f}× the SQLite default's {base:.0f} updates/s.",
+        "",
+        "- CPU per update (all bot processes summed): "
+        + ", ".join(f"{label} {ms(v)}" for label, v in cpu.items()) + ".",
+        f"- With {cores} cores the processes compete with the emulator and PostgreSQL for the "
+        "same CPUs: the scaling figure is a floor for machines where the bots have cores of "
+        "their own.",
+    ]
+    errors = [e for runs in fire.values() for r in runs for e in r.bot.errors]
+    errors += [e for r in surge.values() for e in r.bot.errors]
+    if errors:
+        s.notes.append(f"- Bot errors logged: {errors[:3]}")
+    s.seconds = time.monotonic() - t0
+    return s
+
+
 # ------------------------------------------------------------------------------ 3. search
 
 
@@ -514,7 +597,7 @@ def storage_section(args: argparse.Namespace) -> Section:
     open_share = sum(r.open_cases for r in results) / max(1, sum(r.cases for r in results))
     s.params = [
         f"Cases: {', '.join(f'{r.cases:,}' for r in results)} synthetic cases bulk-inserted with "
-        "SQL into a temporary database created by `Database.open` (all migrations): three years "
+        "SQL into a temporary database created by `open_store` (all migrations): three years "
         f"of intake in id order; {open_share:.1%} open (recent intake plus a thin stale tail), the rest "
         "mostly closed; languages az 45% / ru 30% / en 10% / fa 8% / tr 7%; seven categories; "
         "regions Baku-heavy with 24% unknown; 25% with vulnerabilities; households 1–4 adults, "
@@ -652,6 +735,7 @@ def conversation_section(args: argparse.Namespace) -> Section:
 SECTIONS: dict[str, Callable[[argparse.Namespace], Section]] = {
     "reply": reply_section,
     "cpu": cpu_section,
+    "instances": instances_section,
     "search": search_section,
     "storage": storage_section,
     "conversation": conversation_section,

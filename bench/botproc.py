@@ -174,16 +174,16 @@ def apply_experiments(names: tuple[str, ...]) -> None:
         shim.current_async_library = lambda: "asyncio"  # type: ignore[attr-defined]
         sys.modules["sniffio"] = shim
     if "sync-normal" in names:
-        from bot.storage.db import Database
+        from bot.storage.sqlite import SqliteDriver
 
-        original = Database.open.__func__  # type: ignore[attr-defined]
+        original = SqliteDriver.open.__func__  # type: ignore[attr-defined]
 
-        async def open_normal(cls: type[Database], path: Path) -> Database:
+        async def open_normal(cls: type[SqliteDriver], path: Path) -> SqliteDriver:
             db = await original(cls, path)
             await db.conn.execute("PRAGMA synchronous=NORMAL")
             return db
 
-        Database.open = classmethod(open_normal)  # type: ignore[method-assign, assignment]
+        SqliteDriver.open = classmethod(open_normal)  # type: ignore[method-assign, assignment]
 
 
 async def _child(spec: BotSpec, conn: Connection) -> None:
@@ -280,3 +280,33 @@ class BotProcess:
         if self._proc.is_alive():
             self._proc.kill()
             self._proc.join(5)
+
+
+class BotGroup:
+    """Several bot processes (instances on one PostgreSQL), started and stopped together;
+    their stats are summed (CPU, updates) or maxed (wall, memory, loop blocks)."""
+
+    def __init__(self, specs: list[BotSpec]) -> None:
+        self.procs = [BotProcess(spec) for spec in specs]
+
+    async def start(self, timeout: float = 120.0) -> None:  # noqa: ASYNC109 - a start-up bound
+        await asyncio.gather(*(p.start(timeout) for p in self.procs))
+
+    async def stop(self) -> BotStats:
+        parts = await asyncio.gather(*(p.stop() for p in self.procs))
+        total = BotStats()
+        for part in parts:
+            total.cpu_seconds += part.cpu_seconds
+            total.wall_seconds = max(total.wall_seconds, part.wall_seconds)
+            total.handled += part.handled
+            total.failed += part.failed
+            total.errors += part.errors
+            total.peak_rss = max(total.peak_rss, part.peak_rss)
+            if part.worst_block > total.worst_block:
+                total.worst_block, total.worst_block_what = part.worst_block, part.worst_block_what
+            total.blocks_over_20ms += part.blocks_over_20ms
+        return total
+
+    def kill(self) -> None:
+        for p in self.procs:
+            p.kill()

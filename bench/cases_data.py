@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cases.model import OUTCOMES, SERVICES, VULNERABILITIES
-from bot.storage.db import Database
+from bot.storage import open_store
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 SPAN_DAYS = 3 * 365
@@ -157,12 +157,12 @@ def case_rows(n: int, seed: int = 1) -> Iterator[tuple[Any, ...]]:
 
 
 def build(path: Path, n: int, seed: int = 1) -> float:
-    """Create the schema through Database.open (all migrations), then bulk-insert n cases."""
+    """Create the schema through open_store (all migrations), then bulk-insert n cases."""
     import time
 
     async def create() -> None:
-        db = await Database.open(path)
-        await db.close()
+        store = await open_store(path)
+        await store.close()
 
     asyncio.run(create())
     t0 = time.perf_counter()

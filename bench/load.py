@@ -19,10 +19,79 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.botproc import BotProcess, BotSpec, BotStats
+from bench.botproc import BotGroup, BotSpec, BotStats
 from bench.common import ROOT, cpu_seconds, percentile
 from bench.queries import LANGUAGES, QUERIES
 from bot.sandbox.emulator import Emulator, Message
+
+WEBHOOK_SECRET = "bench-instances-secret"
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Where the full bot runs: one process on SQLite polling (the shipped default), or N
+    instances in webhook mode on one PostgreSQL behind a balancer (the emulator spreads the
+    posts round robin, as nginx in front of them would, at no cost to the bot processes)."""
+
+    instances: int = 1
+    postgres: bool = False
+
+    @property
+    def label(self) -> str:
+        if not self.postgres:
+            return "1 process, SQLite"
+        return f"{self.instances} process{'es' if self.instances > 1 else ''}, PostgreSQL"
+
+
+SHIPPED = Topology()
+
+
+def _free_ports(n: int) -> list[int]:
+    import socket
+
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in socks]
+    finally:
+        for sock in socks:
+            sock.close()
+
+
+@contextlib.asynccontextmanager
+async def _bots(
+    kind: str, emu: Emulator, workdir: str, topology: Topology, *, profile_path: str | None = None,
+    experiments: tuple[str, ...] = (), env: tuple[tuple[str, str], ...] = (), watch_loop: bool = False,
+) -> Any:
+    """The bot processes for one run, started; killed if the run fails."""
+    async with contextlib.AsyncExitStack() as stack:
+        if not topology.postgres:
+            specs = [BotSpec(kind, emu.base_url, emu.token, workdir, profile_path, experiments, env,
+                             watch_loop=watch_loop)]
+        else:
+            from bench.pg import fresh_database
+
+            url = await stack.enter_async_context(fresh_database())
+            ports = _free_ports(topology.instances)
+            emu.webhook_balancer = [f"http://127.0.0.1:{port}" for port in ports]
+            specs = []
+            for i, port in enumerate(ports):
+                instance_env = (
+                    ("DATABASE_URL", url), ("WEBHOOK_URL", f"http://127.0.0.1:{ports[0]}/telegram"),
+                    ("WEBHOOK_LISTEN", f"127.0.0.1:{port}"), ("WEBHOOK_SECRET", WEBHOOK_SECRET), *env,
+                )
+                specs.append(BotSpec(kind, emu.base_url, emu.token, workdir,
+                                     profile_path if i == 0 else None, experiments, instance_env,
+                                     watch_loop=watch_loop))
+        group = BotGroup(specs)
+        try:
+            await group.start()
+            yield group
+        except BaseException:
+            group.kill()
+            raise
+
 
 REPLY_TIMEOUT = 180.0  # a bare bot at 200 people takes ~10 s a round; this only catches hangs
 
@@ -346,54 +415,49 @@ async def reply_run(
     experiments: tuple[str, ...] = (),
     env: tuple[tuple[str, str], ...] = (),
     attackers: int = 0,
+    topology: Topology = SHIPPED,
 ) -> ReplyRun:
     """N people run the session at once against one bot; every reply time is kept."""
     emu = await _start_emulator(latency)
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
-        proc = BotProcess(
-            BotSpec(kind, emu.base_url, emu.token, workdir, profile_path, experiments, env,
-                    watch_loop=attackers > 0)
-        )
         try:
-            await proc.start()
-            full = kind == "full"
-            plans = make_plans(people + warmup)
-            # Warm-up: open HTTP connections and fill caches so the run measures steady work.
-            warm = [
-                Person(emu, emu.add_user(f"W{i}", language_code=p.lang).user_id, full)
-                for i, p in enumerate(plans[:warmup])
-            ]
-            await asyncio.gather(
-                *(
-                    w.session(p, 0, random.Random(i))
-                    for i, (w, p) in enumerate(zip(warm, plans, strict=False))
+            async with _bots(kind, emu, workdir, topology, profile_path=profile_path, experiments=experiments,
+                             env=env, watch_loop=attackers > 0) as proc:
+                full = kind == "full"
+                plans = make_plans(people + warmup)
+                # Warm-up: open HTTP connections and fill caches so the run measures steady work.
+                warm = [
+                    Person(emu, emu.add_user(f"W{i}", language_code=p.lang).user_id, full)
+                    for i, p in enumerate(plans[:warmup])
+                ]
+                await asyncio.gather(
+                    *(
+                        w.session(p, 0, random.Random(i))
+                        for i, (w, p) in enumerate(zip(warm, plans, strict=False))
+                    )
                 )
-            )
-            crowd = [
-                Person(emu, emu.add_user(f"P{i}", language_code=p.lang).user_id, full)
-                for i, p in enumerate(plans[warmup:])
-            ]
-            hostile = [
-                Person(emu, emu.add_user(f"X{i}", language_code="en").user_id, full)
-                for i in range(attackers)
-            ]
-            late0, cpu0, t0 = emu.late_answers, cpu_seconds(), time.monotonic()
-            calls0, refused0 = dict(emu.calls), emu.rate_limited
-            results = await asyncio.gather(
-                *(
-                    c.session(p, think, random.Random(i))
-                    for i, (c, p) in enumerate(zip(crowd, plans[warmup:], strict=True))
-                ),
-                *(h.hostile_session(think) for h in hostile),
-            )
-            wall = max((r.last_t for r in results), default=t0) - t0
-            driver_cpu = cpu_seconds() - cpu0
-            calls = {m: n - calls0.get(m, 0) for m, n in emu.calls.items() if m != "getUpdates"}
-            refused = emu.rate_limited - refused0
-            stats = await proc.stop()
-        except BaseException:
-            proc.kill()
-            raise
+                crowd = [
+                    Person(emu, emu.add_user(f"P{i}", language_code=p.lang).user_id, full)
+                    for i, p in enumerate(plans[warmup:])
+                ]
+                hostile = [
+                    Person(emu, emu.add_user(f"X{i}", language_code="en").user_id, full)
+                    for i in range(attackers)
+                ]
+                late0, cpu0, t0 = emu.late_answers, cpu_seconds(), time.monotonic()
+                calls0, refused0 = dict(emu.calls), emu.rate_limited
+                results = await asyncio.gather(
+                    *(
+                        c.session(p, think, random.Random(i))
+                        for i, (c, p) in enumerate(zip(crowd, plans[warmup:], strict=True))
+                    ),
+                    *(h.hostile_session(think) for h in hostile),
+                )
+                wall = max((r.last_t for r in results), default=t0) - t0
+                driver_cpu = cpu_seconds() - cpu0
+                calls = {m: n - calls0.get(m, 0) for m, n in emu.calls.items() if m != "getUpdates"}
+                refused = emu.rate_limited - refused0
+                stats = await proc.stop()
         finally:
             await emu.stop()
     latencies = [s.seconds for r in results for s in r.samples]
@@ -472,39 +536,35 @@ def _firehose_updates(emu: BenchEmulator, people: int) -> list[Callable[[], None
 
 
 async def firehose_run(
-    kind: str, people: int, profile_path: str | None = None, experiments: tuple[str, ...] = ()
+    kind: str, people: int, profile_path: str | None = None, experiments: tuple[str, ...] = (),
+    topology: Topology = SHIPPED,
 ) -> FirehoseRun:
     """Queue everything at once in the emulator; time until the bot has replied to all of it."""
     emu = await _start_emulator(0.0)
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
-        proc = BotProcess(
-            BotSpec(kind, emu.base_url, emu.token, workdir, profile_path, experiments)
-        )
         try:
-            await proc.start()
-            actions = _firehose_updates(emu, people)
-            # Every update gets exactly one reply we can count: the full bot sends or edits a
-            # message for each; the echo bot echoes texts and answers presses.
-            counted = ("new", "edit") if kind == "full" else ("new", "edit", "answer")
-            expected = len(actions)
-            calls0 = sum(n for m, n in emu.calls.items() if m != "getUpdates")
-            cpu0, t0 = cpu_seconds(), time.monotonic()
-            for act in actions:
-                act()
-            deadline = t0 + 600
-            replies = 0
-            while time.monotonic() < deadline:
-                replies = sum(1 for log in emu.seen.values() for s in log if s.kind in counted)
-                if replies >= expected:
-                    break
-                await emu.wait_change(0.2)
-            last = max((s.t for log in emu.seen.values() for s in log), default=t0)
-            emulator_cpu = cpu_seconds() - cpu0
-            calls = sum(n for m, n in emu.calls.items() if m != "getUpdates") - calls0
-            stats = await proc.stop()
-        except BaseException:
-            proc.kill()
-            raise
+            async with _bots(kind, emu, workdir, topology, profile_path=profile_path,
+                             experiments=experiments) as proc:
+                actions = _firehose_updates(emu, people)
+                # Every update gets exactly one reply we can count: the full bot sends or edits a
+                # message for each; the echo bot echoes texts and answers presses.
+                counted = ("new", "edit") if kind == "full" else ("new", "edit", "answer")
+                expected = len(actions)
+                calls0 = sum(n for m, n in emu.calls.items() if m != "getUpdates")
+                cpu0, t0 = cpu_seconds(), time.monotonic()
+                for act in actions:
+                    act()
+                deadline = t0 + 600
+                replies = 0
+                while time.monotonic() < deadline:
+                    replies = sum(1 for log in emu.seen.values() for s in log if s.kind in counted)
+                    if replies >= expected:
+                        break
+                    await emu.wait_change(0.2)
+                last = max((s.t for log in emu.seen.values() for s in log), default=t0)
+                emulator_cpu = cpu_seconds() - cpu0
+                calls = sum(n for m, n in emu.calls.items() if m != "getUpdates") - calls0
+                stats = await proc.stop()
         finally:
             await emu.stop()
     return FirehoseRun(kind, expected, replies, last - t0, stats, emulator_cpu, calls)

@@ -22,8 +22,8 @@ from typing import Any, TypeVar
 from bench.common import peak_rss_bytes
 from bot.cases.model import CaseRecord
 from bot.cases.report import build_report, write_csv
+from bot.storage import open_store
 from bot.storage.cases import CasesRepo
-from bot.storage.db import Database
 
 T = TypeVar("T")
 
@@ -70,8 +70,9 @@ async def stream_into(
 
 
 async def _queue_ops(db_path: Path, repeats: int) -> dict[str, Any]:
-    db = await Database.open(db_path)
-    repo = CasesRepo(db)
+    store = await open_store(db_path)
+    db = store.executor
+    repo = store.cases
     top = await db.fetchone("SELECT MAX(id) AS m FROM cases")
     max_id = int(top["m"]) if top and top["m"] else 1
     rng = random.Random(3)
@@ -102,7 +103,7 @@ async def _queue_ops(db_path: Path, repeats: int) -> dict[str, Any]:
         await timed("find", partial(repo.find, word))
     open_count = await repo.count_open()
     checked, equal = await _check_fast_path(repo)
-    await db.close()
+    await store.close()
     return {"times": out, "open": open_count, "fast_checked": checked, "fast_equal": equal}
 
 
@@ -127,8 +128,8 @@ async def _check_fast_path(repo: CasesRepo, limit: int = 20_000) -> tuple[int, b
 
 
 async def _whole_table(op: str, db_path: Path, out_path: Path | None) -> dict[str, Any]:
-    db = await Database.open(db_path)
-    repo = CasesRepo(db)
+    store = await open_store(db_path)
+    repo = store.cases
     rss0 = current_rss()
     t0 = time.perf_counter()
     rows = 0
@@ -150,7 +151,7 @@ async def _whole_table(op: str, db_path: Path, out_path: Path | None) -> dict[st
             else:
                 rows = await stream_into(repo.iter_records_fast(), lambda rs: write_csv(rs, fh))
     seconds = time.perf_counter() - t0
-    await db.close()
+    await store.close()
     return {"seconds": seconds, "rows": rows, "rss_before": rss0, "peak_rss": peak_rss_bytes()}
 
 
@@ -191,7 +192,7 @@ async def _people(
     spec = BotSpec("full", api_url, token, str(workdir))
     settings = full_settings(spec)
     synthetic = people - real_count
-    await (await Database.open(settings.database_path)).close()  # schema via migrations
+    await (await open_store(settings.database_path)).close()  # schema via migrations
     _seed_people(settings.database_path, synthetic)
     runtime = BotRuntime(settings)
     await runtime.start()
