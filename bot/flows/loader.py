@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot import callbacks
 from bot.content.problems import Problem, relative
 from bot.content.yamlio import LineDict, YamlError, load_yaml
 from bot.flows.engine import answer_classes, parse_duration_days
@@ -30,7 +31,6 @@ from bot.flows.model import (
     RuleValue,
     Source,
     TextValue,
-    callback_data,
 )
 
 FLOW_ID = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
@@ -457,8 +457,8 @@ def _parse_flow(path: Path, root: Path, faq_ids: set[str], problems: list[Proble
             rep.error(q.line, f"duplicate question id {q.id!r}")
         questions[q.id] = q
         for option in q.options:
-            data_str = callback_data(fid, version, q.id, option)
-            size = len(data_str.encode("utf-8"))
+            data_str = callbacks.FlowAnswer(fid, version, q.id, option).text()
+            size = callbacks.size(data_str)
             if size > CALLBACK_LIMIT:
                 rep.error(
                     q.line,

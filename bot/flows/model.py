@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from bot.numbers import parse_int
+from bot import callbacks
 
 Answer = tuple[str, str]
 """(question id, normalized answer value): option id, number like "17", or ISO date."""
@@ -20,8 +20,7 @@ RESULTS: tuple[str, ...] = ("likely_eligible", "not_eligible", "unclear")
 OPS: tuple[str, ...] = ("lt", "le", "gt", "ge", "eq", "in")
 YES_NO: tuple[str, str] = ("yes", "no")
 
-CALLBACK_PREFIX = "q"
-CALLBACK_LIMIT = 64  # Telegram's limit on callback_data, in bytes
+CALLBACK_LIMIT = callbacks.LIMIT
 
 RuleValue = float | date | str
 CondValue = RuleValue | tuple[RuleValue, ...]
@@ -29,16 +28,15 @@ CondValue = RuleValue | tuple[RuleValue, ...]
 
 def callback_data(flow_id: str, version: int, question_id: str, answer: str) -> str:
     """The button payload for one answer: `q:<flow>:<version>:<qid>:<answer>`."""
-    return f"{CALLBACK_PREFIX}:{flow_id}:{version}:{question_id}:{answer}"
+    return callbacks.FlowAnswer(flow_id, version, question_id, answer).pack()
 
 
 def parse_callback(data: str) -> tuple[str, int, str, str] | None:
     """Split flow button data into (flow id, version, question id, answer); None if not ours."""
-    parts = data.split(":")
-    version = parse_int(parts[2]) if len(parts) == 5 else None
-    if len(parts) != 5 or parts[0] != CALLBACK_PREFIX or version is None:
+    parsed = callbacks.FlowAnswer.unpack(data)
+    if parsed is None:
         return None
-    return parts[1], version, parts[3], parts[4]
+    return parsed.flow, parsed.version, parsed.question, parsed.answer
 
 
 def _compare(op: str, actual: RuleValue, expected: CondValue) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Update
@@ -15,6 +16,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import callbacks as cb
 from bot.services import Services
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -62,24 +64,24 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     for name, callback in staff_commands:
         application.add_handler(CommandHandler(name, callback, filters=NEW))
 
-    callbacks = [
-        (r"^m:", menu.on_main_or_topic),
-        (r"^f:", menu.on_item),
-        (r"^h:", menu.on_feedback),
-        (r"^e:", menu.on_emergency),
-        (r"^l:", menu.on_language),
-        (r"^a:", menu.on_audience),
-        (r"^g:", eligibility.on_start_flow),
-        (r"^q:", eligibility.on_answer),
-        (r"^qb:", eligibility.on_back),
-        (r"^qx:", eligibility.on_exit),
-        (r"^r:", casework_person.on_button),
-        (r"^i:", intake.on_button),
-        (r"^p:", privacy.on_button),
+    buttons: list[tuple[type[cb.CallbackData], Callable[..., Any]]] = [
+        (cb.Menu, menu.on_main_or_topic),
+        (cb.Item, menu.on_item),
+        (cb.Feedback, menu.on_feedback),
+        (cb.Emergency, menu.on_emergency),
+        (cb.Language, menu.on_language),
+        (cb.Audience, menu.on_audience),
+        (cb.FlowStart, eligibility.on_start_flow),
+        (cb.FlowAnswer, eligibility.on_answer),
+        (cb.FlowBack, eligibility.on_back),
+        (cb.FlowExit, eligibility.on_exit),
+        (cb.Requests, casework_person.on_button),
+        (cb.Intake, intake.on_button),
+        (cb.Privacy, privacy.on_button),
+        (cb.Card, cards.on_card_button),
     ]
-    for pattern, callback in callbacks:
-        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
-    application.add_handler(CallbackQueryHandler(cards.on_card_button, pattern=r"^c:"))
+    for kind, callback in buttons:
+        application.add_handler(CallbackQueryHandler(callback, pattern=kind.matches()))
     application.add_handler(CallbackQueryHandler(common.unknown_callback))
 
     application.add_handler(MessageHandler(PRIVATE & NEW & filters.CONTACT, intake.on_contact))

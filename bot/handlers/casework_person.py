@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot import callbacks as cb
 from bot.cases import lifecycle
 from bot.cases.model import CaseRecord
 from bot.casework.service import (
@@ -13,7 +14,7 @@ from bot.casework.service import (
     save_rating_comment,
     staff_tr,
 )
-from bot.handlers.context import BotContext, leave_step
+from bot.handlers.context import BotContext, leave_step, pressed_data
 from bot.handlers.intake import begin, media_of
 from bot.handlers.render import answer_query, show
 from bot.numbers import parse_case_id, parse_int
@@ -159,7 +160,7 @@ async def _reopen(update: Update, context: BotContext, row: CaseRow) -> None:
     await show(update, Screen(
         tr._("Request {number} is open again. Write your message here: it goes to your caseworker.",
              number=tr.isolate(f"#{row.id}")),
-        ((Button("📂 " + tr._("My requests"), "r:list"), Button("🏠 " + tr._("Main menu"), "m:")),),
+        ((Button("📂 " + tr._("My requests"), cb.Requests("list").pack()), Button("🏠 " + tr._("Main menu"), cb.Menu().pack())),),
     ))
 
 
@@ -169,24 +170,25 @@ async def on_button(update: Update, context: BotContext) -> None:
     person = context.person
     if query is None or person is None:
         return
-    parts = (query.data or "").split(":")
-    action = parts[1] if len(parts) > 1 else ""
+    pressed = pressed_data(update, cb.Requests)
+    action = pressed.action if pressed else ""
+    target = pressed.target if pressed else ""
     services = context.services
     tr = context.tr
     if action == "new":
         await answer_query(update)
-        await begin(update, context, item_id=parts[2] if len(parts) > 2 else None)
+        await begin(update, context, item_id=target or None)
         return
     if action == "flow":
         await answer_query(update)
-        await begin(update, context, flow_id=parts[2] if len(parts) > 2 else None)
+        await begin(update, context, flow_id=target or None)
         return
     if action == "list":
         await answer_query(update)
         rows = await services.cases.cases_of(person.user_id)
         await show(update, case_ui.my_requests(rows, tr, services.content.pack))
         return
-    case_id = parse_case_id(parts[2]) if len(parts) > 2 else None
+    case_id = parse_case_id(target)
     row = await services.cases.get(case_id) if case_id is not None else None
     if row is None or row.user_id != person.user_id:
         # Callback data is client-supplied: never act on someone else's case.
@@ -199,12 +201,12 @@ async def on_button(update: Update, context: BotContext) -> None:
         await services.people.set_state(person.user_id, ADD, {"case": row.id}, update_id=update.update_id)
         await show(update, Screen(tr._("Write your message, or send a photo or document, for request {number}.",
                                        number=tr.isolate(f"#{row.id}")),
-                                  ((Button("✖️ " + tr._("Cancel"), "m:"),),)))
+                                  ((Button("✖️ " + tr._("Cancel"), cb.Menu().pack()),),)))
     elif action == "close":
         await answer_query(update)
         await show(update, Screen(
             tr._("Close request {number}? Your caseworker will be told.", number=tr.isolate(f"#{row.id}")),
-            ((Button("✅ " + tr._("Yes, close it"), f"r:closeok:{row.id}"), Button("✖️ " + tr._("No"), "r:list")),),
+            ((Button("✅ " + tr._("Yes, close it"), cb.Requests("closeok", str(row.id)).pack()), Button("✖️ " + tr._("No"), cb.Requests("list").pack())),),
         ))
     elif action == "closeok":
         await answer_query(update)
@@ -219,7 +221,7 @@ async def on_button(update: Update, context: BotContext) -> None:
                                f"u:{update.update_id}:closed-note")
         await show(update, case_ui.rating_request(tr, row.id))
     elif action == "rate":
-        value = (parse_int(parts[3], low=1, high=5) if len(parts) > 3 else None) or 0
+        value = (parse_int(pressed.value, low=1, high=5) if pressed else None) or 0
         if row.record.rating is not None or value not in range(1, 6):
             await answer_query(update, tr._("Thank you, your rating is already saved."))
             return
@@ -242,7 +244,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         await services.people.set_state(person.user_id, COMMENT, {"case": row.id}, update_id=update.update_id)
         await show(update, Screen(
             tr._("Thank you! Would you like to add a comment? Type it, or press “Skip”."),
-            ((Button("➡️ " + tr._("Skip"), "m:"),),),
+            ((Button("➡️ " + tr._("Skip"), cb.Menu().pack()),),),
         ))
     else:
         await answer_query(update)

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
+from bot import callbacks as cb
 from bot.delivery.inbox_worker import current_outcome, describe_error
 from bot.handlers.context import BotContext, leave_step
 from bot.handlers.render import answer_query, show
@@ -50,7 +51,7 @@ async def resolve_person(update: Update, context: BotContext) -> None:
     if chat is None or chat.type != ChatType.PRIVATE:
         context.tr = services.catalogs.tr(pack.resolve_language(user.language_code))
         query = update.callback_query
-        if query is not None and not (query.data or "").startswith("c:"):
+        if query is not None and not cb.Card.matches()(query.data):
             # Only case buttons live in groups: a person's menu button pressed (or forged) here
             # must not edit a staff message into a menu. The runtime answers the press.
             raise ApplicationHandlerStop

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
+from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.callbacks import CallbackData
 from bot.i18n import Tr
 from bot.services import Services
 from bot.storage.people import Person
@@ -39,6 +41,13 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     @tr.setter
     def tr(self, value: Tr) -> None:
         self._tr = value
+
+C = TypeVar("C", bound=CallbackData)
+
+
+def pressed_data(update: Update, kind: type[C]) -> C | None:
+    """The pressed button's data as `kind`; None when malformed (it is client-supplied)."""
+    return kind.unpack(update.callback_query.data if update.callback_query else None)
 
 
 async def leave_step(context: BotContext) -> None:

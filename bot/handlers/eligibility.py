@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot import callbacks as cb
 from bot.flows.engine import (
     InvalidAnswer,
     OutcomeView,
@@ -12,8 +13,8 @@ from bot.flows.engine import (
     typed_option,
     view,
 )
-from bot.flows.model import Flow, parse_callback
-from bot.handlers.context import BotContext, leave_step
+from bot.flows.model import Flow
+from bot.handlers.context import BotContext, leave_step, pressed_data
 from bot.handlers.render import answer_query, show
 from bot.handlers.search import search_faq
 from bot.storage.records import FlowSession
@@ -64,8 +65,8 @@ async def on_start_flow(update: Update, context: BotContext) -> None:
     person = context.person
     if person is None or update.callback_query is None:
         return
-    flow_id = (update.callback_query.data or "").partition(":")[2]
-    flow = context.services.content.flows.get(flow_id)
+    pressed = pressed_data(update, cb.FlowStart)
+    flow = context.services.content.flows.get(pressed.flow) if pressed else None
     if flow is None:
         pack = context.services.content.pack
         await show(update, menus.menu_changed(pack, person.audience, context.tr))
@@ -81,13 +82,13 @@ async def on_answer(update: Update, context: BotContext) -> None:
     if person is None or query is None:
         return
     services = context.services
-    parsed = parse_callback(query.data or "")
-    flow = services.content.flows.get(parsed[0]) if parsed else None
+    parsed = pressed_data(update, cb.FlowAnswer)
+    flow = services.content.flows.get(parsed.flow) if parsed else None
     if parsed is None or flow is None:
         await answer_query(update)
         await show(update, menus.menu_changed(services.content.pack, person.audience, context.tr))
         return
-    _flow_id, version, qid, answer = parsed
+    version, qid, answer = parsed.version, parsed.question, parsed.answer
     session = await services.records.flow_session(person.user_id)
     if version != flow.version or session is None or session.flow_id != flow.id or session.version != flow.version:
         await answer_query(update)
@@ -121,8 +122,8 @@ async def on_back(update: Update, context: BotContext) -> None:
     if person is None or update.callback_query is None:
         return
     services = context.services
-    flow_id = (update.callback_query.data or "").split(":")[1:2]
-    flow = services.content.flows.get(flow_id[0]) if flow_id else None
+    pressed = pressed_data(update, cb.FlowBack)
+    flow = services.content.flows.get(pressed.flow) if pressed else None
     session = await services.records.flow_session(person.user_id)
     if flow is None or session is None or session.flow_id != flow.id or session.version != flow.version:
         await show(update, eligibility_menu(context))

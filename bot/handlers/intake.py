@@ -8,9 +8,10 @@ from typing import Any
 
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
+from bot import callbacks as cb
 from bot.casework.service import draft_from_state, open_case
 from bot.content.intents import match_choice
-from bot.handlers.context import BotContext
+from bot.handlers.context import BotContext, pressed_data
 from bot.handlers.render import answer_query, show, show_in
 from bot.numbers import parse_int
 from bot.ui import cases as case_ui
@@ -84,7 +85,7 @@ async def begin(update: Update, context: BotContext, *, item_id: str | None = No
         await show(update, Screen(
             tr._("You already have an open request {number}. Write here and your message goes to your "
                  "caseworker.", number=tr.isolate(f"#{open_row.id}")),
-            ((Button("📂 " + tr._("My requests"), "r:list"),), (Button("🏠 " + tr._("Main menu"), "m:"),)),
+            ((Button("📂 " + tr._("My requests"), cb.Requests("list").pack()),), (Button("🏠 " + tr._("Main menu"), cb.Menu().pack()),)),
         ))
         return
     if await _requests_today(context) >= services.settings.max_requests_per_day:
@@ -260,8 +261,8 @@ async def on_button(update: Update, context: BotContext) -> None:
     tr = context.tr
     services = context.services
     pack = services.content.pack
-    _prefix, _, rest = (query.data or "").partition(":")
-    action, _, value = rest.partition(":")
+    pressed = pressed_data(update, cb.Intake)
+    action, value = (pressed.step, pressed.value) if pressed else ("", "")
     if action == "x":
         await answer_query(update)
         await services.people.set_state(person.user_id, None)

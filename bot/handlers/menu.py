@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.handlers.context import BotContext, leave_step
+from bot import callbacks as cb
+from bot.handlers.context import BotContext, leave_step, pressed_data
 from bot.handlers.render import answer_query, show
-from bot.numbers import parse_int
 from bot.ui import menus
-
-
-def _arg(update: Update) -> str:
-    """The callback data after its prefix ("m:documents" -> "documents")."""
-    data = update.callback_query.data if update.callback_query else None
-    return (data or "").partition(":")[2]
 
 
 async def on_main_or_topic(update: Update, context: BotContext) -> None:
@@ -23,7 +17,8 @@ async def on_main_or_topic(update: Update, context: BotContext) -> None:
     if person is None:
         return
     pack = context.services.content.pack
-    topic_id = _arg(update)
+    pressed = pressed_data(update, cb.Menu)
+    topic_id = pressed.topic if pressed else ""
     if not topic_id:
         if person.state and not person.state.startswith("intake"):
             await leave_step(context)  # e.g. "Skip" the rating comment
@@ -47,16 +42,16 @@ async def on_item(update: Update, context: BotContext) -> None:
     if person is None:
         return
     pack = context.services.content.pack
-    item_id, _, page = _arg(update).partition(":")
-    item = pack.items.get(item_id)
+    pressed = pressed_data(update, cb.Item)
+    item = pack.items.get(pressed.item) if pressed else None
     if item is None:
         await show(update, menus.menu_changed(pack, person.audience, context.tr))
         return
-    voted = await context.services.records.has_voted(person.user_id, item_id)
+    voted = await context.services.records.has_voted(person.user_id, item.id)
     screen = menus.item_page(
         pack,
         item,
-        parse_int(page, low=1, high=1000) or 1,
+        pressed.page if pressed and pressed.page and 1 <= pressed.page <= 1000 else 1,
         context.tr,
         flow_titles=context.services.content.flow_titles(item.flows, context.tr.lang),
         voted=voted,
@@ -69,20 +64,21 @@ async def on_feedback(update: Update, context: BotContext) -> None:
     person = context.person
     if person is None:
         return
-    item_id, _, value = _arg(update).partition(":")
+    pressed = pressed_data(update, cb.Feedback)
     pack = context.services.content.pack
-    if item_id not in pack.items or value not in {"0", "1"}:
+    if pressed is None or pressed.item not in pack.items or pressed.helpful not in {0, 1}:
         await answer_query(update)
         return
+    item_id, helpful = pressed.item, pressed.helpful == 1
     services = context.services
-    await services.records.vote(person.user_id, item_id, context.tr.lang, value == "1", services.clock.now())
+    await services.records.vote(person.user_id, item_id, context.tr.lang, helpful, services.clock.now())
     await answer_query(update, context.tr._("Thank you for your feedback!"))
     item = pack.items[item_id]
     screen = menus.item_page(
         pack, item, 1, context.tr,
         flow_titles=services.content.flow_titles(item.flows, context.tr.lang), voted=True,
     )
-    if value == "0":
+    if not helpful:
         # Not helpful: the most useful next step is a person, so say how to reach one.
         screen = menus.Screen(
             screen.text + "\n\n" + context.tr._(
@@ -118,7 +114,8 @@ async def on_language(update: Update, context: BotContext) -> None:
         return
     services = context.services
     pack = services.content.pack
-    code, _, first = _arg(update).partition(":")
+    pressed = pressed_data(update, cb.Language)
+    code, first = (pressed.code, pressed.start == cb.Language.FIRST) if pressed else ("?", False)
     if code == "?":
         await show(update, menus.language_picker(pack, context.tr.lang, False, context.tr))
         return
@@ -142,7 +139,8 @@ async def on_audience(update: Update, context: BotContext) -> None:
     if person is None:
         return
     pack = context.services.content.pack
-    audience = _arg(update)
+    pressed = pressed_data(update, cb.Audience)
+    audience = pressed.audience if pressed else "-"
     chosen = audience if audience in pack.audiences else None
     await context.services.people.set_audience(person.user_id, chosen)
     person.audience, person.audience_asked = chosen, True

@@ -8,8 +8,9 @@ from io import BytesIO
 from telegram import InputFile, Update
 from telegram.constants import ParseMode
 
+from bot import callbacks as cb
 from bot.casework.service import post_to_case, refresh_card, staff_tr
-from bot.handlers.context import BotContext
+from bot.handlers.context import BotContext, pressed_data
 from bot.handlers.render import answer_query, show
 from bot.privacy.data import collect, erase_person
 from bot.ui import privacy as privacy_ui
@@ -49,7 +50,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     services = context.services
     await answer_query(update)
-    if query.data != "p:del:ok":
+    if pressed_data(update, cb.Privacy) != cb.Privacy("del", "ok"):
         await show(update, privacy_ui.kept(context.tr))
         return
     tr = context.tr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot import callbacks as cb
 from bot.cases.model import OUTCOMES, SERVICES, STATUSES, VULNERABILITIES
 from bot.content.model import Pack
 from bot.i18n import N_, Tr
@@ -89,7 +90,7 @@ CARD_FIELDS = {
     "flow": N_("Eligibility answers"),
 }
 
-CANCEL = "i:x"
+CANCEL = cb.Intake("x").pack()
 
 
 def cancel_row(tr: Tr) -> tuple[Button, ...]:
@@ -100,7 +101,7 @@ def cancel_row(tr: Tr) -> tuple[Button, ...]:
 
 def intake_category(pack: Pack, tr: Tr, about: str = "") -> Screen:
     buttons = [
-        Button(f"{c.icon} {pack.label('categories', c.id, tr.lang)}".strip(), f"i:cat:{c.id}")
+        Button(f"{c.icon} {pack.label('categories', c.id, tr.lang)}".strip(), cb.Intake("cat", c.id).pack())
         for c in pack.categories.values()
     ]
     text = tr._("What is your request about?")
@@ -117,7 +118,7 @@ def intake_describe(tr: Tr, parts: int) -> Screen:
     rows: list[tuple[Button, ...]] = []
     if parts:
         text += "\n\n" + tr.ngettext("Received {count} message.", "Received {count} messages.", parts)
-        rows.append((Button("✅ " + tr._("Done"), "i:done"),))
+        rows.append((Button("✅ " + tr._("Done"), cb.Intake("done").pack()),))
     rows.append(cancel_row(tr))
     return Screen(text, tuple(rows))
 
@@ -126,7 +127,7 @@ def intake_received(tr: Tr, parts: int) -> Screen:
     """The counter under a burst of messages: edited as more arrive, not a new prompt each time."""
     text = "📥 " + esc(tr.ngettext("Received {count} message.", "Received {count} messages.", parts))
     text += " " + esc(tr._("Add more, or press “Done” when you have finished."))
-    return Screen(text, ((Button("✅ " + tr._("Done"), "i:done"),), cancel_row(tr)))
+    return Screen(text, ((Button("✅ " + tr._("Done"), cb.Intake("done").pack()),), cancel_row(tr)))
 
 
 def intake_phone(tr: Tr) -> Screen:
@@ -134,12 +135,12 @@ def intake_phone(tr: Tr) -> Screen:
         "If you want a caseworker to be able to call you, share your phone number with the "
         "button below the text field. This is optional."
     )
-    return Screen(text, ((Button("➡️ " + tr._("Skip"), "i:phone:-"),), cancel_row(tr)))
+    return Screen(text, ((Button("➡️ " + tr._("Skip"), cb.Intake("phone", "-").pack()),), cancel_row(tr)))
 
 
 def intake_region(tr: Tr) -> Screen:
     text = tr._("Which city or region are you in now? Type it, or skip.")
-    return Screen(text, ((Button("➡️ " + tr._("Skip"), "i:region:-"),), cancel_row(tr)))
+    return Screen(text, ((Button("➡️ " + tr._("Skip"), cb.Intake("region", "-").pack()),), cancel_row(tr)))
 
 
 def intake_household(tr: Tr, step: str) -> Screen:
@@ -149,8 +150,8 @@ def intake_household(tr: Tr, step: str) -> Screen:
     else:
         text = tr._("How many children (under 18) are in your household?")
         values = ["0", "1", "2", "3", "4", "5"]
-    buttons = [Button(v + ("+" if v == "5" else ""), f"i:{step}:{v}") for v in values]
-    return Screen(text, (tuple(buttons), (Button("➡️ " + tr._("Skip"), f"i:{step}:-"),), cancel_row(tr)))
+    buttons = [Button(v + ("+" if v == "5" else ""), cb.Intake(step, v).pack()) for v in values]
+    return Screen(text, (tuple(buttons), (Button("➡️ " + tr._("Skip"), cb.Intake(step, "-").pack()),), cancel_row(tr)))
 
 
 def intake_vulnerabilities(tr: Tr, chosen: set[str]) -> Screen:
@@ -159,10 +160,10 @@ def intake_vulnerabilities(tr: Tr, chosen: set[str]) -> Screen:
         "“Continue”. This helps us answer the most urgent requests first."
     )
     buttons = [
-        Button(("☑️ " if v in chosen else "⬜ ") + tr._(VULNERABILITY_LABELS[v]), f"i:v:{v}")
+        Button(("☑️ " if v in chosen else "⬜ ") + tr._(VULNERABILITY_LABELS[v]), cb.Intake("v", v).pack())
         for v in VULNERABILITIES
     ]
-    return Screen(text, (*rows_of(buttons), (Button("➡️ " + tr._("Continue"), "i:v:done"),), cancel_row(tr)))
+    return Screen(text, (*rows_of(buttons), (Button("➡️ " + tr._("Continue"), cb.Intake("v", "done").pack()),), cancel_row(tr)))
 
 
 def intake_consent(tr: Tr, retention_days: int, vulnerabilities: list[str] | tuple[str, ...] = ()) -> Screen:
@@ -190,7 +191,7 @@ def intake_consent(tr: Tr, retention_days: int, vulnerabilities: list[str] | tup
             esc(tr._("You can see your data with /mydata and delete it at any time with /delete. More: /privacy")),
         ]
     )
-    return Screen(text, ((Button("✅ " + tr._("I agree, send my request"), "i:ok"),), cancel_row(tr)))
+    return Screen(text, ((Button("✅ " + tr._("I agree, send my request"), cb.Intake("ok").pack()),), cancel_row(tr)))
 
 
 def intake_sent(tr: Tr, case_id: int, hours: int) -> Screen:
@@ -205,7 +206,7 @@ def intake_sent(tr: Tr, case_id: int, hours: int) -> Screen:
             esc(tr._("Anything you write to me now goes to your caseworker.")),
         ]
     )
-    return Screen(text, ((Button("📂 " + tr._("My requests"), "r:list"), Button("🏠 " + tr._("Main menu"), "m:")),))
+    return Screen(text, ((Button("📂 " + tr._("My requests"), cb.Requests("list").pack()), Button("🏠 " + tr._("Main menu"), cb.Menu().pack())),))
 
 
 # -- the person's view --------------------------------------------------------------------
@@ -214,7 +215,7 @@ def my_requests(rows: list[CaseRow], tr: Tr, pack: Pack) -> Screen:
     if not rows:
         return Screen(
             tr._("You have no requests yet."),
-            ((Button("💬 " + tr._("Ask a caseworker"), "r:new"),), (Button("🏠 " + tr._("Main menu"), "m:"),)),
+            ((Button("💬 " + tr._("Ask a caseworker"), cb.Requests("new").pack()),), (Button("🏠 " + tr._("Main menu"), cb.Menu().pack()),)),
         )
     lines = ["📂 <b>" + esc(tr._("Your requests")) + "</b>", ""]
     buttons: list[tuple[Button, ...]] = []
@@ -226,9 +227,9 @@ def my_requests(rows: list[CaseRow], tr: Tr, pack: Pack) -> Screen:
             f" · {tr.date(rec.created_at)}"
         )
         if rec.status in ("new", "in_progress", "waiting"):
-            buttons.append((Button("➕ " + tr._("Add to {number}", number=f"#{rec.id}"), f"r:add:{rec.id}"),
-                            Button("✖️ " + tr._("Close {number}", number=f"#{rec.id}"), f"r:close:{rec.id}")))
-    buttons.append((Button("🏠 " + tr._("Main menu"), "m:"),))
+            buttons.append((Button("➕ " + tr._("Add to {number}", number=f"#{rec.id}"), cb.Requests("add", str(rec.id)).pack()),
+                            Button("✖️ " + tr._("Close {number}", number=f"#{rec.id}"), cb.Requests("close", str(rec.id)).pack())))
+    buttons.append((Button("🏠 " + tr._("Main menu"), cb.Menu().pack()),))
     return Screen("\n".join(lines), tuple(buttons))
 
 
@@ -244,11 +245,11 @@ def with_closed_choice(screen: Screen, case_id: int, reopen: bool, tr: Tr, *, af
         note += " " + esc(tr._("To go on with it, reopen it; or start a new request."))
     choice: list[Button] = []
     if reopen:
-        choice.append(Button("🔁 " + tr._("Reopen {number}", number=f"#{case_id}"), f"r:reopen:{case_id}"))
-    choice.append(Button("🆕 " + tr._("New request"), "r:new"))
+        choice.append(Button("🔁 " + tr._("Reopen {number}", number=f"#{case_id}"), cb.Requests("reopen", str(case_id)).pack()))
+    choice.append(Button("🆕 " + tr._("New request"), cb.Requests("new").pack()))
     rows = list(screen.rows)
     # The choice takes the place of a plain "ask a caseworker" button (both start a request).
-    plain = next((i for i, row in enumerate(rows) if len(row) == 1 and row[0].data == "r:new"), None)
+    plain = next((i for i, row in enumerate(rows) if len(row) == 1 and row[0].data == cb.Requests("new").pack()), None)
     if plain is not None:
         rows[plain] = tuple(choice)
     else:
@@ -259,7 +260,7 @@ def with_closed_choice(screen: Screen, case_id: int, reopen: bool, tr: Tr, *, af
 
 def rating_request(tr: Tr, case_id: int) -> Screen:
     text = tr._("How satisfied are you with the help you got? 1 = not at all, 5 = very.")
-    buttons = tuple(Button("⭐" * n, f"r:rate:{case_id}:{n}") for n in range(1, 6))
+    buttons = tuple(Button("⭐" * n, cb.Requests("rate", str(case_id), str(n)).pack()) for n in range(1, 6))
     return Screen(text, ((buttons[0], buttons[1], buttons[2]), (buttons[3], buttons[4])))
 
 
@@ -335,29 +336,28 @@ def card_buttons(
     assignee: str | None = None, services: frozenset[str] = frozenset(),
 ) -> tuple[tuple[Button, ...], ...]:
     """The card's buttons; `view` opens a sub-menu in place; chosen services are marked."""
-    c = f"c:{case_id}"
     if status == "deleted":
         return ()
     if view == "status":
-        buttons = [Button(tr._(STAFF_STATUS_LABELS[s]), f"{c}:st:{s}") for s in STATUSES if s != "deleted"]
-        return (*rows_of(buttons, 2), (Button("⬅️ " + tr._("Back"), f"{c}:main"),))
+        buttons = [Button(tr._(STAFF_STATUS_LABELS[s]), cb.Card(case_id, "st", str(s)).pack()) for s in STATUSES if s != "deleted"]
+        return (*rows_of(buttons, 2), (Button("⬅️ " + tr._("Back"), cb.Card(case_id, "main").pack()),))
     if view == "prio":
-        buttons = [Button(tr._(PRIORITY_LABELS[p]), f"{c}:pr:{p}") for p in (0, 1, 2)]
-        return (tuple(buttons), (Button("⬅️ " + tr._("Back"), f"{c}:main"),))
+        buttons = [Button(tr._(PRIORITY_LABELS[p]), cb.Card(case_id, "pr", str(p)).pack()) for p in (0, 1, 2)]
+        return (tuple(buttons), (Button("⬅️ " + tr._("Back"), cb.Card(case_id, "main").pack()),))
     if view == "svc":
         buttons = [
-            Button(("☑️ " if s in services else "⬜ ") + tr._(SERVICE_LABELS[s]), f"{c}:sv:{s}") for s in SERVICES
+            Button(("☑️ " if s in services else "⬜ ") + tr._(SERVICE_LABELS[s]), cb.Card(case_id, "sv", str(s)).pack()) for s in SERVICES
         ]
-        return (*rows_of(buttons, 2), (Button("⬅️ " + tr._("Back"), f"{c}:main"),))
+        return (*rows_of(buttons, 2), (Button("⬅️ " + tr._("Back"), cb.Card(case_id, "main").pack()),))
     if view == "out":
-        buttons = [Button(tr._(OUTCOME_LABELS[o]), f"{c}:oc:{o}") for o in OUTCOMES]
-        return (*rows_of(buttons, 1), (Button("⬅️ " + tr._("Back"), f"{c}:main"),))
+        buttons = [Button(tr._(OUTCOME_LABELS[o]), cb.Card(case_id, "oc", str(o)).pack()) for o in OUTCOMES]
+        return (*rows_of(buttons, 1), (Button("⬅️ " + tr._("Back"), cb.Card(case_id, "main").pack()),))
     claim = (
-        Button("↩️ " + tr._("Unclaim ({name})", name=assignee), f"{c}:as:-")
-        if assignee else Button("🙋 " + tr._("Claim"), f"{c}:claim")
+        Button("↩️ " + tr._("Unclaim ({name})", name=assignee), cb.Card(case_id, "as", "-").pack())
+        if assignee else Button("🙋 " + tr._("Claim"), cb.Card(case_id, "claim").pack())
     )
     return (
-        (claim, Button("👥 " + tr._("Assign to…"), f"{c}:assign")),
-        (Button("🔁 " + tr._("Status"), f"{c}:status"), Button("⚡ " + tr._("Priority"), f"{c}:prio")),
-        (Button("🧰 " + tr._("Services delivered"), f"{c}:svc"), Button("🏁 " + tr._("Outcome"), f"{c}:out")),
+        (claim, Button("👥 " + tr._("Assign to…"), cb.Card(case_id, "assign").pack())),
+        (Button("🔁 " + tr._("Status"), cb.Card(case_id, "status").pack()), Button("⚡ " + tr._("Priority"), cb.Card(case_id, "prio").pack())),
+        (Button("🧰 " + tr._("Services delivered"), cb.Card(case_id, "svc").pack()), Button("🏁 " + tr._("Outcome"), cb.Card(case_id, "out").pack())),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import callbacks as cb
 from bot.content.model import Pack, Source
 from bot.flows.engine import OutcomeView, QuestionView
 from bot.flows.model import Flow
@@ -29,8 +30,8 @@ INVALID_ANSWER = {
 def flow_list(pack: Pack, flows: dict[str, Flow], tr: Tr) -> Screen:
     """The questionnaires on offer."""
     chain = pack.language_chain(tr.lang)
-    buttons = [(Button("✅ " + str(flow.texts.title(chain)), f"g:{fid}"),) for fid, flow in flows.items()]
-    buttons.append((Button("🏠 " + tr._("Main menu"), "m:"),))
+    buttons = [(Button("✅ " + str(flow.texts.title(chain)), cb.FlowStart(fid).pack()),) for fid, flow in flows.items()]
+    buttons.append((Button("🏠 " + tr._("Main menu"), cb.Menu().pack()),))
     text = tr._(
         "Answer a few questions and I will tell you what probably applies to you, and why. "
         "The result is guidance, not a decision: a caseworker confirms it."
@@ -54,10 +55,10 @@ def question(flow: Flow, qv: QuestionView, tr: Tr, *, intro: str = "", notice: s
     rows: list[tuple[Button, ...]] = [(Button(label, data),) for _opt, label, data in qv.options]
     nav = []
     if qv.number > 1:
-        nav.append(Button("⬅️ " + tr._("Back"), f"qb:{flow.id}:{flow.version}"))
-    nav.append(Button("🔄 " + tr._("Start over"), f"g:{flow.id}"))
+        nav.append(Button("⬅️ " + tr._("Back"), cb.FlowBack(flow.id, flow.version).pack()))
+    nav.append(Button("🔄 " + tr._("Start over"), cb.FlowStart(flow.id).pack()))
     rows.append(tuple(nav))
-    rows.append((Button("🏠 " + tr._("Main menu"), "qx:"),))
+    rows.append((Button("🏠 " + tr._("Main menu"), cb.FlowExit().pack()),))
     return Screen("\n".join(parts), tuple(rows))
 
 
@@ -76,10 +77,10 @@ def outcome(pack: Pack, flow: Flow, ov: OutcomeView, tr: Tr) -> Screen:
     parts += ["", source_line(pack, sources, ov.last_checked, tr, reviewed=ov.reviewed)]
     rows: list[tuple[Button, ...]] = []
     if ov.contact or ov.outcome.result != "likely_eligible":
-        rows.append((Button("💬 " + tr._("Ask a caseworker about this result"), f"r:flow:{flow.id}"),))
+        rows.append((Button("💬 " + tr._("Ask a caseworker about this result"), cb.Requests("flow", flow.id).pack()),))
     for item_id in ov.related[:4]:
         if item_id in pack.items:
             text, _ = pack.text(item_id, tr.lang)
-            rows.append((Button("📄 " + text.title, f"f:{item_id}"),))
-    rows.append((Button("🔄 " + tr._("Start over"), f"g:{flow.id}"), Button("🏠 " + tr._("Main menu"), "m:")))
+            rows.append((Button("📄 " + text.title, cb.Item(item_id).pack()),))
+    rows.append((Button("🔄 " + tr._("Start over"), cb.FlowStart(flow.id).pack()), Button("🏠 " + tr._("Main menu"), cb.Menu().pack())))
     return Screen("\n".join(parts), tuple(rows))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from bot import callbacks as cb
 from bot.content.model import FaqItem, Pack, Source
 from bot.i18n import Tr
 from bot.ui.screen import Button, Screen, esc, rows_of
@@ -18,9 +19,9 @@ def language_picker(pack: Pack, suggested: str | None, first_time: bool, tr: Tr)
     languages = pack.enabled_languages()
     if suggested and first_time:
         languages.sort(key=lambda lang: lang.code != suggested)
-    suffix = ":s" if first_time else ""
+    start = cb.Language.FIRST if first_time else ""
     buttons = [
-        Button(("✓ " if lang.code == suggested and not first_time else "") + lang.name, f"l:{lang.code}{suffix}")
+        Button(("✓ " if lang.code == suggested and not first_time else "") + lang.name, cb.Language(lang.code, start).pack())
         for lang in languages
     ]
     # Shown before a language is chosen, so the prompt is given in every language we have.
@@ -32,8 +33,8 @@ def language_picker(pack: Pack, suggested: str | None, first_time: bool, tr: Tr)
 
 def audience_question(pack: Pack, tr: Tr) -> Screen:
     """The optional first question that orders the menus."""
-    buttons = [Button(pack.label("audiences", a, tr.lang), f"a:{a}") for a in pack.audiences]
-    buttons.append(Button(tr._("Skip this question"), "a:-"))
+    buttons = [Button(pack.label("audiences", a, tr.lang), cb.Audience(a).pack()) for a in pack.audiences]
+    buttons.append(Button(tr._("Skip this question"), cb.Audience("-").pack()))
     text = tr._(
         "Which describes you? This only puts the most relevant answers first; you can skip it."
     )
@@ -42,16 +43,16 @@ def audience_question(pack: Pack, tr: Tr) -> Screen:
 
 def main_menu(pack: Pack, audience: str | None, tr: Tr, *, notice: str = "") -> Screen:
     """Top-level topics, the Emergency button first, then asking a caseworker and search."""
-    rows: list[tuple[Button, ...]] = [(Button("🆘 " + tr._("Emergency numbers"), "e:"),)]
+    rows: list[tuple[Button, ...]] = [(Button("🆘 " + tr._("Emergency numbers"), cb.Emergency().pack()),)]
     topic_buttons = [
-        Button(f"{t.icon} {pack.label('topics', t.id, tr.lang)}".strip(), f"m:{t.id}")
+        Button(f"{t.icon} {pack.label('topics', t.id, tr.lang)}".strip(), cb.Menu(t.id).pack())
         for t in pack.topics_for(audience)
         if t.id != "emergency"
     ]
     rows.extend(rows_of(topic_buttons, 2))
-    rows.append((Button("💬 " + tr._("Ask a caseworker"), "r:new"),))
+    rows.append((Button("💬 " + tr._("Ask a caseworker"), cb.Requests("new").pack()),))
     rows.append(
-        (Button("📂 " + tr._("My requests"), "r:list"), Button("🌐 " + tr._("Language"), "l:?"))
+        (Button("📂 " + tr._("My requests"), cb.Requests("list").pack()), Button("🌐 " + tr._("Language"), cb.Language("?").pack()))
     )
     text = tr._("Main menu. Choose a topic, or type your question in your own words.")
     if notice:
@@ -63,14 +64,14 @@ def topic_menu(pack: Pack, topic_id: str, audience: str | None, tr: Tr) -> Scree
     """Sub-topics and items of one topic, most relevant first."""
     topic = pack.topics[topic_id]
     buttons = [
-        Button(f"{t.icon} {pack.label('topics', t.id, tr.lang)}".strip(), f"m:{t.id}")
+        Button(f"{t.icon} {pack.label('topics', t.id, tr.lang)}".strip(), cb.Menu(t.id).pack())
         for t in pack.topics_for(audience, topic_id)
     ]
     for item in pack.items_in(topic_id, audience):
         item_text, _lang = pack.text(item.id, tr.lang)
-        buttons.append(Button(item_text.title, f"f:{item.id}"))
-    back = f"m:{topic.parent}" if topic.parent else "m:"
-    rows = [*rows_of(buttons), (Button("⬅️ " + tr._("Back"), back), Button("🏠 " + tr._("Main menu"), "m:"))]
+        buttons.append(Button(item_text.title, cb.Item(item.id).pack()))
+    back = cb.Menu(topic.parent).pack() if topic.parent else cb.Menu().pack()
+    rows = [*rows_of(buttons), (Button("⬅️ " + tr._("Back"), back), Button("🏠 " + tr._("Main menu"), cb.Menu().pack()))]
     title = f"{topic.icon} {pack.label('topics', topic_id, tr.lang)}".strip()
     text = f"<b>{esc(title)}</b>"
     if not buttons:
@@ -99,25 +100,25 @@ def item_page(
     if len(pages) > 1:
         nav = []
         if page > 1:
-            nav.append(Button("◀️ " + tr._("Previous"), f"f:{item.id}:{page - 1}"))
+            nav.append(Button("◀️ " + tr._("Previous"), cb.Item(item.id, page - 1).pack()))
         if page < len(pages):
-            nav.append(Button(tr._("Next") + " ▶️", f"f:{item.id}:{page + 1}"))
+            nav.append(Button(tr._("Next") + " ▶️", cb.Item(item.id, page + 1).pack()))
         rows.append(tuple(nav))
     for flow_id, title in (flow_titles or {}).items():
-        rows.append((Button("✅ " + title, f"g:{flow_id}"),))
+        rows.append((Button("✅ " + title, cb.FlowStart(flow_id).pack()),))
     for related in item.related[:3]:
         if related in pack.items:
             rtext, _ = pack.text(related, tr.lang)
-            rows.append((Button("↪️ " + rtext.title, f"f:{related}"),))
-    rows.append((Button("💬 " + tr._("Ask a caseworker about this"), f"r:new:{item.id}"),))
+            rows.append((Button("↪️ " + rtext.title, cb.Item(related).pack()),))
+    rows.append((Button("💬 " + tr._("Ask a caseworker about this"), cb.Requests("new", item.id).pack()),))
     if not voted:
         rows.append(
             (
-                Button("👍 " + tr._("Helpful"), f"h:{item.id}:1"),
-                Button("👎 " + tr._("Not helpful"), f"h:{item.id}:0"),
+                Button("👍 " + tr._("Helpful"), cb.Feedback(item.id, 1).pack()),
+                Button("👎 " + tr._("Not helpful"), cb.Feedback(item.id, 0).pack()),
             )
         )
-    rows.append((Button("⬅️ " + tr._("Back"), f"m:{item.topic}"), Button("🏠 " + tr._("Main menu"), "m:")))
+    rows.append((Button("⬅️ " + tr._("Back"), cb.Menu(item.topic).pack()), Button("🏠 " + tr._("Main menu"), cb.Menu().pack())))
     return Screen("\n".join(parts), tuple(rows))
 
 
@@ -182,7 +183,7 @@ def emergency(pack: Pack, tr: Tr) -> Screen:
         sources = [s for c in pack.contacts.values() for s in c.sources]
         lines += ["", source_line(pack, sources, checked, tr,
                                   reviewed=all(c.reviewed for c in pack.contacts.values()))]
-    rows = ((Button("🏠 " + tr._("Main menu"), "m:"),),)
+    rows = ((Button("🏠 " + tr._("Main menu"), cb.Menu().pack()),),)
     return Screen("\n".join(lines), rows)
 
 

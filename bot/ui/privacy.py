@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot import callbacks as cb
 from bot.content.model import Pack
 from bot.i18n import Tr
 from bot.ui.screen import Button, Screen, esc
@@ -36,7 +37,7 @@ def notice(tr: Tr, closed_days: int, inactive_days: int) -> Screen:
         esc(tr._("/mydata shows everything stored about you, including the caseworkers' internal notes on your requests and what was done on them (but not which caseworker did it). /delete deletes it.")),
         esc(tr._("Telegram itself keeps this chat on your phone and its servers; we cannot delete that for you.")),
     ]
-    return Screen("\n".join(lines), ((Button("🏠 " + tr._("Main menu"), "m:"),),))
+    return Screen("\n".join(lines), ((Button("🏠 " + tr._("Main menu"), cb.Menu().pack()),),))
 
 
 def summary(data: dict[str, Any], tr: Tr, pack: Pack) -> Screen:
@@ -64,12 +65,12 @@ def confirm_delete(tr: Tr) -> Screen:
         "",
         esc(tr._("This deletes your profile, phone number, requests and their messages, your eligibility answers and feedback. Open requests are closed. This cannot be undone.")),
     ])
-    return Screen(text, ((Button("🗑 " + tr._("Yes, delete everything"), "p:del:ok"),),
-                         (Button("✖️ " + tr._("No, keep it"), "p:del:no"),)))
+    return Screen(text, ((Button("🗑 " + tr._("Yes, delete everything"), cb.Privacy("del", "ok").pack()),),
+                         (Button("✖️ " + tr._("No, keep it"), cb.Privacy("del", "no").pack()),)))
 
 
 def kept(tr: Tr) -> Screen:
-    return Screen(esc(tr._("Nothing was deleted.")), ((Button("🏠 " + tr._("Main menu"), "m:"),),))
+    return Screen(esc(tr._("Nothing was deleted.")), ((Button("🏠 " + tr._("Main menu"), cb.Menu().pack()),),))
 
 
 def deleted_text(tr: Tr, cases: int) -> str:

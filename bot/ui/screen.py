@@ -5,7 +5,9 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-CALLBACK_LIMIT = 64  # bytes, Telegram's limit for callback_data
+from bot.callbacks import LIMIT, fits
+
+CALLBACK_LIMIT = LIMIT  # bytes, Telegram's limit for callback_data
 TEXT_LIMIT = 4096  # UTF-16 units of a message's text, after entities are parsed
 CAPTION_LIMIT = 1024  # UTF-16 units of a media caption
 
@@ -17,7 +19,7 @@ class Button:
     url: str | None = None
 
     def __post_init__(self) -> None:
-        if self.data is not None and len(self.data.encode()) > CALLBACK_LIMIT:
+        if self.data is not None and not fits(self.data):
             raise ValueError(f"callback data over {CALLBACK_LIMIT} bytes: {self.data!r}")
 
 

@@ -3,6 +3,7 @@ reply to an intent (emergency numbers, the offer of a caseworker, a greeting, he
 
 from __future__ import annotations
 
+from bot import callbacks as cb
 from bot.content.model import Pack
 from bot.content.search import Hit
 from bot.content.understand import Reaction
@@ -16,16 +17,16 @@ def _hit_buttons(pack: Pack, hits: tuple[Hit, ...] | list[Hit], tr: Tr) -> list[
     for hit in hits:
         if hit.item_id in pack.items:
             item_text, _lang = pack.text(hit.item_id, tr.lang)
-            buttons.append((Button(item_text.title, f"f:{hit.item_id}"),))
+            buttons.append((Button(item_text.title, cb.Item(hit.item_id).pack()),))
     return buttons
 
 
 def _caseworker(tr: Tr) -> tuple[Button, ...]:
-    return (Button("💬 " + tr._("Ask a caseworker"), "r:new"),)
+    return (Button("💬 " + tr._("Ask a caseworker"), cb.Requests("new").pack()),)
 
 
 def _main(tr: Tr) -> tuple[Button, ...]:
-    return (Button("🏠 " + tr._("Main menu"), "m:"),)
+    return (Button("🏠 " + tr._("Main menu"), cb.Menu().pack()),)
 
 
 def results(pack: Pack, hits: list[Hit], tr: Tr) -> Screen:
@@ -37,7 +38,7 @@ def results(pack: Pack, hits: list[Hit], tr: Tr) -> Screen:
         )
         return Screen(text, (_caseworker(tr), _main(tr)))
     buttons = _hit_buttons(pack, hits, tr)
-    buttons.append((Button("🙋 " + tr._("None of these: ask a caseworker"), "r:new"),))
+    buttons.append((Button("🙋 " + tr._("None of these: ask a caseworker"), cb.Requests("new").pack()),))
     buttons.append(_main(tr))
     return Screen(tr._("Here is what I found:"), tuple(buttons))
 
@@ -60,7 +61,7 @@ def emergency(pack: Pack, hits: tuple[Hit, ...], tr: Tr) -> Screen:
         "",
         esc(tr._("When you are safe, a caseworker can help you further: press the button below.")),
     ]
-    rows = (_caseworker(tr), *_hit_buttons(pack, hits, tr), (Button("☎️ " + tr._("All help lines"), "e:"),), _main(tr))
+    rows = (_caseworker(tr), *_hit_buttons(pack, hits, tr), (Button("☎️ " + tr._("All help lines"), cb.Emergency().pack()),), _main(tr))
     return Screen("\n".join(lines), rows)
 
 
@@ -72,7 +73,7 @@ def caseworker(pack: Pack, hits: tuple[Hit, ...], tr: Tr) -> Screen:
     )
     if hits:
         text += "\n\n" + tr._("Or read one of these answers first:")
-    rows = ((Button("💬 " + tr._("Write to a caseworker"), "r:new"),), *_hit_buttons(pack, hits, tr), _main(tr))
+    rows = ((Button("💬 " + tr._("Write to a caseworker"), cb.Requests("new").pack()),), *_hit_buttons(pack, hits, tr), _main(tr))
     return Screen(text, rows)
 
 

@@ -7,10 +7,11 @@ from functools import partial
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
+from bot import callbacks as cb
 from bot.cases import lifecycle
 from bot.cases.model import OUTCOMES, SERVICES, STATUSES
 from bot.casework.service import Mutation, change, resend_card, staff_tr
-from bot.handlers.context import BotContext
+from bot.handlers.context import BotContext, pressed_data
 from bot.handlers.render import answer_query, markup, pressed_message
 from bot.handlers.staff.access import staff_press_actor
 from bot.handlers.staff.relay import cancel_canned_reply, send_canned_reply
@@ -31,10 +32,9 @@ async def on_card_button(update: Update, context: BotContext) -> None:
     actor = await staff_press_actor(update, context)
     if actor is None or actor.user_id is None:
         return
-    parts = (query.data or "").split(":")
-    case_id = parse_case_id(parts[1]) if len(parts) > 1 else None
-    action = parts[2] if len(parts) > 2 else ""
-    value = parts[3] if len(parts) > 3 else ""
+    pressed = pressed_data(update, cb.Card)
+    case_id = parse_case_id(str(pressed.case)) if pressed else None
+    action, value = (pressed.action, pressed.value) if pressed else ("", "")
     row = await services.cases.get(case_id) if case_id is not None else None
     if row is None or row.status == "deleted":
         await answer_query(update, tr._("This case no longer exists."), alert=True)
@@ -102,17 +102,17 @@ async def _show_view(update: Update, context: BotContext, row: CaseRow, view: st
         return
     if view == "assign":
         names = context.services.staff.names
-        buttons = [Button(name, f"c:{case_id}:as:{uid}") for uid, name in sorted(names.items(), key=lambda kv: kv[1])][:20]
-        buttons.append(Button(tr._("Nobody (back to the queue)"), f"c:{case_id}:as:-"))
+        buttons = [Button(name, cb.Card(case_id, "as", str(uid)).pack()) for uid, name in sorted(names.items(), key=lambda kv: kv[1])][:20]
+        buttons.append(Button(tr._("Nobody (back to the queue)"), cb.Card(case_id, "as", "-").pack()))
         rows: tuple[tuple[Button, ...], ...] = (
             *((b,) for b in buttons),
-            (Button("⬅️ " + tr._("Back"), f"c:{case_id}:main"),),
+            (Button("⬅️ " + tr._("Back"), cb.Card(case_id, "main").pack()),),
         )
     else:
         assignee = row.record.assignee_id
         name = context.services.staff.names.get(assignee) or f"id {assignee}" if assignee is not None else None
         rows = case_ui.card_buttons(case_id, tr, view, row.status, assignee=name, services=row.record.services)
-    keyboard = markup(Screen("", rows)) or InlineKeyboardMarkup([[InlineKeyboardButton("·", callback_data="noop")]])
+    keyboard = markup(Screen("", rows)) or InlineKeyboardMarkup([[InlineKeyboardButton("·", callback_data=cb.Noop().pack())]])
     try:
         await query.edit_message_reply_markup(reply_markup=keyboard)
     except BadRequest as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
+from bot import callbacks as cb
 from bot.casework.service import add_note, relay_to_person, staff_tr
 from bot.handlers.context import BotContext
 from bot.handlers.intake import media_of
@@ -123,8 +124,8 @@ async def reply_command(update: Update, context: BotContext, actor: Actor) -> No
         "",
         esc(text),
     ])
-    buttons = ((Button("✅ " + tr._("Send to the person"), f"c:{row.id}:rp:{reply_id}"),
-                Button("✖️ " + tr._("Cancel"), f"c:{row.id}:rpx")),)
+    buttons = ((Button("✅ " + tr._("Send to the person"), cb.Card(row.id, "rp", str(reply_id)).pack()),
+                Button("✖️ " + tr._("Cancel"), cb.Card(row.id, "rpx").pack())),)
     await message.reply_html(preview, reply_markup=markup(Screen(preview, buttons)), do_quote=False)
 
 
