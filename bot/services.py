@@ -38,6 +38,8 @@ class Services:
     outbox_worker: OutboxWorker | None = None
     staff: Any = None  # StaffDirectory, set by app
     content_service: ContentService | None = None  # reloads (and follows other instances')
+    # (name, msgid) of the commands /help lists; set from the command table at registration.
+    help_commands: tuple[tuple[str, str], ...] = ()
 
     # The store's repositories, each call its own transaction (store.transaction() for more).
     @property

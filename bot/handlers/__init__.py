@@ -25,44 +25,27 @@ NEW = filters.UpdateType.MESSAGE
 
 def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
     """Group -1 resolves the person and language; group 0 routes the update."""
-    from bot.handlers import casework_person, common, eligibility, intake, menu, privacy, text
-    from bot.handlers.staff import cards, desk, relay
+    from bot.handlers import (
+        casework_person,
+        commands,
+        common,
+        eligibility,
+        intake,
+        menu,
+        privacy,
+        text,
+    )
+    from bot.handlers.staff import cards, relay
 
     application.add_handler(TypeHandler(Update, common.ignore_unserved), group=-2)
     application.add_handler(TypeHandler(Update, common.resolve_person), group=-1)
 
-    person_commands = [
-        ("start", common.start),
-        ("help", common.help_command),
-        ("cancel", common.cancel),
-        ("language", menu.language_command),
-        ("emergency", menu.emergency_command),
-        ("about", menu.about_command),
-        ("requests", casework_person.requests_command),
-        ("privacy", privacy.privacy_command),
-        ("mydata", privacy.mydata_command),
-        ("delete", privacy.delete_command),
-    ]
     # New messages only: an edit never runs a command (PTB's default, which `filters` replaces,
-    # would also match edited messages).
-    for name, callback in person_commands:
-        application.add_handler(CommandHandler(name, callback, filters=PRIVATE & NEW))
-
-    staff_commands = [
-        ("queue", desk.queue_command),
-        ("mine", desk.mine_command),
-        ("case", desk.case_command),
-        ("find", desk.find_command),
-        ("report", desk.report_command),
-        ("audit", desk.audit_command),
-        ("block", desk.block_command),
-        ("unblock", desk.block_command),
-        ("reload", desk.reload_command),
-        ("note", relay.note_command),
-        ("reply", relay.reply_command),
-    ]
-    for name, callback in staff_commands:
-        application.add_handler(CommandHandler(name, callback, filters=NEW))
+    # would also match edited messages). Staff commands check their chat and rights themselves.
+    for command in commands.COMMANDS:
+        where = PRIVATE & NEW if command.scope == "person" else NEW
+        application.add_handler(CommandHandler(command.name, command.handler, filters=where))
+    services.help_commands = commands.help_lines()
 
     buttons: list[tuple[type[cb.CallbackData], Callable[..., Any]]] = [
         (cb.Menu, menu.on_main_or_topic),

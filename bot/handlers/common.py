@@ -109,7 +109,8 @@ async def help_command(update: Update, context: BotContext) -> None:
 
     person = context.person
     pack = context.services.content.pack
-    await show(update, help_screen(pack, person.audience if person else None, context.tr))
+    audience = person.audience if person else None
+    await show(update, help_screen(pack, audience, context.tr, context.services.help_commands))
 
 
 async def cancel(update: Update, context: BotContext) -> None:

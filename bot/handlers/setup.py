@@ -13,35 +13,10 @@ from telegram.ext import Application, ContextTypes
 
 from bot.casework.sla_job import check_overdue
 from bot.casework.staff import StaffDirectory
-from bot.i18n import N_
+from bot.handlers.commands import menu_entries
 from bot.services import Services
 
 log = logging.getLogger(__name__)
-
-PERSON_COMMANDS = [
-    ("start", N_("Main menu")),
-    ("language", N_("Change language")),
-    ("requests", N_("My requests to caseworkers")),
-    ("emergency", N_("Emergency numbers")),
-    ("privacy", N_("What we store and why")),
-    ("mydata", N_("See your data")),
-    ("delete", N_("Delete your data")),
-    ("help", N_("Help")),
-]
-STAFF_COMMANDS = [
-    ("queue", N_("Open cases")),
-    ("mine", N_("My cases")),
-    ("case", N_("Show a case: /case 12")),
-    ("find", N_("Search cases: /find words")),
-    ("note", N_("Internal note in a case topic")),
-    ("reply", N_("Canned reply: /reply id")),
-    ("report", N_("Summary report")),
-    ("block", N_("Block the person of a case")),
-    ("unblock", N_("Unblock the person of a case")),
-    ("audit", N_("Audit log of a case (admins)")),
-    ("reload", N_("Reload content (admins)")),
-]
-
 
 async def prepare_staff(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
     """Know the staff chat (and whether it has topics) before the first update is handled."""
@@ -72,17 +47,17 @@ async def _set_commands(application: Application[Any, Any, Any, Any, Any, Any], 
     bot = application.bot
     pack = services.content.pack
     default = services.catalogs.tr(pack.default_language)
-    await bot.set_my_commands([BotCommand(c, default._(d)) for c, d in PERSON_COMMANDS],
+    await bot.set_my_commands([BotCommand(c, default._(d)) for c, d in menu_entries("person")],
                               scope=BotCommandScopeAllPrivateChats())
     for lang in pack.enabled_languages():
         if lang.code == pack.default_language:
             continue
         tr = services.catalogs.tr(lang.code)
-        await bot.set_my_commands([BotCommand(c, tr._(d)) for c, d in PERSON_COMMANDS],
+        await bot.set_my_commands([BotCommand(c, tr._(d)) for c, d in menu_entries("person")],
                                   scope=BotCommandScopeAllPrivateChats(), language_code=lang.code)
     if services.settings.staff_chat_id is not None:
         tr = services.catalogs.tr(services.settings.staff_language or pack.default_language)
-        await bot.set_my_commands([BotCommand(c, tr._(d)) for c, d in STAFF_COMMANDS],
+        await bot.set_my_commands([BotCommand(c, tr._(d)) for c, d in menu_entries("staff")],
                                   scope=BotCommandScopeChat(services.settings.staff_chat_id))
 
 

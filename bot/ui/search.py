@@ -3,6 +3,8 @@ reply to an intent (emergency numbers, the offer of a caseworker, a greeting, he
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot import callbacks as cb
 from bot.content.model import Pack
 from bot.content.search import Hit
@@ -77,34 +79,27 @@ def caseworker(pack: Pack, hits: tuple[Hit, ...], tr: Tr) -> Screen:
     return Screen(text, rows)
 
 
-def help_screen(pack: Pack, audience: str | None, tr: Tr) -> Screen:
-    """What the bot can do and its commands, with the main menu's buttons."""
-    text = "\n".join(
-        [
-            esc(tr._("Type your question in your own words, or use the menu.")),
-            "",
-            "/start — " + esc(tr._("main menu")),
-            "/language — " + esc(tr._("change language")),
-            "/requests — " + esc(tr._("your requests to caseworkers")),
-            "/emergency — " + esc(tr._("emergency numbers")),
-            "/privacy — " + esc(tr._("what we store and why")),
-            "/mydata — " + esc(tr._("see what is stored about you")),
-            "/delete — " + esc(tr._("delete your data")),
-            "/cancel — " + esc(tr._("stop what you are doing")),
-        ]
-    )
-    return Screen(text, menus.main_menu(pack, audience, tr).rows)
+def help_screen(
+    pack: Pack, audience: str | None, tr: Tr, commands: Sequence[tuple[str, str]]
+) -> Screen:
+    """What the bot can do and its commands (from the command table), with the main menu."""
+    lines = [esc(tr._("Type your question in your own words, or use the menu.")), ""]
+    lines += [f"/{name} — " + esc(tr._(msgid)) for name, msgid in commands]
+    return Screen("\n".join(lines), menus.main_menu(pack, audience, tr).rows)
 
 
-def react(pack: Pack, reaction: Reaction, audience: str | None, tr: Tr) -> Screen:
-    """The screen for a reaction of `understand`."""
+def react(
+    pack: Pack, reaction: Reaction, audience: str | None, tr: Tr,
+    commands: Sequence[tuple[str, str]] = (),
+) -> Screen:
+    """The screen for a reaction of `understand` (`commands`: what /help lists)."""
     reply = reaction.reply
     if reply == "emergency":
         return emergency(pack, reaction.hits, tr)
     if reply == "caseworker":
         return caseworker(pack, reaction.hits, tr)
     if reply == "help":
-        return help_screen(pack, audience, tr)
+        return help_screen(pack, audience, tr, commands)
     if reply == "thanks":
         return menus.main_menu(pack, audience, tr, notice=tr._(
             "Glad I could help. Write another question at any time, or choose a topic."))

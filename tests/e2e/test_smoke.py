@@ -45,3 +45,17 @@ async def test_a_failing_handler_is_logged_by_update_id_and_the_worker_goes_on(
     assert any("failed" in r.getMessage() and "secret" not in r.getMessage() for r in caplog.records)
     await person.send("/help")  # the worker goes on
     await person.wait_for("/language")
+
+
+async def test_help_lists_the_command_table_and_typed_help_says_the_same(harness: Harness) -> None:
+    from bot.handlers.commands import help_lines
+
+    person = harness.person("Help", "en")
+    await person.send("/help")
+    shown = await person.wait_for("/start")
+    for name, _msgid in help_lines():
+        assert f"/{name} — " in shown.text
+    assert "/reload" not in shown.text and "/about" not in shown.text
+    await person.send("help")
+    typed = await person.wait_for(lambda m: m.message_id != shown.message_id and "/start" in m.text)
+    assert typed.text == shown.text
