@@ -9,20 +9,16 @@ from typing import Any
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
 from bot import callbacks as cb
+from bot.cases.intake import IntakeForm, Outcome
 from bot.casework.service import draft_from_state, open_case
 from bot.content.intents import match_choice
 from bot.handlers.context import BotContext, pressed_data
 from bot.handlers.render import answer_query, show, show_in
-from bot.numbers import parse_int
 from bot.ui import cases as case_ui
 from bot.ui import menus
 from bot.ui.screen import Button, Screen
 
 INTAKE = "intake"
-MAX_PARTS = 30
-MAX_TEXT = 20_000
-ACK_BURST_SECONDS = 120  # messages this close together share one "Received N" counter
-MAX_HOUSEHOLD = 30  # typed household counts above this are taken for a typo
 
 
 def media_of(message: Message) -> tuple[str, str | None]:
@@ -93,10 +89,9 @@ async def begin(update: Update, context: BotContext, *, item_id: str | None = No
             "You have sent several requests today. Please wait until tomorrow, or write in your "
             "last request. For urgent help, call the numbers under “Emergency numbers”.")))
         return
-    data: dict[str, Any] = {"step": "category", "parts": []}
     about = ""
+    flow_answers: list[Any] | None = None
     if item_id and item_id in pack.items:
-        data["item"] = item_id
         about = tr._("About: {title}", title=pack.text(item_id, tr.lang)[0].title)
     if flow_id:
         result = await services.records.latest_flow_result(person.user_id, flow_id)
@@ -104,10 +99,11 @@ async def begin(update: Update, context: BotContext, *, item_id: str | None = No
         if result and flow:
             import json
 
-            data["flow"] = [flow_id, result["flow_version"], json.loads(str(result["answers"])), result["outcome"]]
+            flow_answers = [flow_id, result["flow_version"], json.loads(str(result["answers"])), result["outcome"]]
             about = tr._("Your answers to “{title}” will be attached.",
                          title=str(flow.texts.title(pack.language_chain(tr.lang))))
-    await _save(context, data)
+    form = IntakeForm.start(item_id=item_id if item_id in pack.items else None, flow=flow_answers)
+    await _save(context, form.data)
     await show(update, case_ui.intake_category(pack, tr, about))
 
 
@@ -117,43 +113,9 @@ async def on_text(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if person is None or message is None:
         return
-    data = dict(person.state_data)
-    step = data.get("step")
-    tr = context.tr
-    typed = message.text or ""
-    if step == "describe":
-        await _add_part(update, context, data, message)
-    elif step == "category" and (category := _typed_category(context, typed)) is not None:
-        data.update(category=category, step="describe")
-        await _save(context, data)
-        await show(update, case_ui.intake_describe(tr, 0))
-    elif step in ("adults", "children") and (count := _typed_count(typed, step)) is not None:
-        data[step] = count
-        data["step"] = "children" if step == "adults" else "vuln"
-        await _save(context, data)
-        if step == "adults":
-            await show(update, case_ui.intake_household(tr, "children"))
-        else:
-            await show(update, case_ui.intake_vulnerabilities(tr, set(data.get("vuln", []))))
-    elif step == "region":
-        data["region"] = (message.text or "").strip()[:100] or None
-        data["step"] = "adults"
-        await _save(context, data)
-        await show(update, case_ui.intake_household(tr, "adults"))
-    elif step == "phone":
-        # Phone numbers are taken only through Telegram's button: a typed reply means "skip".
-        data["step"] = "region"
-        await _save(context, data)
-        await message.reply_text(tr._("Fine: no phone number. A caseworker will answer you here in this chat."),
-                                 reply_markup=ReplyKeyboardRemove())
-        await show(update, case_ui.intake_region(tr))
-    else:
-        await _reshow(update, context, data)
-
-
-def _typed_count(text: str, step: str) -> int | None:
-    """A household count typed instead of pressed ("2", "۲"), within reason, else None."""
-    return parse_int(text.strip().rstrip("+"), low=1 if step == "adults" else 0, high=MAX_HOUSEHOLD)
+    form = IntakeForm(person.state_data)
+    outcome = form.type(message.text or "", lambda text: _typed_category(context, text))
+    await _after(update, context, form, outcome, message)
 
 
 def _typed_category(context: BotContext, text: str) -> str | None:
@@ -168,11 +130,8 @@ async def on_media(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if person is None or message is None:
         return
-    data = dict(person.state_data)
-    if data.get("step") == "describe":
-        await _add_part(update, context, data, message)
-    else:
-        await _reshow(update, context, data)
+    form = IntakeForm(person.state_data)
+    await _after(update, context, form, form.media(), message)
 
 
 async def on_contact(update: Update, context: BotContext) -> None:
@@ -181,75 +140,14 @@ async def on_contact(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if person is None or message is None or message.contact is None:
         return
-    data = dict(person.state_data)
-    tr = context.tr
-    if person.state != INTAKE or data.get("step") != "phone":
-        await message.reply_text(tr._("Thank you. I only use a phone number inside a request."),
+    form = IntakeForm(person.state_data)
+    own = message.contact.user_id == person.user_id
+    outcome = form.contact(message.contact.phone_number, own) if person.state == INTAKE else None
+    if outcome is None or outcome.kind == "closed":
+        await message.reply_text(context.tr._("Thank you. I only use a phone number inside a request."),
                                  reply_markup=ReplyKeyboardRemove())
         return
-    if message.contact.user_id == person.user_id:
-        data["phone"] = message.contact.phone_number[:32]
-        note = tr._("Phone number saved for this request.")
-    else:
-        note = tr._("Please share your own number with the button, not someone else's contact.")
-    data["step"] = "region"
-    await _save(context, data)
-    await message.reply_text(note, reply_markup=ReplyKeyboardRemove())
-    await show(update, case_ui.intake_region(tr))
-
-
-async def _add_part(update: Update, context: BotContext, data: dict[str, Any], message: Message) -> None:
-    parts = list(data.get("parts", []))
-    tr = context.tr
-    used = sum(len(p.get("t") or "") for p in parts)
-    if len(parts) >= MAX_PARTS or used >= MAX_TEXT:
-        await show(update, Screen(tr._("That is a lot already: press “Done” to send it, and add more afterwards."),
-                                  case_ui.intake_describe(tr, len(parts)).rows))
-        return
-    if any(p.get("m") == message.message_id for p in parts):
-        return  # the same message again (an update replayed after a crash)
-    kind, file_id = media_of(message)
-    text = message.text if kind == "text" else message.caption
-    parts.append({"m": message.message_id, "k": kind, "t": text, "f": file_id})
-    data["parts"] = parts
-    now = context.services.clock.now()
-    # One acknowledgement per burst: the counter is edited while messages keep coming, and
-    # sent anew only after a pause (an edit far up the chat would go unseen).
-    ack = data.get("ack")
-    counter = None
-    if isinstance(ack, list) and len(ack) == 2 and now.timestamp() - float(ack[1]) < ACK_BURST_SECONDS:
-        counter = ack[0]
-    data["ack"] = [counter, now.timestamp()]
-    await _save(context, data)
-    shown = await show_in(update, counter, case_ui.intake_received(tr, len(parts)))
-    if shown is not None and shown != counter:
-        data["ack"] = [shown, now.timestamp()]
-        await _save(context, data)
-
-
-async def _reshow(update: Update, context: BotContext, data: dict[str, Any]) -> None:
-    """Show the current step again (the person typed where a button was expected)."""
-    tr = context.tr
-    pack = context.services.content.pack
-    step = data.get("step")
-    screens = {
-        "category": lambda: case_ui.intake_category(pack, tr),
-        "describe": lambda: case_ui.intake_describe(tr, len(data.get("parts", []))),
-        "phone": lambda: case_ui.intake_phone(tr),
-        "region": lambda: case_ui.intake_region(tr),
-        "adults": lambda: case_ui.intake_household(tr, "adults"),
-        "children": lambda: case_ui.intake_household(tr, "children"),
-        "vuln": lambda: case_ui.intake_vulnerabilities(tr, set(data.get("vuln", []))),
-        "consent": lambda: case_ui.intake_consent(tr, context.services.settings.retention_closed_days,
-                                                  data.get("vuln", [])),
-    }
-    build = screens.get(str(step))
-    if build is None:
-        await context.services.people.set_state(context.person.user_id, None)  # type: ignore[union-attr]
-        await show(update, menus.main_menu(pack, None, tr))
-        return
-    screen = build()
-    await show(update, Screen("👆 " + tr._("Please use the buttons.") + "\n\n" + screen.text, screen.rows), new=True)
+    await _after(update, context, form, outcome, message)
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -272,71 +170,101 @@ async def on_button(update: Update, context: BotContext) -> None:
         await answer_query(update, tr._("This request form is no longer open."))
         await show(update, menus.main_menu(pack, person.audience, tr))
         return
-    data = dict(person.state_data)
-    step = data.get("step")
     await answer_query(update)
-    if action == "cat" and step == "category" and value in pack.categories:
-        data.update(category=value, step="describe")
-        await _save(context, data)
-        await show(update, case_ui.intake_describe(tr, 0))
-    elif action == "done" and step == "describe" and data.get("parts"):
-        data["step"] = "phone"
-        await _save(context, data)
-        await show(update, case_ui.intake_phone(tr))
+    form = IntakeForm(person.state_data)
+    await _after(update, context, form, form.press(action, value, pack.categories), None)
+
+
+async def _after(
+    update: Update, context: BotContext, form: IntakeForm, outcome: Outcome, message: Message | None
+) -> None:
+    """Save what changed, then show where the form is now (and say what the note says)."""
+    tr = context.tr
+    if outcome.kind == "describe" and message is not None:
+        await _add_part(update, context, form, message)
+        return
+    if outcome.kind == "submit":
+        await _submit(update, context, form)
+        return
+    if outcome.kind == "reshow" or outcome.step is None:
+        await _reshow(update, context, form)
+        return
+    if outcome.changed:
+        await _save(context, form.data)
+    notes = {
+        "no_phone": tr._("Fine: no phone number. A caseworker will answer you here in this chat."),
+        "phone_saved": tr._("Phone number saved for this request."),
+        "not_own_phone": tr._("Please share your own number with the button, not someone else's contact."),
+    }
+    chat = update.effective_chat
+    if outcome.note is not None and chat is not None:
+        # Said as a message of its own: it also takes away the phone keyboard.
+        await chat.send_message(notes[outcome.note], reply_markup=ReplyKeyboardRemove())
+    await show(update, _screen(context, form), new=outcome.note is not None and message is None)
+    if outcome.step == "phone" and chat is not None:
         keyboard = ReplyKeyboardMarkup(
             [[KeyboardButton("📞 " + tr._("Share my phone number"), request_contact=True)]],
             resize_keyboard=True, one_time_keyboard=True,
         )
-        if update.effective_chat:
-            await update.effective_chat.send_message(tr._("Use the button below, or press “Skip” above."),
-                                                     reply_markup=keyboard)
-    elif action == "phone" and step == "phone":
-        data["step"] = "region"
-        await _save(context, data)
-        if update.effective_chat:
-            await update.effective_chat.send_message(
-                tr._("Fine: no phone number. A caseworker will answer you here in this chat."),
-                reply_markup=ReplyKeyboardRemove())
-        await show(update, case_ui.intake_region(tr), new=True)
-    elif action == "region" and step == "region":
-        data["step"] = "adults"
-        await _save(context, data)
-        await show(update, case_ui.intake_household(tr, "adults"))
-    elif action in ("adults", "children") and step == action:
-        data[action] = parse_int(value, high=MAX_HOUSEHOLD)
-        data["step"] = "children" if action == "adults" else "vuln"
-        await _save(context, data)
-        if action == "adults":
-            await show(update, case_ui.intake_household(tr, "children"))
-        else:
-            await show(update, case_ui.intake_vulnerabilities(tr, set(data.get("vuln", []))))
-    elif action == "v" and step == "vuln":
-        chosen = set(data.get("vuln", []))
-        if value == "done":
-            data["step"] = "consent"
-            await _save(context, data)
-            await show(update, case_ui.intake_consent(tr, services.settings.retention_closed_days, data.get("vuln", [])))
-            return
-        from bot.cases.model import VULNERABILITIES
-
-        if value in VULNERABILITIES:
-            chosen ^= {value}
-        data["vuln"] = sorted(chosen)
-        await _save(context, data)
-        await show(update, case_ui.intake_vulnerabilities(tr, chosen))
-    elif action == "ok" and step == "consent":
-        await _submit(update, context, data)
-    else:
-        await _reshow(update, context, data)
+        await chat.send_message(tr._("Use the button below, or press “Skip” above."), reply_markup=keyboard)
 
 
-async def _submit(update: Update, context: BotContext, data: dict[str, Any]) -> None:
+def _screen(context: BotContext, form: IntakeForm) -> Screen | None:
+    """The screen of the step the form is at."""
+    tr = context.tr
+    pack = context.services.content.pack
+    screens = {
+        "category": lambda: case_ui.intake_category(pack, tr),
+        "describe": lambda: case_ui.intake_describe(tr, len(form.parts)),
+        "phone": lambda: case_ui.intake_phone(tr),
+        "region": lambda: case_ui.intake_region(tr),
+        "adults": lambda: case_ui.intake_household(tr, "adults"),
+        "children": lambda: case_ui.intake_household(tr, "children"),
+        "vuln": lambda: case_ui.intake_vulnerabilities(tr, form.vulnerabilities),
+        "consent": lambda: case_ui.intake_consent(tr, context.services.settings.retention_closed_days,
+                                                  sorted(form.vulnerabilities)),
+    }
+    build = screens.get(str(form.step))
+    return build() if build is not None else None
+
+
+async def _add_part(update: Update, context: BotContext, form: IntakeForm, message: Message) -> None:
+    tr = context.tr
+    kind, file_id = media_of(message)
+    text = message.text if kind == "text" else message.caption
+    outcome = form.add_part(message.message_id, kind, text, file_id)
+    if outcome.kind == "full":
+        await show(update, Screen(tr._("That is a lot already: press “Done” to send it, and add more afterwards."),
+                                  case_ui.intake_describe(tr, len(form.parts)).rows))
+        return
+    if outcome.kind == "duplicate":
+        return  # the same message again (an update replayed after a crash)
+    now = context.services.clock.now().timestamp()
+    counter = form.acknowledgement(now)
+    await _save(context, form.data)
+    shown = await show_in(update, counter, case_ui.intake_received(tr, len(form.parts)))
+    if shown is not None and form.acknowledged(shown, now):
+        await _save(context, form.data)
+
+
+async def _reshow(update: Update, context: BotContext, form: IntakeForm) -> None:
+    """Show the current step again (the person typed where a button was expected)."""
+    tr = context.tr
+    screen = _screen(context, form)
+    if screen is None:
+        await context.services.people.set_state(context.person.user_id, None)  # type: ignore[union-attr]
+        await show(update, menus.main_menu(context.services.content.pack, None, tr))
+        return
+    await show(update, Screen("👆 " + tr._("Please use the buttons.") + "\n\n" + screen.text, screen.rows), new=True)
+
+
+async def _submit(update: Update, context: BotContext, form: IntakeForm) -> None:
     person = context.person
     assert person is not None
     services = context.services
     now = services.clock.now()
     await services.people.give_consent(person.user_id, "request", "1", now)
-    draft = draft_from_state(person.user_id, context.tr.lang, person.audience, data)
+    draft = draft_from_state(person.user_id, context.tr.lang, person.audience, form.data)
     case_id = await open_case(services, draft, update.update_id)
     person.state, person.state_data = None, {}
     row = await services.cases.get(case_id)
