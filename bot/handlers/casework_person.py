@@ -15,7 +15,8 @@ from bot.casework.service import (
     staff_tr,
 )
 from bot.handlers.context import BotContext, leave_step, pressed_data
-from bot.handlers.intake import begin, media_of
+from bot.handlers.intake import begin
+from bot.handlers.media import media_of
 from bot.handlers.render import answer_query, show
 from bot.numbers import parse_case_id, parse_int
 from bot.storage.cases import CaseRow

@@ -9,10 +9,9 @@ from telegram import InputFile, Update
 from telegram.constants import ParseMode
 
 from bot import callbacks as cb
-from bot.casework.service import post_to_case, refresh_card, staff_tr
 from bot.handlers.context import BotContext, pressed_data
 from bot.handlers.render import answer_query, show
-from bot.privacy.data import collect, erase_person
+from bot.privacy.data import collect, erase_and_tell_staff
 from bot.ui import privacy as privacy_ui
 
 
@@ -54,17 +53,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         await show(update, privacy_ui.kept(context.tr))
         return
     tr = context.tr
-    erasure = await erase_person(services, person.user_id, services.clock.now())
-    staff = staff_tr(services)
-    for case_id in erasure.cases:
-        row = await services.cases.get(case_id)
-        if row is not None:
-            await post_to_case(
-                services, row,
-                "🗑 " + staff._("The person asked to delete their data. This case is closed and its texts were erased."),
-                f"case:{case_id}:deleted",
-            )
-            await refresh_card(services, row, f"case:{case_id}:deleted:card")
+    erasure = await erase_and_tell_staff(services, person.user_id, services.clock.now())
     context.person = None
     chat = update.effective_chat
     if chat is not None:  # a new message: the pressed one may be one the bot can no longer see

@@ -7,6 +7,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from bot.casework.service import post_to_case, refresh_card, staff_tr
 from bot.services import Services
 from bot.storage.privacy import Erasure
 
@@ -45,6 +46,21 @@ async def erase_person(services: Services, user_id: int, now: datetime) -> Erasu
     erasure = await services.store.privacy.erase_person(user_id, now)
     # SQLite: fold the WAL into the file, so erased pages (zeroed by secure_delete) leave it too.
     await services.store.compact()
+    return erasure
+
+
+async def erase_and_tell_staff(services: Services, user_id: int, now: datetime) -> Erasure:
+    """/delete confirmed: erase everything, then tell each case's caseworkers in its topic and
+    on its card (they keep a stub without the person's texts)."""
+    erasure = await erase_person(services, user_id, now)
+    staff = staff_tr(services)
+    note = "🗑 " + staff._(
+        "The person asked to delete their data. This case is closed and its texts were erased.")
+    for case_id in erasure.cases:
+        row = await services.cases.get(case_id)
+        if row is not None:
+            await post_to_case(services, row, note, f"case:{case_id}:deleted")
+            await refresh_card(services, row, f"case:{case_id}:deleted:card")
     return erasure
 
 

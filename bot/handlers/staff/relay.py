@@ -7,7 +7,7 @@ from telegram import Message, Update
 from bot import callbacks as cb
 from bot.casework.service import add_note, relay_to_person, staff_tr
 from bot.handlers.context import BotContext
-from bot.handlers.intake import media_of
+from bot.handlers.media import media_of
 from bot.handlers.render import answer_query, markup, pressed_message
 from bot.handlers.staff.access import Actor, staff_actor, staff_command
 from bot.storage.cases import CaseRow
