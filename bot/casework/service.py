@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.cases import lifecycle
+from bot.cases.actions import Mutation
 from bot.cases.model import CaseRecord
 from bot.cases.routing import Team, priority_for, route
 from bot.cases.sla import first_response_due
@@ -360,7 +360,6 @@ async def relay_to_person(
     return True
 
 
-Mutation = Callable[[CaseRecord], CaseRecord]
 
 
 async def change(

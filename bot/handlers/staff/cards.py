@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot import callbacks as cb
 from bot.cases import lifecycle
-from bot.cases.model import OUTCOMES, SERVICES, STATUSES
-from bot.casework.service import Mutation, change, resend_card, staff_tr
+from bot.cases.actions import UNASSIGN, card_mutation, named_assignee
+from bot.casework.service import change, resend_card, staff_tr
 from bot.handlers.context import BotContext, pressed_data
 from bot.handlers.render import answer_query, markup, pressed_message
 from bot.handlers.staff.access import staff_press_actor
 from bot.handlers.staff.relay import cancel_canned_reply, send_canned_reply
-from bot.numbers import parse_case_id, parse_user_id
+from bot.numbers import parse_case_id
 from bot.storage.cases import CaseRow
 from bot.ui import cases as case_ui
 from bot.ui.screen import Button, Screen
@@ -49,25 +47,13 @@ async def on_card_button(update: Update, context: BotContext) -> None:
         await answer_query(update)
         await _show_view(update, context, row, action)
         return
-    now = services.clock.now()
-    mutate: Mutation
-    if action == "claim":
-        mutate = partial(lifecycle.claim, caseworker_id=actor.user_id, now=now)
-    elif action == "as":
-        assignee = None if value == "-" else parse_user_id(value)
-        if value != "-" and (assignee is None or not await _is_caseworker(context, assignee)):
+    if action == "as" and value != UNASSIGN:
+        assignee = named_assignee(action, value)
+        if assignee is None or not await _is_caseworker(context, assignee):
             await answer_query(update, tr._("Only a current caseworker can be assigned."), alert=True)
             return
-        mutate = partial(lifecycle.assign, caseworker_id=assignee, now=now)
-    elif action == "st" and value in STATUSES and value != "deleted":
-        mutate = partial(lifecycle.transition, new_status=value, now=now)
-    elif action == "pr" and value in {"0", "1", "2"}:
-        mutate = partial(lifecycle.set_priority, priority=int(value))
-    elif action == "sv" and value in SERVICES:
-        mutate = partial(lifecycle.toggle_service, service=value)
-    elif action == "oc" and value in OUTCOMES:
-        mutate = partial(lifecycle.set_outcome, outcome=value)
-    else:
+    mutate = card_mutation(action, value, actor_id=actor.user_id, now=services.clock.now())
+    if mutate is None:
         await answer_query(update)
         return
     try:
