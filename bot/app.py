@@ -104,7 +104,9 @@ class BotRuntime:
             group_per_minute=settings.pace_group_per_minute,
         )
         self.limits = limits
-        builder = builder.rate_limiter(ReplyLimiter(limits))
+        # ReplyLimiter reads a str marker (the outbox's); PTB's builder types the bot as
+        # ExtBot[None] once context_types is set, which does not change what it accepts.
+        builder = builder.rate_limiter(ReplyLimiter(limits))  # type: ignore[arg-type]
         application = builder.build()
         application.bot_data["services"] = services
         register(application, services)

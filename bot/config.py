@@ -161,11 +161,6 @@ def _redact_url(url: str) -> str:
     return url
 
 
-def _database(url: str) -> dict[str, object]:
-    target = parse_database_url(url)
-    return {"database_url": target} if isinstance(target, str) else {"database_path": target}
-
-
 def _abuse_key(env: Mapping[str, str]) -> str:
     key = env.get("ABUSE_KEY", "").strip()
     if key and len(key) < 32:
@@ -322,10 +317,12 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
     if max_connections > 100:
         raise ConfigError(f"WEBHOOK_MAX_CONNECTIONS must be between 1 and 100, got {max_connections}.")
 
+    database = parse_database_url(env.get("DATABASE_URL", "").strip() or "sqlite:///data/bot.db")
     return Settings(
         bot_token=token,
         bot_api_url=parse_api_url(env.get("BOT_API_URL", "")),
-        **_database(env.get("DATABASE_URL", "").strip() or "sqlite:///data/bot.db"),
+        database_url=database if isinstance(database, str) else "",
+        database_path=database if isinstance(database, Path) else Path("data/bot.db"),
         staff_chat_id=staff_chat_id,
         admin_ids=frozenset(admin_ids),
         content_dir=content_dir,

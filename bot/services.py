@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.abuse import FloodGuard
 from bot.clock import Clock
@@ -13,6 +13,7 @@ from bot.i18n import Catalogs
 from bot.storage import Store
 
 if TYPE_CHECKING:
+    from bot.casework.staff import StaffDirectory
     from bot.content.bundle import ContentBundle
     from bot.content.service import ContentService
     from bot.delivery.outbox_worker import OutboxWorker
@@ -36,10 +37,16 @@ class Services:
     content: ContentBundle  # swapped whole on /reload
     flood: FloodGuard = field(default_factory=lambda: FloodGuard(20))
     outbox_worker: OutboxWorker | None = None
-    staff: Any = None  # StaffDirectory, set by app
+    staff: StaffDirectory | None = None  # set once the bot knows its staff chat (post_init)
     content_service: ContentService | None = None  # reloads (and follows other instances')
     # (name, msgid) of the commands /help lists; set from the command table at registration.
     help_commands: tuple[tuple[str, str], ...] = ()
+
+    def require_staff(self) -> StaffDirectory:
+        """The staff directory, for code that runs only once it exists (staff handlers)."""
+        if self.staff is None:
+            raise RuntimeError("the staff directory is set up at start (prepare_staff)")
+        return self.staff
 
     # The store's repositories, each call its own transaction (store.transaction() for more).
     @property

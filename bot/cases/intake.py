@@ -70,7 +70,7 @@ class IntakeForm:
     def vulnerabilities(self) -> set[str]:
         return set(self.data.get("vuln", []))
 
-    def _move(self, step: str, note: Note | None = None, **values: Any) -> Outcome:
+    def _move(self, step: str, note: Note | None = None, values: Mapping[str, Any] = {}) -> Outcome:
         self.data.update(values, step=step)
         return Outcome("moved", step, note, changed=True)
 
@@ -83,7 +83,7 @@ class IntakeForm:
         """A button of the form (`i:<action>:<value>`); a stale or forged one re-shows."""
         step = self.step
         if action == "cat" and step == "category" and value in categories:
-            return self._move("describe", category=value)
+            return self._move("describe", values={"category": value})
         if action == "done" and step == "describe" and self.parts:
             return self._move("phone")
         if action == "phone" and step == "phone":
@@ -92,7 +92,7 @@ class IntakeForm:
             return self._move("adults")
         if action in ("adults", "children") and step == action:
             count = parse_int(value, high=MAX_HOUSEHOLD)
-            return self._move("children" if action == "adults" else "vuln", **{action: count})
+            return self._move("children" if action == "adults" else "vuln", values={action: count})
         if action == "v" and step == "vuln":
             if value == "done":
                 return self._move("consent")
@@ -114,11 +114,11 @@ class IntakeForm:
         if step == "describe":
             return Outcome("describe", step)
         if step == "category" and (category := category_named(text)) is not None:
-            return self._move("describe", category=category)
+            return self._move("describe", values={"category": category})
         if step in ("adults", "children") and (count := typed_count(text, step)) is not None:
-            return self._move("children" if step == "adults" else "vuln", **{step: count})
+            return self._move("children" if step == "adults" else "vuln", values={step: count})
         if step == "region":
-            return self._move("adults", region=text.strip()[:MAX_REGION] or None)
+            return self._move("adults", values={"region": text.strip()[:MAX_REGION] or None})
         if step == "phone":
             # Phone numbers are taken only through Telegram's button: typing means "skip".
             return self._move("region", "no_phone")
@@ -133,7 +133,7 @@ class IntakeForm:
         if self.step != "phone":
             return Outcome("closed", self.step)
         if own:
-            return self._move("region", "phone_saved", phone=phone[:MAX_PHONE])
+            return self._move("region", "phone_saved", {"phone": phone[:MAX_PHONE]})
         return self._move("region", "not_own_phone")
 
     # -- the description -----------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import ExtBot
 from telegram.warnings import PTBUserWarning
 
 from bot.clock import Clock
@@ -73,7 +74,7 @@ class OutboxWorker:
         self._failure: BaseException | None = None
         self._idle_cap = 30.0  # longest idle wait without a wake-up
         # Paced here already: tell the bot's reply limiter (if it has one) to let it through.
-        self._marker = {"rate_limit_args": OUTBOX} if getattr(bot, "rate_limiter", None) else {}
+        self._marker: str | None = OUTBOX if getattr(bot, "rate_limiter", None) else None
         self._prepare: dict[str, PrepareHook] = {}
         self._after: dict[str, AfterHook] = {}
         self._repair: dict[str, RepairHook] = {}
@@ -295,7 +296,13 @@ class OutboxWorker:
                     await self._repo.mark_skipped(item.id, "moot when due", self._clock.now())
                     return
                 params = prepared
-            result = await self._bot.do_api_request(item.method, api_kwargs=params, **self._marker)
+            if isinstance(self._bot, ExtBot) and self._marker is not None:
+                # Marked as a paced send: the reply limiter lets it through unpaced.
+                result = await self._bot.do_api_request(
+                    item.method, api_kwargs=params, rate_limit_args=self._marker
+                )
+            else:
+                result = await self._bot.do_api_request(item.method, api_kwargs=params)
         except RetryAfter as exc:
             seconds = retry_seconds(exc.retry_after)
             self.limits.hold(item.chat_id, seconds)

@@ -3,9 +3,9 @@ menu and in /help. Registration, setMyCommands and /help all read this table."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from telegram import Update
 
@@ -15,7 +15,7 @@ from bot.handlers.staff import desk, relay
 from bot.i18n import N_
 
 Scope = Literal["person", "staff"]
-Handler = Callable[[Update, BotContext], Awaitable[None]]
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 
 @dataclass(frozen=True)

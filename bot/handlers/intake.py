@@ -164,7 +164,8 @@ async def _after(
     if outcome.kind == "submit":
         await _submit(update, context, form)
         return
-    if outcome.kind == "reshow" or outcome.step is None:
+    screen = _screen(context, form)
+    if outcome.kind == "reshow" or screen is None:
         await _reshow(update, context, form)
         return
     if outcome.changed:
@@ -178,7 +179,7 @@ async def _after(
     if outcome.note is not None and chat is not None:
         # Said as a message of its own: it also takes away the phone keyboard.
         await chat.send_message(notes[outcome.note], reply_markup=ReplyKeyboardRemove())
-    await show(update, _screen(context, form), new=outcome.note is not None and message is None)
+    await show(update, screen, new=outcome.note is not None and message is None)
     if outcome.step == "phone" and chat is not None:
         keyboard = ReplyKeyboardMarkup(
             [[KeyboardButton("📞 " + tr._("Share my phone number"), request_contact=True)]],

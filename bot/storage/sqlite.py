@@ -138,7 +138,7 @@ class _Statements:
         async with self._use() as conn:
             rows = await conn.execute_fetchall(sql, params)
         for row in rows:
-            return row  # type: ignore[no-any-return]
+            return row
         return None
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:

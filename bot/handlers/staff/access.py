@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import Update
 
@@ -50,7 +51,7 @@ async def staff_actor(update: Update, context: BotContext) -> Actor | None:
 
 
 def is_admin(context: BotContext, actor: Actor | None) -> bool:
-    return actor is not None and actor.user_id is not None and context.services.staff.is_admin(actor.user_id)
+    return actor is not None and actor.user_id is not None and context.services.require_staff().is_admin(actor.user_id)
 
 
 def staff_chats(services: Services) -> frozenset[int]:
@@ -78,7 +79,7 @@ async def gate(update: Update, context: BotContext, *, admin: bool = False, refu
     tr = staff_tr_of(services)
     if chat is None or chat.id not in staff_chats(services):
         user = update.effective_user
-        if user is not None and not user.is_bot and services.staff is not None and await services.staff.is_member(user.id):
+        if user is not None and not user.is_bot and services.staff is not None and await services.require_staff().is_member(user.id):
             await _say(update, tr._("Staff commands work only in the staff group."))
         elif chat is not None and chat.type == "private":
             await _say(update, context.tr._("I don't know that command. Send /help to see what I can do."))
@@ -97,10 +98,10 @@ StaffHandler = Callable[[Update, BotContext, Actor], Awaitable[None]]
 
 def staff_command(
     *, admin: bool = False, refusal: str = ""
-) -> Callable[[StaffHandler], Callable[[Update, BotContext], Awaitable[None]]]:
+) -> Callable[[StaffHandler], Callable[[Update, BotContext], Coroutine[Any, Any, None]]]:
     """A staff command: runs only in a staff chat, for a current caseworker (or an admin)."""
 
-    def decorate(handler: StaffHandler) -> Callable[[Update, BotContext], Awaitable[None]]:
+    def decorate(handler: StaffHandler) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
         @functools.wraps(handler)
         async def gated(update: Update, context: BotContext) -> None:
             actor = await gate(update, context, admin=admin, refusal=refusal)

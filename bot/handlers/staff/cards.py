@@ -61,7 +61,7 @@ async def on_card_button(update: Update, context: BotContext) -> None:
                                action=f"{action}:{value}" if value else action, detail=None,
                                dedupe=f"u:{update.update_id}", view="svc" if action == "sv" else "main")
     except lifecycle.AlreadyClaimed as exc:
-        name = services.staff.names.get(exc.assignee_id, str(exc.assignee_id))
+        name = services.require_staff().names.get(exc.assignee_id, str(exc.assignee_id))
         await answer_query(update, tr._("Already claimed by {name}.", name=name), alert=True)
         return
     except lifecycle.CaseError:
@@ -72,7 +72,7 @@ async def on_card_button(update: Update, context: BotContext) -> None:
 
 async def _is_caseworker(context: BotContext, user_id: int) -> bool:
     """Someone who may hold a case: a current member of the staff chat, not a bot."""
-    staff = context.services.staff
+    staff = context.services.require_staff()
     return user_id != context.bot.id and await staff.is_member(user_id)
 
 
@@ -87,7 +87,7 @@ async def _show_view(update: Update, context: BotContext, row: CaseRow, view: st
         await resend_card(context.services, row, f"u:{update.update_id}:card", view)
         return
     if view == "assign":
-        names = context.services.staff.names
+        names = context.services.require_staff().names
         buttons = [Button(name, cb.Card(case_id, "as", str(uid)).pack()) for uid, name in sorted(names.items(), key=lambda kv: kv[1])][:20]
         buttons.append(Button(tr._("Nobody (back to the queue)"), cb.Card(case_id, "as", "-").pack()))
         rows: tuple[tuple[Button, ...], ...] = (
@@ -96,7 +96,7 @@ async def _show_view(update: Update, context: BotContext, row: CaseRow, view: st
         )
     else:
         assignee = row.record.assignee_id
-        name = context.services.staff.names.get(assignee) or f"id {assignee}" if assignee is not None else None
+        name = context.services.require_staff().names.get(assignee) or f"id {assignee}" if assignee is not None else None
         rows = case_ui.card_buttons(case_id, tr, view, row.status, assignee=name, services=row.record.services)
     keyboard = markup(Screen("", rows)) or InlineKeyboardMarkup([[InlineKeyboardButton("·", callback_data=cb.Noop().pack())]])
     try:

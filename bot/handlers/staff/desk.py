@@ -32,7 +32,7 @@ async def queue_command(update: Update, context: BotContext, actor: Actor) -> No
     rows = await services.cases.queue(QUEUE_PAGE)
     total = await services.cases.count_open()
     await _reply(update, staff_ui.queue(rows, total, tr._("Open cases"), tr, services.content.pack,
-                                        services.clock.now(), services.staff.names))
+                                        services.clock.now(), services.require_staff().names))
 
 
 @staff_command()
@@ -45,7 +45,7 @@ async def mine_command(update: Update, context: BotContext, actor: Actor) -> Non
     rows = await services.cases.queue(QUEUE_PAGE, assignee_id=actor.user_id)
     unclaimed = await services.cases.count_unclaimed()
     await _reply(update, staff_ui.queue(rows, len(rows), tr._("My cases"), tr, services.content.pack,
-                                        services.clock.now(), services.staff.names, unclaimed=unclaimed))
+                                        services.clock.now(), services.require_staff().names, unclaimed=unclaimed))
 
 
 @staff_command()
@@ -80,7 +80,7 @@ async def find_command(update: Update, context: BotContext, actor: Actor) -> Non
     rows = await services.cases.find(needle)
     await services.records.audit(actor.audit_id, "find", None, services.clock.now())
     await _reply(update, staff_ui.queue(rows, len(rows), tr._("Found"), tr, services.content.pack,
-                                        services.clock.now(), services.staff.names,
+                                        services.clock.now(), services.require_staff().names,
                                         empty=tr._("No case matches that.")))
 
 
@@ -111,7 +111,7 @@ async def audit_command(update: Update, context: BotContext, actor: Actor) -> No
         await _reply(update, tr._("Use /audit NUMBER."))
         return
     entries = await services.records.audit_for(case_id)
-    await _reply(update, staff_ui.audit(case_id, entries, tr, services.staff.names))
+    await _reply(update, staff_ui.audit(case_id, entries, tr, services.require_staff().names))
 
 
 @staff_command()

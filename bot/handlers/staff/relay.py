@@ -31,7 +31,7 @@ async def case_of_message(context: BotContext, message: Message) -> CaseRow | No
 async def on_staff_message(update: Update, context: BotContext) -> None:
     """Relay a caseworker's message in a case topic (or a reply in a plain group) to the person."""
     message = update.effective_message
-    if message is None or not context.services.staff.is_staff_chat(message.chat.id):
+    if message is None or not context.services.require_staff().is_staff_chat(message.chat.id):
         return
     # Rights first: nothing about a case is read for someone who is not (or no longer) staff.
     actor = await staff_actor(update, context)
@@ -177,7 +177,7 @@ async def cancel_canned_reply(update: Update, context: BotContext) -> None:
 async def note_staff_edit(update: Update, context: BotContext, message: Message) -> None:
     """A caseworker edited a message in a case topic: the person saw the first version only."""
     services = context.services
-    if not services.staff.is_staff_chat(message.chat.id) or not message.is_topic_message:
+    if not services.require_staff().is_staff_chat(message.chat.id) or not message.is_topic_message:
         return  # other groups, and the staff chat's General: edits are ordinary chat
     actor = await staff_actor(update, context)
     if actor is None or await case_of_message(context, message) is None:
