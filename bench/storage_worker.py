@@ -234,7 +234,7 @@ async def _people(
         "touch_seconds": touch_seconds,
         "stages": stages,
         "peak_rss": peak_rss_bytes(),
-        "flood_entries": len(services.flood._recent),
+        "flood_entries": len(services.flood),
     }
     await runtime.stop()
     return result
