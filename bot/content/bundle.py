@@ -58,7 +58,9 @@ def inspect_extras(pack: Pack) -> tuple[Extras, list[Problem], Coverage]:
     flows, flow_problems, flow_cov = load_flows_for(pack)
     routing, routing_problems = load_routing(root, set(pack.categories), set(pack.languages))
     replies, reply_problems, reply_cov = load_replies(root, languages, pack.default_language)
-    intents, intent_problems, intent_cov = load_intents(root, languages, pack.default_language)
+    intents, intent_problems, intent_cov = load_intents(
+        root, languages, pack.default_language, pack.text_rules
+    )
     answers = {
         lang: {i: " ".join((t.title, *t.keywords, *t.synonyms, t.answer)) for i, t in by_item.items()}
         for lang, by_item in pack.texts.items()
