@@ -155,5 +155,8 @@ def check_extras(
             coverage[lang]["ui"] = (total, total, 0)  # the source language is complete by definition
         else:
             coverage[lang]["ui"] = (0, total)
-            problems.append(Problem(f"locales/{lang}", 0, f"no UI catalog for language {lang!r}"))
+            problems.append(Problem(
+                f"locales/{lang}", 0,
+                f"no UI catalog for language {lang!r}: `make i18n` creates it from the template",
+            ))
     return problems, coverage

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -66,6 +67,15 @@ def load_pack(root: Path) -> Pack:
     if pack is None or errors:
         raise PackError(errors or problems)
     return pack
+
+
+def default_content_dir() -> Path:
+    """CONTENT_DIR if set, else ./content, else the checkout's content/ (as the settings read it)."""
+    configured = os.environ.get("CONTENT_DIR", "").strip()
+    if configured:
+        return Path(configured)
+    here = Path("content")
+    return here if here.is_dir() else Path(__file__).resolve().parents[2] / "content"
 
 
 def load_languages(root: Path) -> tuple[Languages, list[Problem]]:
@@ -786,7 +796,6 @@ class _PackLoader:
                     " letters typed interchangeably or keyboard layout (see content/README.md)",
                 )
         self.check_folds()
-        self.check_keyboards()
 
     def text_rules(self) -> TextRules:
         return TextRules([self.language_rules[c] for c in self.languages if c in self.language_rules])
@@ -929,7 +938,7 @@ class _PackLoader:
                 first.setdefault(key, (code, target))
         for code, rules in self.language_rules.items():
             for key, target in rules.folds:
-                again = [ch for ch in target if ch in first and ch != key]
+                again = [ch for ch in target if ch in first]
                 if again:
                     self.error(
                         self.root / "text" / code / LANGUAGE_FILE, self.fold_lines.get((code, key), 0),
@@ -937,16 +946,6 @@ class _PackLoader:
                         f" {again[0]!r} is folded too (to {first[again[0]][1]!r}): fold {key!r}"
                         " straight to the final form",
                     )
-
-    def check_keyboards(self) -> None:
-        """A layout alone converts into nothing: say so (en gives the Latin QWERTY layout)."""
-        layouts = [code for code, rules in self.language_rules.items() if rules.keyboard]
-        if len(layouts) == 1:
-            self.warning(
-                self.root / "text" / layouts[0] / LANGUAGE_FILE, 0,
-                f"only {layouts[0]!r} gives a 'keyboard': text typed with the wrong layout active"
-                " is converted between two layouts of different alphabets (such as en's QWERTY)",
-            )
 
     # --- cross-references ------------------------------------------------------------
 

@@ -10,24 +10,13 @@ serves a pack, and that pack's after every load and reload.
 
 from __future__ import annotations
 
-import os
 import threading
-from pathlib import Path
 
-from bot.content.loader import read_text_rules
+from bot.content.loader import default_content_dir, read_text_rules
 from bot.content.textrules import TextRules
 
 _served: TextRules | None = None
 _lock = threading.Lock()
-
-
-def _default_dir() -> Path:
-    """CONTENT_DIR if set, else ./content, else the checkout's content/ (like the settings)."""
-    configured = os.environ.get("CONTENT_DIR", "").strip()
-    if configured:
-        return Path(configured)
-    here = Path("content")
-    return here if here.is_dir() else Path(__file__).resolve().parents[2] / "content"
 
 
 def served() -> TextRules:
@@ -36,7 +25,7 @@ def served() -> TextRules:
     if _served is None:
         with _lock:
             if _served is None:
-                root = _default_dir()
+                root = default_content_dir()
                 _served = read_text_rules(root) if root.is_dir() else TextRules()
     return _served
 
