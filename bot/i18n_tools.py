@@ -87,7 +87,7 @@ def update_catalogs(content_dir: Path | None = None, locales_dir: Path = LOCALES
     print(f"catalogs updated: {', '.join(languages(locales_dir))}")
     for lang in created:
         print(f"created {locales_dir / lang / 'LC_MESSAGES' / f'{DOMAIN}.po'}: translate its msgstr"
-              " entries (the bot shows English until then), then run `make i18n` again")
+              " entries (until then the UI follows the fallback chain), then run `make i18n` again")
     return 0
 
 

@@ -328,7 +328,7 @@ class SearchIndex:
         variants = [query_tokens(query, rules)]
         # Typed with another keyboard layout active, or in Latin letters for a language of
         # the chain that says how it is transliterated (Russian: "vid na zhitelstvo").
-        converted = rules.layout_variants(query[:MAX_QUERY_CHARS])
+        converted: list[str | None] = [*rules.layout_variants(query[:MAX_QUERY_CHARS])]
         converted += [rules.transliterate(query[:MAX_QUERY_CHARS], code) for code in chain]
         for text in converted:
             if text is not None:
