@@ -27,7 +27,13 @@ from bot.content.model import (
 )
 from bot.content.pages import MAX_PAGE_CHARS, MAX_TITLE_CHARS, split_pages
 from bot.content.problems import PackError, Problem, relative
-from bot.content.textrules import KEYBOARD_KEYS, LanguageRules, TextRules, decompose
+from bot.content.textrules import (
+    DAYS_PER_UNIT,
+    KEYBOARD_KEYS,
+    LanguageRules,
+    TextRules,
+    decompose,
+)
 from bot.content.yamlio import LineDict, LineList, YamlError, load_yaml
 
 # Ids travel in callback data ("f:<id>", at most 64 bytes), so they stay short ASCII.
@@ -39,8 +45,10 @@ _HOST = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}$", re.IGNORECASE)
 # How a language is written (stop words, folds, keyboard ...): text/<lang>/language.yaml.
 LANGUAGE_FILE = "language.yaml"
 _LANGUAGE_KEYS = {
-    "stop_words", "negations", "folds", "keyboard", "transliteration", "stemming", "alphabet"
+    "stop_words", "negations", "folds", "keyboard", "transliteration", "stemming", "alphabet",
+    "durations", "duration_filler",
 }
+_WORD = re.compile(r"^[^\W\d_]+$")
 _TRANSLIT_KEY = re.compile(r"^[a-z']+$")
 
 # Files other loaders own (flows, routing, canned replies): present but not ours to check.
@@ -152,6 +160,7 @@ class _PackLoader:
         self.label_drafts: dict[str, bool] = {}
         self.language_rules: dict[str, LanguageRules] = {}
         self.fold_lines: dict[tuple[str, str], int] = {}
+        self.duration_lines: dict[tuple[str, str], int] = {}
         # Where each item's text is, per language: (path, line) for warnings about a text.
         self.text_where: dict[tuple[str, str], tuple[Path, int]] = {}
         # Where each id was defined, for duplicate and reference messages.
@@ -796,6 +805,7 @@ class _PackLoader:
                     " letters typed interchangeably or keyboard layout (see content/README.md)",
                 )
         self.check_folds()
+        self.check_durations()
 
     def text_rules(self) -> TextRules:
         return TextRules([self.language_rules[c] for c in self.languages if c in self.language_rules])
@@ -847,7 +857,39 @@ class _PackLoader:
             transliteration=self.translit_field(path, data, what),
             stemming=stemming and bool(letters),
             alphabet=letters,
+            durations=self.durations_field(code, path, data, what),
+            duration_filler=self.plain_words(path, data, "duration_filler", what),
         )
+
+    def plain_words(self, path: Path, d: LineDict, key: str, what: str) -> tuple[str, ...]:
+        """Words matched as typed (lower case, letters only)."""
+        out: list[str] = []
+        for word in self.words_field(path, d, key, what):
+            if _WORD.match(word):
+                out.append(word.lower())
+            else:
+                self.error(path, d.line_of(key), f"{what}: {key!r}: {word!r} must be letters only")
+        return tuple(out)
+
+    def durations_field(
+        self, code: str, path: Path, d: LineDict, what: str
+    ) -> tuple[tuple[str, str], ...]:
+        value = d.get("durations")
+        if value is None:
+            return ()
+        units = ", ".join(DAYS_PER_UNIT)
+        if not isinstance(value, LineDict):
+            self.error(path, d.line_of("durations"), f"{what}: 'durations' must map {units} to words")
+            return ()
+        out: list[tuple[str, str]] = []
+        for unit in value:
+            if unit not in DAYS_PER_UNIT:
+                self.error(path, value.line_of(unit), f"{what}: durations: unknown unit {unit!r} (allowed: {units})")
+                continue
+            for word in self.plain_words(path, value, unit, f"{what}: durations"):
+                out.append((word, unit))
+                self.duration_lines[(code, word)] = value.line_of(unit)
+        return tuple(out)
 
     def folds_field(
         self, code: str, path: Path, d: LineDict, what: str
@@ -946,6 +988,20 @@ class _PackLoader:
                         f" {again[0]!r} is folded too (to {first[again[0]][1]!r}): fold {key!r}"
                         " straight to the final form",
                     )
+
+    def check_durations(self) -> None:
+        """A word for a unit of time means the same unit in every language (all are tried)."""
+        first: dict[str, tuple[str, str]] = {}
+        for code, rules in self.language_rules.items():
+            for word, unit in rules.durations:
+                if word in first and first[word][1] != unit:
+                    self.error(
+                        self.root / "text" / code / LANGUAGE_FILE, self.duration_lines.get((code, word), 0),
+                        f"{code} {LANGUAGE_FILE}: durations: {word!r} is a {unit} here but a"
+                        f" {first[word][1]} in text/{first[word][0]}/{LANGUAGE_FILE}; typed durations"
+                        " are read with every language's words",
+                    )
+                first.setdefault(word, (code, unit))
 
     # --- cross-references ------------------------------------------------------------
 

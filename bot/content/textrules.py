@@ -3,7 +3,8 @@
 Each language's `text/<lang>/language.yaml` (read by the pack loader) gives its letters typed
 interchangeably (folds), its words too common to search for (stop words), the negations that
 still change what a phrase means, its keyboard layout, how it is typed in Latin letters
-(transliteration) and whether its words take endings (stemming). `TextRules` combines the
+(transliteration), whether its words take endings (stemming) and its words for units of
+time in typed durations. `TextRules` combines the
 languages of one pack. Only what holds for every language is written here: casefolding,
 Unicode decomposition, combining marks, invisible formatting characters and digits of any
 script.
@@ -18,6 +19,9 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+# Units of time in typed durations ("3 months", "1 год"), in days.
+DAYS_PER_UNIT: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 365.25 / 12, "year": 365.25}
 
 # The keys a keyboard layout lists, in this order: the key left of 1 (` on a US keyboard),
 # then the three letter rows left to right (qwertyuiop[] asdfghjkl;' zxcvbnm,./).
@@ -63,6 +67,8 @@ class LanguageRules:
     transliteration: tuple[tuple[str, str], ...] = ()  # (Latin letters, this language's)
     stemming: bool = False
     alphabet: str = ""
+    durations: tuple[tuple[str, str], ...] = ()  # (word, a unit of DAYS_PER_UNIT)
+    duration_filler: tuple[str, ...] = ()  # words around a duration ("ago", "назад")
 
 
 class TextRules:
@@ -111,6 +117,14 @@ class TextRules:
             )
             for _code, keys, letters in layouts
         ]
+        # Typed durations are matched as typed (lower case), with every language's words.
+        self.days_per_unit: dict[str, float] = {}
+        for lang in self.languages:
+            for word, unit in lang.durations:
+                self.days_per_unit.setdefault(word, DAYS_PER_UNIT[unit])
+        self.duration_filler: frozenset[str] = frozenset(
+            w for lang in self.languages for w in lang.duration_filler
+        )
         self._translit: dict[str, tuple[re.Pattern[str], dict[str, str]]] = {}
         for lang in self.languages:
             if lang.transliteration:

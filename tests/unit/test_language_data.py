@@ -81,6 +81,15 @@ def test_its_transliteration_reads_latin_typing(pack: Pack, index: SearchIndex) 
     assert pack.text_rules.stems("консульстві") and not pack.text_rules.stems("ویزا")
 
 
+def test_its_words_for_units_of_time_read_typed_durations(pack: Pack) -> None:
+    from bot.flows.engine import parse_duration_days
+
+    assert parse_duration_days("3 місяці тому", pack.text_rules) == parse_duration_days("3 months")
+    assert parse_duration_days("1 рік і 2 тижні", pack.text_rules) == 365.25 + 14
+    with pytest.raises(ValueError):
+        parse_duration_days("3 місяці")  # the shipped pack has no Ukrainian words
+
+
 def test_a_language_without_language_yaml_still_works(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     (root / "text" / "uk" / "language.yaml").unlink()
@@ -106,6 +115,10 @@ transliteration:
   zh: ""
 stemming: true
 colour: blue
+durations:
+  fortnight: тиждень
+  day: дні
+  year: день
 """
 
 
@@ -126,6 +139,7 @@ def test_bad_data_is_a_content_check_problem_with_file_and_line(tmp_path: Path) 
         f"{where}:9: error: uk language.yaml: transliteration: what 'zh' stands for must be text",
         f"{where}:10: error: uk language.yaml: 'stemming' needs the 'alphabet'",
         f"{where}:11: error: uk language.yaml: unknown key 'colour'",
+        f"{where}:13: error: uk language.yaml: durations: unknown unit 'fortnight'",
         f"{where}:4: error: uk language.yaml: folds: 'ґ' reads as 'ґґ', but 'ґ' is folded too",
     ]
     for start in expected:
@@ -167,3 +181,15 @@ def test_i18n_creates_the_catalog_of_a_language_the_pack_declares(tmp_path: Path
     catalogs = Catalogs(locales)
     catalogs.load([("en", "ltr", ()), ("uk", "ltr", ("en",))])
     assert catalogs.languages() == ["en", "uk"]
+
+
+def test_a_word_for_a_unit_of_time_means_one_unit_in_the_whole_pack(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    uk = root / "text" / "uk" / "language.yaml"
+    uk.write_text(uk.read_text(encoding="utf-8").replace("міс\n", "міс d\n"), encoding="utf-8")
+    _pack, problems = inspect_pack(root)
+    messages = [str(p) for p in problems if p.severity == "error"]
+    assert messages == [
+        "content/text/uk/language.yaml:64: error: uk language.yaml: durations: 'd' is a month here"
+        " but a day in text/en/language.yaml; typed durations are read with every language's words"
+    ]
