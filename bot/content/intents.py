@@ -7,7 +7,8 @@
 
 A phrase is a few words. It matches when every one of its words is in the message, in any
 order; words too common to mean anything (the stop words of text/<lang>/language.yaml) are
-left out of phrases that have others, except negations ("не хочу жить"). A word ending in `*` matches every word that starts with it (`избива*`), and a
+left out of phrases that have others, except negations ("не хочу жить"). A word ending in
+`*` matches every word that starts with it (`избива*`), and a
 word of five or more letters also matches one typo away. Matching is on normalised text, so
 case, diacritics, ё/й and Arabic/Persian letter variants never matter.
 
@@ -179,7 +180,8 @@ class Intents:
         for by_answer in self.answers.values():
             for answer, phrases in by_answer.items():
                 for phrase in phrases:
-                    answers.setdefault(" ".join(rules.normalize(phrase).split()[:_ANSWER_WORDS]), answer)
+                    start = " ".join(rules.normalize(phrase).split()[:_ANSWER_WORDS])
+                    answers.setdefault(start, answer)
         ignorable = set(rules.stop_words)
         for words in self.filler.values():
             for word in words:
@@ -349,7 +351,9 @@ class _Loader:
             elif isinstance(entry, str | int | float) and str(entry).strip():
                 phrase = str(entry).strip()
                 bad = [
-                    w for w in phrase.split() if w.endswith("*") and len(self.rules.normalize(w[:-1])) < MIN_PREFIX
+                    w
+                    for w in phrase.split()
+                    if w.endswith("*") and len(self.rules.normalize(w[:-1])) < MIN_PREFIX
                 ]
                 if bad:
                     self.error(
@@ -476,7 +480,10 @@ def collisions(intents: Intents, texts: Mapping[str, Mapping[str, str]], root: P
     language's answers but not of their own ("gun" is Azerbaijani "gün", day, once folded):
     such a message would be taken for an emergency. `texts`: language -> item -> its text."""
     rules = intents.rules
-    tokens = {lang: [set(rules.normalize(t).split()) for t in by_item.values()] for lang, by_item in texts.items()}
+    tokens = {
+        lang: [set(rules.normalize(t).split()) for t in by_item.values()]
+        for lang, by_item in texts.items()
+    }
     problems: list[Problem] = []
     for lang, by_intent in intents.phrases.items():
         for intent_id, phrases in by_intent.items():

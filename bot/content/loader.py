@@ -78,7 +78,7 @@ def load_pack(root: Path) -> Pack:
 
 
 def default_content_dir() -> Path:
-    """CONTENT_DIR if set, else ./content, else the checkout's content/ (as the settings read it)."""
+    """CONTENT_DIR if set, else ./content, else the checkout's content/ (as settings read it)."""
     configured = os.environ.get("CONTENT_DIR", "").strip()
     if configured:
         return Path(configured)
@@ -801,14 +801,16 @@ class _PackLoader:
             elif lang.enabled:
                 self.warning(
                     path, 0,
-                    f"no {LANGUAGE_FILE} for language {code!r}: search knows none of its stop words,"
-                    " letters typed interchangeably or keyboard layout (see content/README.md)",
+                    f"no {LANGUAGE_FILE} for language {code!r}: search knows none of its stop"
+                    " words, letters typed interchangeably or keyboard layout (see"
+                    " content/README.md)",
                 )
         self.check_folds()
         self.check_durations()
 
     def text_rules(self) -> TextRules:
-        return TextRules([self.language_rules[c] for c in self.languages if c in self.language_rules])
+        rules = self.language_rules
+        return TextRules([rules[code] for code in self.languages if code in rules])
 
     def words_field(self, path: Path, d: LineDict, key: str, what: str) -> tuple[str, ...]:
         """Words as one text separated by spaces, or as a list of texts."""
@@ -824,7 +826,10 @@ class _PackLoader:
         for entry in value:
             if isinstance(entry, bool):
                 # yes/no/on/off unquoted read as booleans in YAML
-                self.error(path, d.line_of(key), f"{what}: {key!r}: quote {str(entry).lower()!r} so it stays text")
+                self.error(
+                    path, d.line_of(key),
+                    f"{what}: {key!r}: quote {str(entry).lower()!r} so it stays text",
+                )
             elif isinstance(entry, str | int | float) and str(entry).strip():
                 out.extend(str(entry).split())
             else:
@@ -846,7 +851,8 @@ class _PackLoader:
         if stemming and not letters:
             self.error(
                 path, data.line_of("stemming"),
-                f"{what}: 'stemming' needs the 'alphabet': which letters this language's words start with",
+                f"{what}: 'stemming' needs the 'alphabet':"
+                " which letters this language's words start with",
             )
         return LanguageRules(
             code=code,
@@ -879,12 +885,17 @@ class _PackLoader:
             return ()
         units = ", ".join(DAYS_PER_UNIT)
         if not isinstance(value, LineDict):
-            self.error(path, d.line_of("durations"), f"{what}: 'durations' must map {units} to words")
+            self.error(
+                path, d.line_of("durations"), f"{what}: 'durations' must map {units} to words"
+            )
             return ()
         out: list[tuple[str, str]] = []
         for unit in value:
             if unit not in DAYS_PER_UNIT:
-                self.error(path, value.line_of(unit), f"{what}: durations: unknown unit {unit!r} (allowed: {units})")
+                self.error(
+                    path, value.line_of(unit),
+                    f"{what}: durations: unknown unit {unit!r} (allowed: {units})",
+                )
                 continue
             for word in self.plain_words(path, value, unit, f"{what}: durations"):
                 out.append((word, unit))
@@ -898,7 +909,10 @@ class _PackLoader:
         if value is None:
             return ()
         if not isinstance(value, LineDict):
-            self.error(path, d.line_of("folds"), f"{what}: 'folds' must map a character to what it reads as")
+            self.error(
+                path, d.line_of("folds"),
+                f"{what}: 'folds' must map a character to what it reads as",
+            )
             return ()
         out: list[tuple[str, str]] = []
         for key, target in value.items():
@@ -913,7 +927,9 @@ class _PackLoader:
                     f" marks dropped); fold {plain!r} instead, or leave it out",
                 )
             elif not isinstance(target, str):
-                self.error(path, line, f'{what}: folds: what {key!r} reads as must be text ("" drops it)')
+                self.error(
+                    path, line, f'{what}: folds: what {key!r} reads as must be text ("" drops it)'
+                )
             else:
                 out.append((key, decompose(target)))
                 self.fold_lines[(code, key)] = line
@@ -958,7 +974,9 @@ class _PackLoader:
                     f"{what}: transliteration: {key!r} must be lower-case Latin letters a-z (or ')",
                 )
             elif not isinstance(target, str) or not target.strip():
-                self.error(path, line, f"{what}: transliteration: what {key!r} stands for must be text")
+                self.error(
+                    path, line, f"{what}: transliteration: what {key!r} stands for must be text"
+                )
             else:
                 out.append((key, target.strip().lower()))
         return tuple(out)
@@ -972,7 +990,8 @@ class _PackLoader:
                 if key in first and first[key][1] != target:
                     other = first[key][0]
                     self.error(
-                        self.root / "text" / code / LANGUAGE_FILE, self.fold_lines.get((code, key), 0),
+                        self.root / "text" / code / LANGUAGE_FILE,
+                        self.fold_lines.get((code, key), 0),
                         f"{code} {LANGUAGE_FILE}: folds: {key!r} reads as {target!r} here but as"
                         f" {first[key][1]!r} in text/{other}/{LANGUAGE_FILE}; one character reads"
                         " one way in the whole pack",
@@ -983,7 +1002,8 @@ class _PackLoader:
                 again = [ch for ch in target if ch in first]
                 if again:
                     self.error(
-                        self.root / "text" / code / LANGUAGE_FILE, self.fold_lines.get((code, key), 0),
+                        self.root / "text" / code / LANGUAGE_FILE,
+                        self.fold_lines.get((code, key), 0),
                         f"{code} {LANGUAGE_FILE}: folds: {key!r} reads as {target!r}, but"
                         f" {again[0]!r} is folded too (to {first[again[0]][1]!r}): fold {key!r}"
                         " straight to the final form",
@@ -996,10 +1016,11 @@ class _PackLoader:
             for word, unit in rules.durations:
                 if word in first and first[word][1] != unit:
                     self.error(
-                        self.root / "text" / code / LANGUAGE_FILE, self.duration_lines.get((code, word), 0),
+                        self.root / "text" / code / LANGUAGE_FILE,
+                        self.duration_lines.get((code, word), 0),
                         f"{code} {LANGUAGE_FILE}: durations: {word!r} is a {unit} here but a"
-                        f" {first[word][1]} in text/{first[word][0]}/{LANGUAGE_FILE}; typed durations"
-                        " are read with every language's words",
+                        f" {first[word][1]} in text/{first[word][0]}/{LANGUAGE_FILE};"
+                        " typed durations are read with every language's words",
                     )
                 first.setdefault(word, (code, unit))
 

@@ -54,7 +54,8 @@ class Languages:
             if lang.enabled:
                 for alias in lang.aliases:
                     lookup.setdefault(alias.lower(), code)
-        object.__setattr__(self, "_chains", {code: self._build_chain(code) for code in self.by_code})
+        chains = {code: self._build_chain(code) for code in self.by_code}
+        object.__setattr__(self, "_chains", chains)
         object.__setattr__(self, "_lookup", lookup)
 
     def _build_chain(self, code: str) -> tuple[str, ...]:
@@ -67,7 +68,7 @@ class Languages:
         return tuple(chain)
 
     def chain(self, code: str) -> tuple[str, ...]:
-        """`code`, its fallbacks, then the default language, without repeats (declared ones only)."""
+        """`code`, its fallbacks, then the default language: declared ones, without repeats."""
         found = self._chains.get(code)
         return found if found is not None else self._build_chain(code)
 

@@ -171,7 +171,8 @@ def _quote(token: str) -> str:
 def _stem(token: str, rules: TextRules) -> str | None:
     """The start of a long word that its other forms share ("отказали" -> "отказ"), or None."""
     if len(token) < STEM_FROM or token.isdigit() or not rules.stems(token):
-        return None  # only words of languages with endings (Persian words are short: a cut one is vague)
+        # Only words of languages with endings (Persian words are short: a cut one is vague).
+        return None
     return token[: max(STEM_MIN, len(token) - 3)]
 
 

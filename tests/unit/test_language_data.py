@@ -61,7 +61,8 @@ def test_its_folds_apply_to_texts_and_queries(pack: Pack, index: SearchIndex) ->
     rules = pack.text_rules
     assert rules.normalize("Ґрунтовна сімʼя") == "грунтовна сім я"
     assert found(index, pack, "сімʼя") == ["family.reunion"]  # the text says сім'я
-    assert found(index, pack, "грунтовна перевірка") == ["family.reunion"]  # the text says Ґрунтовна
+    # The text says Ґрунтовна.
+    assert found(index, pack, "грунтовна перевірка") == ["family.reunion"]
     # Without the data, "сімʼя" (with U+02BC) is one word no text has.
     assert "сімʼя" in served().normalize("сімʼя").split()
 
@@ -95,7 +96,9 @@ def test_a_language_without_language_yaml_still_works(tmp_path: Path) -> None:
     (root / "text" / "uk" / "language.yaml").unlink()
     pack, problems = inspect_pack(root)
     assert pack is not None
-    assert [(p.file, p.severity) for p in problems] == [("content/text/uk/language.yaml", "warning")]
+    assert [(p.file, p.severity) for p in problems] == [
+        ("content/text/uk/language.yaml", "warning")
+    ]
     assert "no language.yaml for language 'uk'" in problems[0].message
     index = SearchIndex.build(pack)
     assert found(index, pack, "віза") == ["doc.visa"]
@@ -153,7 +156,9 @@ def test_one_character_reads_one_way_in_the_whole_pack(tmp_path: Path) -> None:
     _pack, problems = inspect_pack(root)
     messages = [str(p) for p in problems if p.severity == "error"]
     assert len(messages) == 1, messages
-    assert messages[0].startswith("content/text/uk/language.yaml:12: error: uk language.yaml: folds:")
+    assert messages[0].startswith(
+        "content/text/uk/language.yaml:12: error: uk language.yaml: folds:"
+    )
     assert "in text/en/language.yaml" in messages[0]
 
 
