@@ -58,7 +58,9 @@ def inspect_extras(pack: Pack) -> tuple[Extras, list[Problem], Coverage]:
     flows, flow_problems, flow_cov = load_flows_for(pack)
     routing, routing_problems = load_routing(root, set(pack.categories), set(pack.languages))
     replies, reply_problems, reply_cov = load_replies(root, languages, pack.default_language)
-    intents, intent_problems, intent_cov = load_intents(root, languages, pack.default_language)
+    intents, intent_problems, intent_cov = load_intents(
+        root, languages, pack.default_language, pack.text_rules
+    )
     answers = {
         lang: {i: " ".join((t.title, *t.keywords, *t.synonyms, t.answer)) for i, t in by_item.items()}
         for lang, by_item in pack.texts.items()
@@ -153,5 +155,8 @@ def check_extras(
             coverage[lang]["ui"] = (total, total, 0)  # the source language is complete by definition
         else:
             coverage[lang]["ui"] = (0, total)
-            problems.append(Problem(f"locales/{lang}", 0, f"no UI catalog for language {lang!r}"))
+            problems.append(Problem(
+                f"locales/{lang}", 0,
+                f"no UI catalog for language {lang!r}: `make i18n` creates it from the template",
+            ))
     return problems, coverage

@@ -6,8 +6,9 @@
                                       word equivalents for search, per language
 
 A phrase is a few words. It matches when every one of its words is in the message, in any
-order; words too common to mean anything (search's stop words) are left out of phrases that
-have others. A word ending in `*` matches every word that starts with it (`избива*`), and a
+order; words too common to mean anything (the stop words of text/<lang>/language.yaml) are
+left out of phrases that have others, except negations ("не хочу жить"). A word ending in
+`*` matches every word that starts with it (`избива*`), and a
 word of five or more letters also matches one typo away. Matching is on normalised text, so
 case, diacritics, ё/й and Arabic/Persian letter variants never matter.
 
@@ -27,16 +28,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.content.normalize import normalize
+from bot.content.normalize import served
 from bot.content.problems import Problem, relative
 from bot.content.search import (
     MAX_QUERY_CHARS,
     MAX_TOKEN_CHARS,
     MAX_TYPO_CHARS,
-    STOP_WORDS,
     _deletes,
     _osa_distance,
 )
+from bot.content.textrules import TextRules
 from bot.content.yamlio import LineDict, YamlError, load_yaml
 
 FILE_NAME = "intents.yaml"
@@ -52,8 +53,6 @@ TYPO_FROM = 5  # words this long or longer also match one typo away ("helo" for 
 TYPO_FROM_ANYWHERE = 6
 DEFAULT_MIN_CONFIDENCE = 0.55
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-# Common words that still change what a phrase means ("не хочу жить"), never left out.
-_NEGATIONS = frozenset(normalize(w) for w in "no not never не нет yox deyil değil yok نه نمی".split())
 
 
 @dataclass(frozen=True)
@@ -128,20 +127,24 @@ class PhraseMatcher:
         return out
 
 
-def message_tokens(text: str) -> list[str]:
+def message_tokens(text: str, rules: TextRules | None = None) -> list[str]:
     """The normalised words of a message, bounded in number and length."""
-    return [w[:MAX_TOKEN_CHARS] for w in normalize(text[:MAX_QUERY_CHARS]).split()[:MAX_WORDS]]
+    words = (rules or served()).normalize(text[:MAX_QUERY_CHARS]).split()
+    return [w[:MAX_TOKEN_CHARS] for w in words[:MAX_WORDS]]
 
 
-def parse_phrase(phrase: str) -> tuple[_Pattern, ...]:
+def parse_phrase(phrase: str, rules: TextRules | None = None) -> tuple[_Pattern, ...]:
     """A phrase's words as patterns; stop words dropped unless nothing else is left."""
+    rules = rules or served()
     patterns: list[_Pattern] = []
     for raw in phrase.split():
         prefix = raw.endswith("*")
-        words = normalize(raw.rstrip("*")).split()
+        words = rules.normalize(raw.rstrip("*")).split()
         for n, word in enumerate(words):
             patterns.append(_Pattern(word, prefix and n == len(words) - 1))
-    meaningful = tuple(p for p in patterns if p.word not in STOP_WORDS or p.word in _NEGATIONS)
+    meaningful = tuple(
+        p for p in patterns if p.word not in rules.stop_words or p.word in rules.negations
+    )
     return meaningful or tuple(patterns)
 
 
@@ -155,6 +158,8 @@ class Intents:
     filler: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     answers: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     equivalents: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # How the pack's languages are written; the served pack's when not given.
+    rules: TextRules = field(default_factory=served, compare=False)
     _anywhere: PhraseMatcher = field(init=False, repr=False, compare=False)
     _whole: PhraseMatcher = field(init=False, repr=False, compare=False)
     _answers: dict[str, str] = field(init=False, repr=False, compare=False)
@@ -163,8 +168,9 @@ class Intents:
 
     def __post_init__(self) -> None:
         match_of = {d.id: d.match for d in self.defs}
+        rules = self.rules
         entries = [
-            (intent, parse_phrase(phrase))
+            (intent, parse_phrase(phrase, rules))
             for by_intent in self.phrases.values()
             for intent, phrases in by_intent.items()
             if intent in match_of
@@ -174,11 +180,12 @@ class Intents:
         for by_answer in self.answers.values():
             for answer, phrases in by_answer.items():
                 for phrase in phrases:
-                    answers.setdefault(" ".join(normalize(phrase).split()[:_ANSWER_WORDS]), answer)
-        ignorable = set(STOP_WORDS)
+                    start = " ".join(rules.normalize(phrase).split()[:_ANSWER_WORDS])
+                    answers.setdefault(start, answer)
+        ignorable = set(rules.stop_words)
         for words in self.filler.values():
             for word in words:
-                ignorable.update(normalize(word).split())
+                ignorable.update(rules.normalize(word).split())
         object.__setattr__(self, "_anywhere", PhraseMatcher(
             (e for e in entries if e[1] and match_of[e[0]] == "anywhere"), TYPO_FROM_ANYWHERE))
         object.__setattr__(self, "_whole", PhraseMatcher(e for e in entries if e[1] and match_of[e[0]] == "whole"))
@@ -196,7 +203,7 @@ class Intents:
 
     def match(self, text: str) -> IntentDef | None:
         """The first intent (in the pack's order) the message expresses, or None."""
-        tokens = message_tokens(text)
+        tokens = message_tokens(text, self.rules)
         if not tokens:
             return None
         found = [*self._anywhere.find(tokens), *self._whole.find(tokens)]
@@ -225,7 +232,7 @@ class Intents:
 
     def yes_no(self, text: str) -> str | None:
         """"yes" or "no" if the message starts with a yes/no phrase of any language, else None."""
-        tokens = message_tokens(text)[:_ANSWER_WORDS]
+        tokens = message_tokens(text, self.rules)[:_ANSWER_WORDS]
         for n in range(len(tokens), 0, -1):
             found = self._answers.get(" ".join(tokens[:n]))
             if found is not None:
@@ -257,23 +264,27 @@ def _same_word(typed: str, label_word: str) -> bool:
     return common >= 5 and 2 * common > min(len(typed), len(label_word))
 
 
-def match_choice(text: str, labels: Mapping[str, str]) -> str | None:
+def match_choice(
+    text: str, labels: Mapping[str, str], rules: TextRules | None = None
+) -> str | None:
     """The one choice a typed text names, by its label or id, else None.
 
     The whole label wins, then a label the text starts ("depo" for "Deported, ..."), then a
     label that has all of the text's words (each may be cut short: "депортирован" for
-    "Депортирован, возвращён принудительно"). Ambiguous text names nothing.
+    "Депортирован, возвращён принудительно"). Ambiguous text names nothing. Words are
+    compared by `rules` (the served pack's when not given).
     """
-    typed = " ".join(message_tokens(text))
+    rules = rules or served()
+    typed = " ".join(message_tokens(text, rules))
     if not typed:
         return None
-    words = [w for w in typed.split() if w not in STOP_WORDS] or typed.split()
+    words = [w for w in typed.split() if w not in rules.stop_words] or typed.split()
     exact: list[str] = []
     starts: list[str] = []
     subset: list[str] = []
     for key, label in labels.items():
-        norm = " ".join(message_tokens(label))
-        if typed in (norm, normalize(key)):
+        norm = " ".join(message_tokens(label, rules))
+        if typed in (norm, rules.normalize(key)):
             exact.append(key)
         elif len(typed) >= 3 and norm.startswith(typed):
             starts.append(key)
@@ -291,8 +302,9 @@ def match_choice(text: str, labels: Mapping[str, str]) -> str | None:
 
 
 class _Loader:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, rules: TextRules) -> None:
         self.root = root
+        self.rules = rules
         self.problems: list[Problem] = []
         self.drafts: dict[str, bool] = {}
 
@@ -338,13 +350,17 @@ class _Loader:
                 self.error(path, data.line_of(key), f"{what}: quote {str(entry).lower()!r} so it stays text")
             elif isinstance(entry, str | int | float) and str(entry).strip():
                 phrase = str(entry).strip()
-                bad = [w for w in phrase.split() if w.endswith("*") and len(normalize(w[:-1])) < MIN_PREFIX]
+                bad = [
+                    w
+                    for w in phrase.split()
+                    if w.endswith("*") and len(self.rules.normalize(w[:-1])) < MIN_PREFIX
+                ]
                 if bad:
                     self.error(
                         path, data.line_of(key),
                         f"{what}: {phrase!r}: a word ending in * needs at least {MIN_PREFIX} letters",
                     )
-                elif not parse_phrase(phrase):
+                elif not parse_phrase(phrase, self.rules):
                     self.error(path, data.line_of(key), f"{what}: {phrase!r} has no letters or digits")
                 else:
                     out.append(phrase)
@@ -447,8 +463,8 @@ class _Loader:
         section = data.get("equivalents")
         if isinstance(section, LineDict):
             for word, target in section.items():
-                key = normalize(str(word))
-                value = normalize(str(target)) if isinstance(target, str) else ""
+                key = self.rules.normalize(str(word))
+                value = self.rules.normalize(str(target)) if isinstance(target, str) else ""
                 if " " in key or not key or not value:
                     self.error(path, section.line_of(word),
                                f"equivalents: {word!r} must be one word mapped to words the pack uses")
@@ -463,7 +479,11 @@ def collisions(intents: Intents, texts: Mapping[str, Mapping[str, str]], root: P
     """Warnings for one-word phrases of `anywhere` intents that are common words of another
     language's answers but not of their own ("gun" is Azerbaijani "gün", day, once folded):
     such a message would be taken for an emergency. `texts`: language -> item -> its text."""
-    tokens = {lang: [set(normalize(t).split()) for t in by_item.values()] for lang, by_item in texts.items()}
+    rules = intents.rules
+    tokens = {
+        lang: [set(rules.normalize(t).split()) for t in by_item.values()]
+        for lang, by_item in texts.items()
+    }
     problems: list[Problem] = []
     for lang, by_intent in intents.phrases.items():
         for intent_id, phrases in by_intent.items():
@@ -471,7 +491,7 @@ def collisions(intents: Intents, texts: Mapping[str, Mapping[str, str]], root: P
             if definition is None or definition.match != "anywhere":
                 continue
             for phrase in phrases:
-                patterns = parse_phrase(phrase)
+                patterns = parse_phrase(phrase, rules)
                 if len(patterns) != 1:
                     continue
                 word, prefix = patterns[0].word, patterns[0].prefix
@@ -495,11 +515,13 @@ def collisions(intents: Intents, texts: Mapping[str, Mapping[str, str]], root: P
 
 
 def load_intents(
-    root: Path, languages: Sequence[str], default_language: str
+    root: Path, languages: Sequence[str], default_language: str, rules: TextRules | None = None
 ) -> tuple[Intents, list[Problem], dict[str, tuple[int, int, int]]]:
     """The pack's intents, their problems (file and line), and per-language coverage
-    (intents with phrases, intents, of them in a draft file)."""
-    loader = _Loader(Path(root))
+    (intents with phrases, intents, of them in a draft file). `rules`: the pack's text
+    rules (the served pack's when not given)."""
+    rules = rules or served()
+    loader = _Loader(Path(root), rules)
     defs, confidence = loader.structure()
     known = {d.id for d in defs}
     phrases: dict[str, dict[str, tuple[str, ...]]] = {}
@@ -517,5 +539,5 @@ def load_intents(
             loader.error(root / "text" / default_language / FILE_NAME, 0,
                          f"intent {definition.id!r} has no phrases in the default language "
                          f"{default_language!r}", "warning")
-    intents = Intents(defs, confidence, phrases, filler, answers, equivalents)
+    intents = Intents(defs, confidence, phrases, filler, answers, equivalents, rules)
     return intents, loader.problems, coverage

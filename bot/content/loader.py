@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -19,12 +20,20 @@ from bot.content.model import (
     FaqItem,
     ItemText,
     Language,
+    Languages,
     Pack,
     Source,
     Topic,
 )
 from bot.content.pages import MAX_PAGE_CHARS, MAX_TITLE_CHARS, split_pages
 from bot.content.problems import PackError, Problem, relative
+from bot.content.textrules import (
+    DAYS_PER_UNIT,
+    KEYBOARD_KEYS,
+    LanguageRules,
+    TextRules,
+    decompose,
+)
 from bot.content.yamlio import LineDict, LineList, YamlError, load_yaml
 
 # Ids travel in callback data ("f:<id>", at most 64 bytes), so they stay short ASCII.
@@ -33,6 +42,14 @@ _MAX_ID = 48
 _LANG_CODE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _HOST = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}$", re.IGNORECASE)
+# How a language is written (stop words, folds, keyboard ...): text/<lang>/language.yaml.
+LANGUAGE_FILE = "language.yaml"
+_LANGUAGE_KEYS = {
+    "stop_words", "negations", "folds", "keyboard", "transliteration", "stemming", "alphabet",
+    "durations", "duration_filler",
+}
+_WORD = re.compile(r"^[^\W\d_]+$")
+_TRANSLIT_KEY = re.compile(r"^[a-z']+$")
 
 # Files other loaders own (flows, routing, canned replies): present but not ours to check.
 _ROOT_FILES = {
@@ -47,7 +64,7 @@ _ROOT_FILES = {
     "README.md",
 }
 _ROOT_DIRS = {"faq", "flows", "text"}
-_TEXT_FILES_OURS = {"faq.yaml", "labels.yaml", "sources.yaml"}
+_TEXT_FILES_OURS = {"faq.yaml", "labels.yaml", "sources.yaml", LANGUAGE_FILE}
 _TEXT_FILES_OTHERS = {"flows.yaml", "replies.yaml", "intents.yaml"}
 
 
@@ -58,6 +75,33 @@ def load_pack(root: Path) -> Pack:
     if pack is None or errors:
         raise PackError(errors or problems)
     return pack
+
+
+def default_content_dir() -> Path:
+    """CONTENT_DIR if set, else ./content, else the checkout's content/ (as settings read it)."""
+    configured = os.environ.get("CONTENT_DIR", "").strip()
+    if configured:
+        return Path(configured)
+    here = Path("content")
+    return here if here.is_dir() else Path(__file__).resolve().parents[2] / "content"
+
+
+def load_languages(root: Path) -> tuple[Languages, list[Problem]]:
+    """Only languages.yaml, for tools that need the chains without the whole pack (`flows
+    show`, `python -m bot i18n`): the languages it could read, and its problems."""
+    loader = _PackLoader(Path(root))
+    loader.load_languages()
+    return Languages(loader.languages, loader.default), sorted(set(loader.problems))
+
+
+def read_text_rules(root: Path) -> TextRules:
+    """The text rules of the pack at `root` from languages.yaml and each language's
+    language.yaml, leaving out what is invalid (`content check` reports it)."""
+    loader = _PackLoader(Path(root))
+    if (loader.root / "languages.yaml").is_file():
+        loader.load_languages()
+        loader.load_language_data()
+    return loader.text_rules()
 
 
 def inspect_pack(
@@ -114,6 +158,9 @@ class _PackLoader:
         self.drafts: dict[str, bool] = {}
         self.source_names: dict[str, dict[str, str]] = {}
         self.label_drafts: dict[str, bool] = {}
+        self.language_rules: dict[str, LanguageRules] = {}
+        self.fold_lines: dict[tuple[str, str], int] = {}
+        self.duration_lines: dict[tuple[str, str], int] = {}
         # Where each item's text is, per language: (path, line) for warnings about a text.
         self.text_where: dict[tuple[str, str], tuple[Path, int]] = {}
         # Where each id was defined, for duplicate and reference messages.
@@ -302,6 +349,7 @@ class _PackLoader:
         self.load_contacts()
         self.load_categories()
         self.load_texts()
+        self.load_language_data()
         self.check_references()
         self.check_default_texts()
         if any(p.severity == "error" for p in self.problems):
@@ -326,6 +374,7 @@ class _PackLoader:
             root=self.root,
             source_names=self.source_names,
             label_drafts={code: self.label_drafts.get(code, False) for code in self.languages},
+            text_rules=self.text_rules(),
         )
 
     def scan_layout(self) -> None:
@@ -738,6 +787,242 @@ class _PackLoader:
                 self.error(path, line, f"sources: the name of {key!r} must be non-empty text")
                 continue
             found[key.rstrip("/") if is_url else key.lower().removeprefix("www.")] = " ".join(value.split())
+
+    # --- how each language is written ------------------------------------------------
+
+    def load_language_data(self) -> None:
+        """text/<lang>/language.yaml of every declared language; then the checks across them."""
+        for code, lang in self.languages.items():
+            path = self.root / "text" / code / LANGUAGE_FILE
+            if path.is_file():
+                rules = self.load_language_rules(code, path)
+                if rules is not None:
+                    self.language_rules[code] = rules
+            elif lang.enabled:
+                self.warning(
+                    path, 0,
+                    f"no {LANGUAGE_FILE} for language {code!r}: search knows none of its stop"
+                    " words, letters typed interchangeably or keyboard layout (see"
+                    " content/README.md)",
+                )
+        self.check_folds()
+        self.check_durations()
+
+    def text_rules(self) -> TextRules:
+        rules = self.language_rules
+        return TextRules([rules[code] for code in self.languages if code in rules])
+
+    def words_field(self, path: Path, d: LineDict, key: str, what: str) -> tuple[str, ...]:
+        """Words as one text separated by spaces, or as a list of texts."""
+        value = d.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            return tuple(value.split())
+        if not isinstance(value, list):
+            self.error(path, d.line_of(key), f"{what}: {key!r} must be words separated by spaces")
+            return ()
+        out: list[str] = []
+        for entry in value:
+            if isinstance(entry, bool):
+                # yes/no/on/off unquoted read as booleans in YAML
+                self.error(
+                    path, d.line_of(key),
+                    f"{what}: {key!r}: quote {str(entry).lower()!r} so it stays text",
+                )
+            elif isinstance(entry, str | int | float) and str(entry).strip():
+                out.extend(str(entry).split())
+            else:
+                self.error(path, d.line_of(key), f"{what}: {key!r} entries must be words")
+        return tuple(out)
+
+    def load_language_rules(self, code: str, path: Path) -> LanguageRules | None:
+        data = self.read(path, required=False)
+        if data is None:
+            return None
+        what = f"{code} {LANGUAGE_FILE}"
+        self.keys(path, data, what, set(), _LANGUAGE_KEYS)
+        stemming = self.bool_field(path, data, "stemming", what, False)
+        alphabet = self.text_field(path, data, "alphabet", what, default="") or ""
+        letters = "".join(alphabet.split())
+        if letters and not letters.isalpha():
+            self.error(path, data.line_of("alphabet"), f"{what}: 'alphabet' must be letters only")
+            letters = ""
+        if stemming and not letters:
+            self.error(
+                path, data.line_of("stemming"),
+                f"{what}: 'stemming' needs the 'alphabet':"
+                " which letters this language's words start with",
+            )
+        return LanguageRules(
+            code=code,
+            stop_words=self.words_field(path, data, "stop_words", what),
+            negations=self.words_field(path, data, "negations", what),
+            folds=self.folds_field(code, path, data, what),
+            keyboard=self.keyboard_field(path, data, what),
+            transliteration=self.translit_field(path, data, what),
+            stemming=stemming and bool(letters),
+            alphabet=letters,
+            durations=self.durations_field(code, path, data, what),
+            duration_filler=self.plain_words(path, data, "duration_filler", what),
+        )
+
+    def plain_words(self, path: Path, d: LineDict, key: str, what: str) -> tuple[str, ...]:
+        """Words matched as typed (lower case, letters only)."""
+        out: list[str] = []
+        for word in self.words_field(path, d, key, what):
+            if _WORD.match(word):
+                out.append(word.lower())
+            else:
+                self.error(path, d.line_of(key), f"{what}: {key!r}: {word!r} must be letters only")
+        return tuple(out)
+
+    def durations_field(
+        self, code: str, path: Path, d: LineDict, what: str
+    ) -> tuple[tuple[str, str], ...]:
+        value = d.get("durations")
+        if value is None:
+            return ()
+        units = ", ".join(DAYS_PER_UNIT)
+        if not isinstance(value, LineDict):
+            self.error(
+                path, d.line_of("durations"), f"{what}: 'durations' must map {units} to words"
+            )
+            return ()
+        out: list[tuple[str, str]] = []
+        for unit in value:
+            if unit not in DAYS_PER_UNIT:
+                self.error(
+                    path, value.line_of(unit),
+                    f"{what}: durations: unknown unit {unit!r} (allowed: {units})",
+                )
+                continue
+            for word in self.plain_words(path, value, unit, f"{what}: durations"):
+                out.append((word, unit))
+                self.duration_lines[(code, word)] = value.line_of(unit)
+        return tuple(out)
+
+    def folds_field(
+        self, code: str, path: Path, d: LineDict, what: str
+    ) -> tuple[tuple[str, str], ...]:
+        value = d.get("folds")
+        if value is None:
+            return ()
+        if not isinstance(value, LineDict):
+            self.error(
+                path, d.line_of("folds"),
+                f"{what}: 'folds' must map a character to what it reads as",
+            )
+            return ()
+        out: list[tuple[str, str]] = []
+        for key, target in value.items():
+            line = value.line_of(key)
+            plain = decompose(key)
+            if len(key) != 1 or not key.strip():
+                self.error(path, line, f"{what}: folds: {key!r} must be one character")
+            elif plain != key:
+                self.error(
+                    path, line,
+                    f"{what}: folds: {key!r} is already read as {plain!r} (lower case, accents and"
+                    f" marks dropped); fold {plain!r} instead, or leave it out",
+                )
+            elif not isinstance(target, str):
+                self.error(
+                    path, line, f'{what}: folds: what {key!r} reads as must be text ("" drops it)'
+                )
+            else:
+                out.append((key, decompose(target)))
+                self.fold_lines[(code, key)] = line
+        return tuple(out)
+
+    def keyboard_field(self, path: Path, d: LineDict, what: str) -> str:
+        keys = self.text_field(path, d, "keyboard", what, default="") or ""
+        if not keys:
+            return ""
+        line = d.line_of("keyboard")
+        repeated = sorted({ch for ch in keys if keys.count(ch) > 1})
+        if len(keys) != KEYBOARD_KEYS or any(ch.isspace() for ch in keys):
+            self.error(
+                path, line,
+                f"{what}: 'keyboard' must list {KEYBOARD_KEYS} keys without spaces, got {len(keys)}"
+                " characters (the key left of 1, then the three letter rows)",
+            )
+        elif repeated:
+            self.error(path, line, f"{what}: 'keyboard' has {''.join(repeated)!r} more than once")
+        elif keys != keys.lower():
+            self.error(path, line, f"{what}: 'keyboard' must be the lower-case letters")
+        else:
+            return keys
+        return ""
+
+    def translit_field(self, path: Path, d: LineDict, what: str) -> tuple[tuple[str, str], ...]:
+        value = d.get("transliteration")
+        if value is None:
+            return ()
+        if not isinstance(value, LineDict):
+            self.error(
+                path, d.line_of("transliteration"),
+                f"{what}: 'transliteration' must map Latin letters to this language's letters",
+            )
+            return ()
+        out: list[tuple[str, str]] = []
+        for key, target in value.items():
+            line = value.line_of(key)
+            if not _TRANSLIT_KEY.match(key):
+                self.error(
+                    path, line,
+                    f"{what}: transliteration: {key!r} must be lower-case Latin letters a-z (or ')",
+                )
+            elif not isinstance(target, str) or not target.strip():
+                self.error(
+                    path, line, f"{what}: transliteration: what {key!r} stands for must be text"
+                )
+            else:
+                out.append((key, target.strip().lower()))
+        return tuple(out)
+
+    def check_folds(self) -> None:
+        """One character reads one way in the whole pack (all texts are searched together),
+        and what it reads as is not folded again (so the result never depends on order)."""
+        first: dict[str, tuple[str, str]] = {}
+        for code, rules in self.language_rules.items():
+            for key, target in rules.folds:
+                if key in first and first[key][1] != target:
+                    other = first[key][0]
+                    self.error(
+                        self.root / "text" / code / LANGUAGE_FILE,
+                        self.fold_lines.get((code, key), 0),
+                        f"{code} {LANGUAGE_FILE}: folds: {key!r} reads as {target!r} here but as"
+                        f" {first[key][1]!r} in text/{other}/{LANGUAGE_FILE}; one character reads"
+                        " one way in the whole pack",
+                    )
+                first.setdefault(key, (code, target))
+        for code, rules in self.language_rules.items():
+            for key, target in rules.folds:
+                again = [ch for ch in target if ch in first]
+                if again:
+                    self.error(
+                        self.root / "text" / code / LANGUAGE_FILE,
+                        self.fold_lines.get((code, key), 0),
+                        f"{code} {LANGUAGE_FILE}: folds: {key!r} reads as {target!r}, but"
+                        f" {again[0]!r} is folded too (to {first[again[0]][1]!r}): fold {key!r}"
+                        " straight to the final form",
+                    )
+
+    def check_durations(self) -> None:
+        """A word for a unit of time means the same unit in every language (all are tried)."""
+        first: dict[str, tuple[str, str]] = {}
+        for code, rules in self.language_rules.items():
+            for word, unit in rules.durations:
+                if word in first and first[word][1] != unit:
+                    self.error(
+                        self.root / "text" / code / LANGUAGE_FILE,
+                        self.duration_lines.get((code, word), 0),
+                        f"{code} {LANGUAGE_FILE}: durations: {word!r} is a {unit} here but a"
+                        f" {first[word][1]} in text/{first[word][0]}/{LANGUAGE_FILE};"
+                        " typed durations are read with every language's words",
+                    )
+                first.setdefault(word, (code, unit))
 
     # --- cross-references ------------------------------------------------------------
 

@@ -9,15 +9,13 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from bot.content.textrules import TextRules
+
 Direction = Literal["ltr", "rtl"]
 
 # Sections of text/<lang>/labels.yaml, each naming ids of one kind.
 LABEL_SECTIONS: tuple[str, ...] = ("topics", "audiences", "contacts", "categories")
 
-# Telegram sends what the client's UI language is. Old ISO codes name languages under
-# their current codes; which language stands in for one the pack lacks (Uzbek -> Russian,
-# Dari -> Persian) is the pack's choice: `aliases` in languages.yaml.
-_CODE_ALIASES: dict[str, str] = {"iw": "he", "in": "id", "ji": "yi"}
 
 
 @dataclass(frozen=True)
@@ -30,6 +28,66 @@ class Language:
     fallback: tuple[str, ...] = ()
     enabled: bool = True
     aliases: tuple[str, ...] = ()  # Telegram language codes shown this language instead
+
+
+@dataclass(frozen=True)
+class Languages:
+    """The languages of a pack and its default: fallback chains and Telegram code lookup.
+
+    The one place both are worked out (the pack, `flows show` and the UI catalogs use it).
+    Which language stands in for a code the pack lacks (Uzbek -> Russian, Dari -> Persian,
+    an old code such as "iw" for Hebrew) is the pack's choice: `aliases` in languages.yaml.
+    """
+
+    by_code: dict[str, Language]
+    default: str
+    _chains: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    _lookup: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        lookup: dict[str, str] = {}
+        for code, lang in self.by_code.items():
+            if lang.enabled:
+                lookup[code.lower()] = code
+                lookup.setdefault(code.lower().split("-")[0], code)
+        for code, lang in self.by_code.items():
+            if lang.enabled:
+                for alias in lang.aliases:
+                    lookup.setdefault(alias.lower(), code)
+        chains = {code: self._build_chain(code) for code in self.by_code}
+        object.__setattr__(self, "_chains", chains)
+        object.__setattr__(self, "_lookup", lookup)
+
+    def _build_chain(self, code: str) -> tuple[str, ...]:
+        chain: list[str] = []
+        lang = self.by_code.get(code)
+        candidates: Iterable[str] = (code, *(lang.fallback if lang else ()), self.default)
+        for candidate in candidates:
+            if candidate in self.by_code and candidate not in chain:
+                chain.append(candidate)
+        return tuple(chain)
+
+    def chain(self, code: str) -> tuple[str, ...]:
+        """`code`, its fallbacks, then the default language: declared ones, without repeats."""
+        found = self._chains.get(code)
+        return found if found is not None else self._build_chain(code)
+
+    def enabled(self) -> list[Language]:
+        """Languages offered in the picker, in languages.yaml order."""
+        return [lang for lang in self.by_code.values() if lang.enabled]
+
+    def resolve(self, code: str | None) -> str:
+        """Map a Telegram language_code ("ru-RU", "fa-AF", "uz") to an enabled language.
+
+        The whole code first, then its primary subtag, each also through the aliases;
+        the default language only when nothing fits.
+        """
+        if not code:
+            return self.default
+        wanted = code.strip().lower().replace("_", "-")
+        if wanted in self._lookup:
+            return self._lookup[wanted]
+        return self._lookup.get(wanted.split("-")[0], self.default)
 
 
 @dataclass(frozen=True)
@@ -125,71 +183,45 @@ class Pack:
     source_names: dict[str, dict[str, str]] = field(default_factory=dict)
     # Per language: whether its labels.yaml is marked draft (for the coverage counts).
     label_drafts: dict[str, bool] = field(default_factory=dict)
-    _chains: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    # How the pack's languages are written (text/<lang>/language.yaml): search and matching.
+    text_rules: TextRules = field(default_factory=TextRules, compare=False)
+    _langs: Languages = field(init=False, repr=False, compare=False)
     _children: dict[str | None, tuple[Topic, ...]] = field(init=False, repr=False, compare=False)
     _item_pos: dict[str, int] = field(init=False, repr=False, compare=False)
     _by_topic: dict[str, tuple[FaqItem, ...]] = field(init=False, repr=False, compare=False)
-    _lookup: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        chains = {code: self._build_chain(code) for code in self.languages}
         children: dict[str | None, list[Topic]] = {}
         for topic in sorted(self.topics.values(), key=lambda t: t.order):
             children.setdefault(topic.parent, []).append(topic)
         by_topic: dict[str, list[FaqItem]] = {}
         for item in self.items.values():
             by_topic.setdefault(item.topic, []).append(item)
-        lookup: dict[str, str] = {}
-        for code, lang in self.languages.items():
-            if lang.enabled:
-                lookup[code.lower()] = code
-                lookup.setdefault(code.lower().split("-")[0], code)
-        for code, lang in self.languages.items():
-            if lang.enabled:
-                for alias in lang.aliases:
-                    lookup.setdefault(alias.lower(), code)
-        object.__setattr__(self, "_chains", chains)
+        object.__setattr__(self, "_langs", Languages(self.languages, self.default_language))
         object.__setattr__(self, "_children", {k: tuple(v) for k, v in children.items()})
         object.__setattr__(self, "_item_pos", {item_id: i for i, item_id in enumerate(self.items)})
         object.__setattr__(self, "_by_topic", {k: tuple(v) for k, v in by_topic.items()})
-        object.__setattr__(self, "_lookup", lookup)
 
-    def _build_chain(self, code: str) -> tuple[str, ...]:
-        chain: list[str] = []
-        lang = self.languages.get(code)
-        candidates: Iterable[str] = (code, *(lang.fallback if lang else ()), self.default_language)
-        for candidate in candidates:
-            if candidate in self.languages and candidate not in chain:
-                chain.append(candidate)
-        return tuple(chain)
+    @property
+    def language_set(self) -> Languages:
+        """The pack's languages with their chains and Telegram code lookup."""
+        return self._langs
 
     def language_chain(self, lang: str) -> list[str]:
         """`lang`, its fallbacks, then the default language, without repeats."""
-        chain = self._chains.get(lang)
-        return list(chain) if chain is not None else list(self._build_chain(lang))
+        return list(self._langs.chain(lang))
 
     def enabled_languages(self) -> list[Language]:
         """Languages offered in the picker, in languages.yaml order."""
-        return [lang for lang in self.languages.values() if lang.enabled]
+        return self._langs.enabled()
 
     def resolve_language(self, code: str | None) -> str:
-        """Map a Telegram language_code ("ru-RU", "fa-AF", "uz") to an enabled pack language.
-
-        The whole code first, then its primary subtag, each also through the pack's aliases;
-        the default language only when nothing fits.
-        """
-        if not code:
-            return self.default_language
-        wanted = code.strip().lower().replace("_", "-")
-        if wanted in self._lookup:
-            return self._lookup[wanted]
-        primary = wanted.split("-")[0]
-        primary = _CODE_ALIASES.get(primary, primary)
-        return self._lookup.get(primary, self.default_language)
+        """Map a Telegram language_code ("ru-RU", "fa-AF", "uz") to an enabled pack language."""
+        return self._langs.resolve(code)
 
     def text(self, item_id: str, lang: str) -> tuple[ItemText, str]:
         """The item's text in `lang` or the first fallback that has it, and that language."""
-        for candidate in self._chains.get(lang) or self._build_chain(lang):
+        for candidate in self._langs.chain(lang):
             found = self.texts.get(candidate, {}).get(item_id)
             if found is not None:
                 return found, candidate
@@ -201,7 +233,7 @@ class Pack:
 
     def label(self, section: str, id_: str, lang: str) -> str:
         """A topic/audience/contact/category name in `lang` with fallback; the id if none."""
-        for candidate in self._chains.get(lang) or self._build_chain(lang):
+        for candidate in self._langs.chain(lang):
             found = self.labels.get(candidate, {}).get(section, {}).get(id_)
             if found is not None:
                 return found
@@ -214,7 +246,7 @@ class Pack:
         host = (parts.hostname or "").removeprefix("www.")
         labels = host.split(".")
         keys = [source.url.rstrip("/"), *(".".join(labels[i:]) for i in range(max(1, len(labels) - 1)))]
-        for candidate in self._chains.get(lang) or self._build_chain(lang):
+        for candidate in self._langs.chain(lang):
             names = self.source_names.get(candidate, {})
             for key in keys:
                 if key in names:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from bot.content.model import ItemText, Pack
-from bot.content.normalize import latin_to_cyrillic, normalize, swap_layout
+from bot.content.normalize import served
+from bot.content.textrules import TextRules
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +37,9 @@ RANK_CAP = 300
 ANY_WORDS = 4
 _MAX_ROWID = 2**62
 # Words this long are also matched by their first letters in the any-word stage, so other
-# forms of them count ("отказали" finds "отказ", "qayıtmışam" finds "qayıtm..."): Russian,
-# Azerbaijani and Turkish add endings that neither typo tolerance nor prefixes cover.
-# (Folded text: every Latin and Cyrillic letter is lower case a-z or а-я by then.)
+# forms of them count ("отказали" finds "отказ", "qayıtmışam" finds "qayıtm..."): languages
+# whose language.yaml says `stemming: true` add endings that neither typo tolerance nor
+# prefixes cover.
 STEM_FROM = 7
 STEM_MIN = 5
 # How much a word found only in an answer's body counts towards confidence, against one in
@@ -48,30 +49,6 @@ BODY_ONLY = 0.5
 TYPO_ONLY = 0.8
 # bm25 column weights: item_id (unindexed), title, keywords+synonyms, answer.
 _WEIGHTS = (0.0, 10.0, 8.0, 1.0)
-
-# Words too common to say what a question is about, already normalised (ə→e, ı→i ...).
-STOP_WORDS: frozenset[str] = frozenset(
-    normalize(word)
-    for word in (
-        # en
-        # ("is" is left out: folded, Azerbaijani "iş" (work) reads the same.)
-        "a an the and or of to in on at for from with by are was be do does did i me my"
-        " you your we our it this that what how when where who which can could should would"
-        " will have has get about please need want if not no yes hello hi"
-        # ru
-        " и в во на с со по к ко о об от до за из у как что где когда кто я мне меня мой моя"
-        " мои ты вы он она мы они это этот эта ли не нет да для или а но же бы если можно"
-        " нужно надо здравствуйте привет"
-        # az
-        " ve ile üçün ucun nə ne necə nece harada kim bu o bir mən men sən sen biz siz mənim"
-        " menim var yox hə salam zəhmət xahiş edirəm"
-        # tr
-        " ve ile için bir bu şu ne nasıl nerede kim ben sen benim mi mı mu mü da de"
-        # fa
-        " و در به از که را با این آن است هست من تو ما شما یا برای چه چگونه کجا سلام"
-    ).split()
-)
-
 
 @dataclass(frozen=True)
 class Hit:
@@ -191,10 +168,11 @@ def _quote(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
-def _stem(token: str) -> str | None:
+def _stem(token: str, rules: TextRules) -> str | None:
     """The start of a long word that its other forms share ("отказали" -> "отказ"), or None."""
-    if len(token) < STEM_FROM or token.isdigit() or not ("a" <= token[0] <= "z" or "\u0430" <= token[0] <= "\u044f"):
-        return None  # Latin and Cyrillic words only: Persian words are short and a cut one is vague
+    if len(token) < STEM_FROM or token.isdigit() or not rules.stems(token):
+        # Only words of languages with endings (Persian words are short: a cut one is vague).
+        return None
     return token[: max(STEM_MIN, len(token) - 3)]
 
 
@@ -208,23 +186,26 @@ def _group(token: str, expansions: Sequence[str], prefix: bool, stem: str | None
     return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
 
 
-def query_tokens(query: str) -> list[str]:
-    """The words of a query worth searching for: normalised, deduplicated, no stop-words."""
+def query_tokens(query: str, rules: TextRules | None = None) -> list[str]:
+    """The words of a query worth searching for: normalised, deduplicated, no stop-words
+    (by the given rules, else the served pack's)."""
+    rules = rules or served()
+    stop_words = rules.stop_words
     words: list[str] = []
-    for word in normalize(query[:MAX_QUERY_CHARS]).split():
+    for word in rules.normalize(query[:MAX_QUERY_CHARS]).split():
         word = word[:MAX_TOKEN_CHARS]
-        if (len(word) >= 2 or word.isdigit()) and word not in STOP_WORDS and word not in words:
+        if (len(word) >= 2 or word.isdigit()) and word not in stop_words and word not in words:
             words.append(word)
     return words[:MAX_QUERY_TOKENS]
 
 
-def _text_fields(text: ItemText, seen: dict[str, str]) -> tuple[str, str, str]:
+def _text_fields(text: ItemText, seen: dict[str, str], rules: TextRules) -> tuple[str, str, str]:
     """Title, keywords+synonyms and answer, normalised; `seen` reuses repeated strings."""
     fields = (text.title, " ".join((*text.keywords, *text.synonyms)), text.answer)
     out: list[str] = []
     for field in fields:
         if field not in seen:
-            seen[field] = normalize(field)
+            seen[field] = rules.normalize(field)
         out.append(seen[field])
     return out[0], out[1], out[2]
 
@@ -239,6 +220,7 @@ class SearchIndex:
         vocab: dict[str, _Vocabulary],
         focus: dict[str, dict[str, str]] | None = None,
         rowids: dict[str, dict[str, int]] | None = None,
+        rules: TextRules | None = None,
     ) -> None:
         self._conn = conn
         self._tables = tables
@@ -246,16 +228,15 @@ class SearchIndex:
         # Normalised title + keywords + synonyms per language and item, for confidence.
         self._focus = focus or {}
         self._rowids = rowids or {}
-        # Languages written in Cyrillic: Latin-typed text is also tried transliterated there.
-        self._cyrillic = {
-            code for code, v in vocab.items()
-            if sum(1 for t in v.sorted_terms if "\u0400" <= t[:1] <= "\u04ff") > len(v.sorted_terms) // 2
-        }
+        # How the pack's languages are written: the texts were normalised with these.
+        self.rules = rules or served()
         self._lock = threading.Lock()
 
     @classmethod
     def build(cls, pack: Pack) -> SearchIndex:
-        """Index every language's item texts (title, keywords+synonyms, answer), normalised."""
+        """Index every language's item texts (title, keywords+synonyms, answer), normalised
+        with the pack's text rules."""
+        rules = pack.text_rules
         conn = sqlite3.connect(":memory:", check_same_thread=False)
         tables: dict[str, str] = {}
         vocab: dict[str, _Vocabulary] = {}
@@ -277,7 +258,7 @@ class SearchIndex:
             )
             # Most important items first: capped ranking (see _run) keeps the first rows.
             ordered = sorted(texts, key=lambda i: order.get(i, (1_000_000, len(order))))
-            rows = [(item_id, *_text_fields(texts[item_id], seen)) for item_id in ordered]
+            rows = [(item_id, *_text_fields(texts[item_id], seen, rules)) for item_id in ordered]
             conn.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", rows)
             doc_freq: dict[str, int] = {}
             for _item_id, *fields in rows:
@@ -290,7 +271,7 @@ class SearchIndex:
                 item_id: rowid for rowid, item_id in conn.execute(f"SELECT rowid, item_id FROM {table}")
             }
         conn.commit()
-        return cls(conn, tables, vocab, focus, rowids)
+        return cls(conn, tables, vocab, focus, rowids, rules)
 
     def languages(self) -> list[str]:
         """Languages that have an index."""
@@ -344,13 +325,15 @@ class SearchIndex:
         if limit <= 0 or not query:
             return []
         chain = [code for code in dict.fromkeys((lang, *fallbacks)) if code in self._tables]
-        variants = [query_tokens(query)]
-        converted = [swap_layout(query[:MAX_QUERY_CHARS])]
-        if any(code in self._cyrillic for code in chain):
-            converted.append(latin_to_cyrillic(query[:MAX_QUERY_CHARS]))
+        rules = self.rules
+        variants = [query_tokens(query, rules)]
+        # Typed with another keyboard layout active, or in Latin letters for a language of
+        # the chain that says how it is transliterated (Russian: "vid na zhitelstvo").
+        converted: list[str | None] = [*rules.layout_variants(query[:MAX_QUERY_CHARS])]
+        converted += [rules.transliterate(query[:MAX_QUERY_CHARS], code) for code in chain]
         for text in converted:
             if text is not None:
-                other = query_tokens(text)
+                other = query_tokens(text, rules)
                 if other and other not in variants:
                     variants.append(other)
         if ignore is not None:
@@ -435,7 +418,7 @@ class SearchIndex:
             if i not in candidate.matched:
                 continue
             exact = any(v.known(word) for _c, v in vocabs)
-            stem = _stem(word)
+            stem = _stem(word, self.rules)
             in_focus = any(
                 word in words
                 or any(e in words for e in near.get((code, word), ()))
@@ -466,7 +449,7 @@ class SearchIndex:
             for i, word in enumerate(words):
                 if (code, word) not in near:
                     near[(code, word)] = vocab.near(word)
-                stem = _stem(word)
+                stem = _stem(word, self.rules)
                 if vocab.known(word) or near[(code, word)] or (stem and vocab.known(stem)):
                     groups[i] = _group(word, near[(code, word)], word not in vocab.doc_freq, stem)
             # The rarest words carry the meaning, and each extra common word only adds rows.

@@ -9,6 +9,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from bot.content.bundle import ContentBundle, load_bundle
+from bot.content.normalize import serve
 from bot.i18n import Catalogs
 
 if TYPE_CHECKING:
@@ -70,4 +71,6 @@ class ContentService:
     async def _swap(self) -> ContentBundle:
         bundle, catalogs = await asyncio.to_thread(_load, self._services)
         self._services.catalogs, self._services.content = catalogs, bundle
+        # Typed answers match with the served pack's text rules (bot.content.normalize).
+        serve(bundle.pack.text_rules)
         return bundle

@@ -12,6 +12,8 @@ from datetime import date
 from babel.core import UnknownLocaleError
 from babel.dates import format_date
 
+from bot.content.normalize import served
+from bot.content.textrules import TextRules
 from bot.flows.model import (
     Answer,
     Flow,
@@ -55,34 +57,29 @@ class InvalidAnswer(ValueError):
 
 # --- parsing typed answers -------------------------------------------------------------
 
-_DAYS_PER_UNIT: dict[str, float] = {}
-for _days, _words in (
-    (1.0, "d day days день дня дней дн сутки суток gün gun روز"),
-    (7.0, "w wk week weeks неделя недели недель неделю нед həftə hefte hafta هفته"),
-    (365.25 / 12, "m mo mon month months месяц месяца месяцев мес ay ماه"),
-    (365.25, "y yr yrs year years год года лет г il yıl yil sene سال"),
-):
-    _DAYS_PER_UNIT.update(dict.fromkeys(_words.split(), _days))
-
-# Words people add around a duration ("3 months ago", "1 год и 2 месяца назад").
-_DURATION_FILLER = frozenset("and ago и назад və əvvəl öncə önce about около پیش قبل و".split())
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([^\W\d_]+)\.?")
 
 
-def parse_duration_days(raw: str) -> float:
-    """Days in a typed duration like "3 months", "1 year 2 months", "2 həftə"; ValueError if not."""
+def parse_duration_days(raw: str, rules: TextRules | None = None) -> float:
+    """Days in a typed duration like "3 months", "1 year 2 months", "2 həftə"; ValueError if not.
+
+    The words for units and the filler around them ("ago", "назад") are every language's
+    `durations` in text/<lang>/language.yaml (`rules`; the served pack's when not given).
+    """
+    rules = rules or served()
+    days_per_unit, filler = rules.days_per_unit, rules.duration_filler
     text = raw.strip().lower().replace(",", ".")
     total = 0.0
     found = False
     for match in _DURATION_PART.finditer(text):
-        unit = _DAYS_PER_UNIT.get(match.group(2))
+        unit = days_per_unit.get(match.group(2))
         if unit is None:
-            if match.group(2) in _DURATION_FILLER:
+            if match.group(2) in filler:
                 continue
             raise ValueError(f"unknown unit {match.group(2)!r}")
         total += float(match.group(1)) * unit
         found = True
-    leftover = [w for w in _DURATION_PART.sub(" ", text).split() if w not in _DURATION_FILLER]
+    leftover = [w for w in _DURATION_PART.sub(" ", text).split() if w not in filler]
     if not found or leftover or not math.isfinite(total):
         raise ValueError(f"not a duration: {raw!r}")
     return total

@@ -8,36 +8,38 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from bot.content.loader import load_languages
+from bot.content.model import Language, Languages
 from bot.content.yamlio import LineDict, YamlError, load_yaml
 from bot.flows.engine import all_paths, answer_label
 from bot.flows.loader import load_flows
 from bot.flows.model import Flow
 
 
+def pack_languages(root: Path) -> Languages:
+    """The pack's languages (as `content check` reads languages.yaml); English alone when the
+    file has none it could read (`content check` reports why)."""
+    languages, _problems = load_languages(root)
+    if not languages.by_code:
+        return Languages({"en": Language("en", "English")}, "en")
+    if languages.default not in languages.by_code:
+        return Languages(languages.by_code, next(iter(languages.by_code)))
+    return languages
+
+
 def read_languages(root: Path) -> tuple[list[str], str, dict[str, list[str]]]:
     """(enabled language codes, default language, fallback list per code) from languages.yaml."""
-    try:
-        data = load_yaml(root / "languages.yaml")
-    except (OSError, YamlError):
-        return ["en"], "en", {}
-    if not isinstance(data, LineDict):
-        return ["en"], "en", {}
-    default = str(data.get("default", "en"))
-    codes: list[str] = []
-    fallbacks: dict[str, list[str]] = {}
-    for entry in data.get("languages") or []:
-        if not isinstance(entry, LineDict) or "code" not in entry:
-            continue
-        code = str(entry["code"])
-        if entry.get("enabled", True) is not False:
-            codes.append(code)
-        fallbacks[code] = [str(x) for x in entry.get("fallback") or []]
-    return codes or [default], default, fallbacks
+    languages = pack_languages(root)
+    codes = [lang.code for lang in languages.enabled()]
+    fallbacks = {code: list(lang.fallback) for code, lang in languages.by_code.items()}
+    return codes or [languages.default], languages.default, fallbacks
 
 
 def language_chain(lang: str, default: str, fallbacks: dict[str, list[str]]) -> list[str]:
     """The order texts are looked up in: the language, its fallbacks, then the default."""
-    return list(dict.fromkeys([lang, *fallbacks.get(lang, []), default]))
+    declared = {code: Language(code, code, fallback=tuple(f)) for code, f in fallbacks.items()}
+    declared.setdefault(default, Language(default, default))
+    return list(Languages(declared, default).chain(lang))
 
 
 def read_faq_ids(root: Path) -> set[str]:
@@ -114,10 +116,11 @@ def main(
     """Print every path of `flow_id`; unknown id → list the available ones and return 1."""
     out = out or sys.stdout
     err = err or sys.stderr
-    codes, default, fallbacks = read_languages(root)
+    languages = pack_languages(root)
+    codes = [language.code for language in languages.enabled()] or [languages.default]
     if lang not in codes:
         print(f"warning: language {lang!r} is not enabled in languages.yaml", file=err)
-    flows, problems, _coverage = load_flows(root, codes, default, read_faq_ids(root))
+    flows, problems, _coverage = load_flows(root, codes, languages.default, read_faq_ids(root))
     for problem in problems:
         if problem.file.endswith(f"{flow_id}.yaml") or problem.severity == "error":
             print(problem, file=err)
@@ -129,7 +132,7 @@ def main(
         else:
             print(f"unknown flow {flow_id!r}; available: {known}", file=err)
         return 1
-    out.write(render_paths(flow, language_chain(lang, default, fallbacks)))
+    out.write(render_paths(flow, languages.chain(lang) or (languages.default,)))
     return 0
 
 
