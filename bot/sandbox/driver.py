@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from bot.sandbox.emulator import Chat, Emulator, Message, User
+from bot.sandbox.botapi.core import EmulatorCore
+from bot.sandbox.botapi.state import ANONYMOUS_ADMIN_ID, Chat, Message, User
 
 __all__ = ["BotMessage", "Button", "GroupDriver", "Predicate", "Topic", "UserDriver"]
 
@@ -35,7 +35,7 @@ class Topic:
 class BotMessage:
     """A live view of a message the bot sent: edits and deletion show up here."""
 
-    def __init__(self, emu: Emulator, msg: Message) -> None:
+    def __init__(self, emu: EmulatorCore, msg: Message) -> None:
         self._emu = emu
         self._msg = msg
 
@@ -162,7 +162,7 @@ def _matches(predicate: Predicate, msg: BotMessage) -> bool:
 class _ChatWatcher:
     """Shared waiting logic: a cursor into the emulator's bot events for one chat."""
 
-    def __init__(self, emu: Emulator, chat_id: int) -> None:
+    def __init__(self, emu: EmulatorCore, chat_id: int) -> None:
         self._emu = emu
         self._watch_chat = chat_id
         self._cursor = emu.event_seq
@@ -258,9 +258,12 @@ class _ChatWatcher:
 class UserDriver(_ChatWatcher):
     """A person talking to the bot (and, if a caseworker, acting in groups)."""
 
-    def __init__(self, emu: Emulator, user: User) -> None:
+    def __init__(
+        self, emu: EmulatorCore, user: User, groups: Mapping[int, GroupDriver] | None = None
+    ) -> None:
         super().__init__(emu, user.id)
         self.user = user
+        self._groups = groups if groups is not None else {}  # drivers of the groups, by chat
 
     @property
     def user_id(self) -> int:
@@ -370,7 +373,7 @@ class UserDriver(_ChatWatcher):
         if target.chat_id == self.chat_id:
             self._mark()
         else:
-            self._emu.group(target.chat_id)._mark()
+            self._groups[target.chat_id]._mark()
         return self._emu.person_press(
             self.user_id, target.chat_id, target.message_id, button.callback_data
         )
@@ -467,7 +470,7 @@ class UserDriver(_ChatWatcher):
 class GroupDriver(_ChatWatcher):
     """A supergroup (the caseworkers' chat): membership, topics, what the bot posted."""
 
-    def __init__(self, emu: Emulator, chat: Chat) -> None:
+    def __init__(self, emu: EmulatorCore, chat: Chat) -> None:
         super().__init__(emu, chat.id)
         self.chat = chat
 
@@ -542,8 +545,6 @@ class GroupDriver(_ChatWatcher):
 
     async def send_as_anonymous_admin(self, text: str, *, thread_id: int | None = None) -> int:
         """Post as an anonymous admin: from GroupAnonymousBot, sender_chat = this group."""
-        from bot.sandbox.emulator import ANONYMOUS_ADMIN_ID
-
         self._mark()
         msg = self._emu.person_message(
             ANONYMOUS_ADMIN_ID,
