@@ -28,8 +28,8 @@ from bot.delivery.limits import FloodLimits, ReplyLimiter
 from bot.delivery.outbox_worker import OutboxWorker
 from bot.delivery.poller import ALLOWED_UPDATES, MAX_BACKLOG, UpdatePoller
 from bot.delivery.webhook import InboxHealth, Unavailable, WebhookServer
-from bot.handlers import register
 from bot.handlers.context import BotContext
+from bot.handlers.registry import register
 from bot.handlers.render import answered_queries
 from bot.services import Services
 from bot.storage import open_store

@@ -48,8 +48,8 @@ def _imported_names(tree: ast.AST, module: str, is_package: bool) -> Iterator[st
             else:
                 base = node.module or ""
             for alias in node.names:
+                # a.b.c if c is a module, else (a name defined in a.b) resolved to a.b below
                 yield f"{base}.{alias.name}" if alias.name != "*" else base
-            yield base
 
 
 def import_graph(root: Path, prefix: str) -> dict[str, set[str]]:
