@@ -155,6 +155,7 @@ class _PackLoader:
         self.categories: dict[str, Category] = {}
         self.texts: dict[str, dict[str, ItemText]] = {}
         self.labels: dict[str, dict[str, dict[str, str]]] = {}
+        self.welcome: dict[str, str] = {}
         self.drafts: dict[str, bool] = {}
         self.source_names: dict[str, dict[str, str]] = {}
         self.label_drafts: dict[str, bool] = {}
@@ -370,6 +371,7 @@ class _PackLoader:
                 for code in self.languages
             },
             text_drafts={code: self.drafts.get(code, False) for code in self.languages},
+            welcome=self.welcome,
             version=pack_version(self.root),
             root=self.root,
             source_names=self.source_names,
@@ -730,8 +732,17 @@ class _PackLoader:
         data = self.read(path, required=False)
         if data is None:
             return
-        self.keys(path, data, "labels.yaml", set(), {"draft", *LABEL_SECTIONS})
+        self.keys(path, data, "labels.yaml", set(), {"draft", "welcome", *LABEL_SECTIONS})
         self.label_drafts[code] = self.file_draft(code, path, data)
+        welcome = data.get("welcome")
+        if welcome is not None:
+            if not isinstance(welcome, str) or not welcome.strip():
+                self.error(path, data.line_of("welcome"), "welcome must be non-empty text")
+            elif len(welcome) > MAX_WELCOME_CHARS:
+                self.error(path, data.line_of("welcome"),
+                           f"welcome has {len(welcome)} characters; at most {MAX_WELCOME_CHARS}")
+            else:
+                self.welcome[code] = " ".join(welcome.split())
         kinds = _SECTION_KIND
         for section in LABEL_SECTIONS:
             entries = data.get(section)
@@ -1180,6 +1191,7 @@ class _PackLoader:
                     )
 
 
+MAX_WELCOME_CHARS = 500  # shown above the language picker and the menu: a few lines at most
 _RESERVED_TOPICS = {"emergency", "eligibility", "about"}
 _SECTION_KIND = {
     "topics": "topic",

@@ -183,6 +183,8 @@ class Pack:
     source_names: dict[str, dict[str, str]] = field(default_factory=dict)
     # Per language: whether its labels.yaml is marked draft (for the coverage counts).
     label_drafts: dict[str, bool] = field(default_factory=dict)
+    # Per language: what /start and a greeting say (labels.yaml `welcome`: the operator's words).
+    welcome: dict[str, str] = field(default_factory=dict)
     # How the pack's languages are written (text/<lang>/language.yaml): search and matching.
     text_rules: TextRules = field(default_factory=TextRules, compare=False)
     _langs: Languages = field(init=False, repr=False, compare=False)
@@ -230,6 +232,13 @@ class Pack:
     def has_text(self, item_id: str, lang: str) -> bool:
         """Whether `lang` itself (without fallback) has a text for the item."""
         return item_id in self.texts.get(lang, {})
+
+    def welcome_text(self, lang: str) -> str | None:
+        """The operator's welcome in `lang` (with fallback), or None if the pack has none."""
+        for candidate in self._langs.chain(lang):
+            if candidate in self.welcome:
+                return self.welcome[candidate]
+        return None
 
     def label(self, section: str, id_: str, lang: str) -> str:
         """A topic/audience/contact/category name in `lang` with fallback; the id if none."""

@@ -91,11 +91,7 @@ async def start(update: Update, context: BotContext) -> None:
     if person is None:
         return
     await leave_step(context)
-    greeting = context.tr._(
-        "Hello! I answer questions about rights, documents, services and eligibility "
-        "for people returning to or living in Azerbaijan, and I can pass your question "
-        "to a caseworker."
-    )
+    greeting = menus.welcome(pack, context.tr)
     if not person.language_chosen:
         picker = menus.language_picker(pack, context.tr.lang, True, context.tr)
         await show(update, Screen(f"{greeting}\n\n{picker.text}", picker.rows))

@@ -41,6 +41,15 @@ def audience_question(pack: Pack, tr: Tr) -> Screen:
     return Screen(text, tuple(rows_of(buttons)))
 
 
+def welcome(pack: Pack, tr: Tr) -> str:
+    """What /start and a greeting say: the operator's words from the pack (labels.yaml
+    `welcome`), else a welcome that names no place; as HTML."""
+    text = pack.welcome_text(tr.lang)
+    return esc(text) if text else esc(tr._(
+        "Hello! I answer questions about rights, documents, services and eligibility, "
+        "and I can pass your question to a caseworker."))
+
+
 def main_menu(pack: Pack, audience: str | None, tr: Tr, *, notice: str = "") -> Screen:
     """Top-level topics, the Emergency button first, then asking a caseworker and search."""
     rows: list[tuple[Button, ...]] = [(Button("🆘 " + tr._("Emergency numbers"), cb.Emergency().pack()),)]

@@ -104,10 +104,7 @@ def react(
         return menus.main_menu(pack, audience, tr, notice=tr._(
             "Glad I could help. Write another question at any time, or choose a topic."))
     if reply == "greeting":
-        return menus.main_menu(pack, audience, tr, notice=tr._(
-            "Hello! I answer questions about rights, documents, services and eligibility "
-            "for people returning to or living in Azerbaijan, and I can pass your question "
-            "to a caseworker."))
+        return menus.main_menu(pack, audience, tr, notice=menus.welcome(pack, tr))
     if reply == "unsure":
         return unsure(pack, reaction.hits, tr)
     return results(pack, list(reaction.hits), tr)

@@ -442,3 +442,16 @@ def test_language_aliases_are_checked(tmp_path: Path) -> None:
     assert "language 'az': alias 'ru' is a language of the pack" in shown
     assert "language 'az': alias 'x y' is not like 'uz' or 'fa-af'" in shown
     assert "alias 'uz' is given to both 'az' and 'fa'" in shown
+
+
+def test_the_welcome_is_the_operators_text_with_fallback_and_is_checked(tmp_path: Path) -> None:
+    root = pack_with(tmp_path, {"text/en/labels.yaml": lambda text: (
+        'welcome: "Hi from  the <Tbilisi> desk & co."\n' + text)})
+    pack = load_pack(root)
+    assert pack.welcome_text("en") == "Hi from the <Tbilisi> desk & co."
+    assert pack.welcome_text("ru") == pack.welcome_text("en")  # falls back along the chain
+    assert load_pack(GOOD).welcome_text("en") is None  # none: the UI's own words are used
+    bad = pack_with(tmp_path / "bad", {"text/en/labels.yaml": lambda text: (
+        "welcome: " + "x" * 501 + "\n" + text)})
+    problems = inspect_pack(bad)[1]
+    assert any("welcome has 501 characters" in str(p) and "labels.yaml:" in str(p) for p in problems)
