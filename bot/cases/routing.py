@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cases.model import PRIORITIES, PRIORITY_NORMAL, VULNERABILITIES
-from bot.content.problems import Problem, relative
+from bot.content.problems import Problem, Reporter, line_of, relative
 from bot.content.yamlio import LineDict, YamlError, load_yaml
 
 FILE_NAME = "routing.yaml"
@@ -126,48 +126,21 @@ def priority_for(rules: RoutingRules, vulnerabilities: Iterable[str]) -> int:
     return priority
 
 
-class _Reporter:
-    """Collects problems for one file."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.problems: list[Problem] = []
-
-    def error(self, line: int, message: str) -> None:
-        self.problems.append(Problem(self.file, line, message))
-
-    def warning(self, line: int, message: str) -> None:
-        self.problems.append(Problem(self.file, line, message, "warning"))
-
-    def unknown_keys(self, node: LineDict, allowed: Iterable[str], where: str) -> None:
-        allowed = tuple(allowed)
-        for key in node:
-            if key not in allowed:
-                self.error(
-                    node.line_of(key),
-                    f"{where}: unknown key {key!r}; expected one of: {', '.join(allowed)}",
-                )
-
-
-def _line(node: Any, default: int) -> int:
-    return getattr(node, "line", 0) or default
-
-
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _parse_teams(node: Any, line: int, rep: _Reporter) -> dict[str, Team]:
+def _parse_teams(node: Any, line: int, rep: Reporter) -> dict[str, Team]:
     teams: dict[str, Team] = {}
     if not isinstance(node, list) or not node:
         rep.error(line, "teams: must be a list with at least one team")
         return teams
     for item in node:
-        item_line = _line(item, line)
+        item_line = line_of(item, line)
         if not isinstance(item, LineDict):
             rep.error(item_line, "teams: each team must be a mapping with an id")
             continue
-        rep.unknown_keys(item, ("id", "chat_id", "thread", "note"), "team")
+        rep.keys(item, "team", ("id", "chat_id", "thread", "note"))
         team_id = item.get("id")
         if not isinstance(team_id, str) or not _TEAM_ID.match(team_id):
             rep.error(
@@ -208,7 +181,7 @@ def _parse_teams(node: Any, line: int, rep: _Reporter) -> dict[str, Team]:
 
 
 def _parse_ids(
-    value: Any, line: int, known: set[str], what: str, rep: _Reporter
+    value: Any, line: int, known: set[str], what: str, rep: Reporter
 ) -> frozenset[str] | None:
     """A rule's category/language list; None means any. Unknown ids are errors."""
     if value == WILDCARD:
@@ -236,7 +209,7 @@ def _parse_rules(
     teams: Mapping[str, Team],
     categories: set[str],
     languages: set[str],
-    rep: _Reporter,
+    rep: Reporter,
 ) -> tuple[Rule, ...]:
     if node is None:
         return ()
@@ -245,11 +218,11 @@ def _parse_rules(
         return ()
     rules: list[Rule] = []
     for item in node:
-        item_line = _line(item, line)
+        item_line = line_of(item, line)
         if not isinstance(item, LineDict):
             rep.error(item_line, "rules: each rule must be a mapping with category, language, team")
             continue
-        rep.unknown_keys(item, ("category", "language", "team", "note"), "rule")
+        rep.keys(item, "rule", ("category", "language", "team", "note"))
         ok = True
         for key in ("category", "language", "team"):
             if key not in item:
@@ -278,7 +251,7 @@ def _parse_rules(
     return tuple(rules)
 
 
-def _parse_priority(value: Any, line: int, what: str, rep: _Reporter) -> int | None:
+def _parse_priority(value: Any, line: int, what: str, rep: Reporter) -> int | None:
     if _is_int(value) and value in PRIORITIES:
         return int(value)
     rep.error(line, f"{what} must be 0 (high), 1 (normal) or 2 (low), got {value!r}")
@@ -290,7 +263,7 @@ def load_routing(
 ) -> tuple[RoutingRules, list[Problem]]:
     """Load `<root>/routing.yaml`; always returns usable rules, plus problems with lines."""
     path = root / FILE_NAME
-    rep = _Reporter(relative(path, root))
+    rep = Reporter(relative(path, root))
     if not path.exists():
         rep.warning(0, "no routing.yaml: every request goes to the main staff chat")
         return default_rules(), rep.problems
@@ -302,10 +275,10 @@ def load_routing(
     if not isinstance(data, LineDict):
         rep.error(1, "routing.yaml must be a mapping with teams, rules and default_team")
         return default_rules(), rep.problems
-    rep.unknown_keys(
+    rep.keys(
         data,
-        ("teams", "rules", "default_team", "vulnerability_priority", "default_priority"),
         "routing.yaml",
+        ("teams", "rules", "default_team", "vulnerability_priority", "default_priority"),
     )
 
     teams = _parse_teams(data.get("teams"), data.line_of("teams"), rep)

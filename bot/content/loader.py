@@ -26,7 +26,7 @@ from bot.content.model import (
     Topic,
 )
 from bot.content.pages import MAX_PAGE_CHARS, MAX_TITLE_CHARS, split_pages
-from bot.content.problems import PackError, Problem, relative
+from bot.content.problems import PackError, Problem, Reporter, relative
 from bot.content.textrules import (
     DAYS_PER_UNIT,
     KEYBOARD_KEYS,
@@ -211,14 +211,7 @@ class _PackLoader:
         self, path: Path, d: LineDict, what: str, required: set[str], optional: set[str]
     ) -> None:
         """Report unknown and missing keys of one mapping."""
-        for key in d:
-            if key not in required and key not in optional:
-                allowed = ", ".join(sorted(required | optional))
-                self.error(
-                    path, d.line_of(key), f"{what}: unknown key {key!r} (allowed: {allowed})"
-                )
-        for key in sorted(required - set(d)):
-            self.error(path, d.line, f"{what}: missing key {key!r}")
+        Reporter(self.rel(path), self.problems).keys(d, what, optional, required)
 
     def text_field(
         self, path: Path, d: LineDict, key: str, what: str, default: str | None = None

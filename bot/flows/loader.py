@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import callbacks
-from bot.content.problems import Problem, relative
+from bot.content.problems import Problem, Reporter, line_of, relative
 from bot.content.yamlio import LineDict, YamlError, load_yaml
 from bot.flows.engine import answer_classes, parse_duration_days
 from bot.flows.model import (
@@ -46,26 +46,6 @@ _QUESTION_KEYS = {"id", "kind", "options", "min", "max", "integer", "next"}
 _OUTCOME_KEYS = {"id", "result", "related", "contact"}
 
 
-class _Report:
-    """Collects problems for one file."""
-
-    def __init__(self, file: str, problems: list[Problem]) -> None:
-        self.file = file
-        self.problems = problems
-        self.errors = 0
-
-    def error(self, line: int, message: str) -> None:
-        self.errors += 1
-        self.problems.append(Problem(self.file, line, message))
-
-    def warn(self, line: int, message: str) -> None:
-        self.problems.append(Problem(self.file, line, message, "warning"))
-
-
-def _line(value: Any, default: int) -> int:
-    return getattr(value, "line", 0) or default
-
-
 def _key(value: Any) -> str:
     # YAML 1.1 reads bare yes/no as booleans and yamlio stringifies keys; undo that for ids.
     if value is True or value == "True":
@@ -75,17 +55,11 @@ def _key(value: Any) -> str:
     return str(value)
 
 
-def _unknown_keys(data: LineDict, allowed: set[str], what: str, rep: _Report) -> None:
-    for key in data:
-        if key not in allowed:
-            rep.error(data.line_of(key), f"unknown key {key!r} in {what}")
-
-
 # --- structure ---------------------------------------------------------------------------
 
 
 def _parse_options(
-    q: LineDict, kind: str, qid: str, rep: _Report
+    q: LineDict, kind: str, qid: str, rep: Reporter
 ) -> tuple[tuple[str, ...], tuple[DurationRange, ...]]:
     raw = q.get("options")
     line = q.line_of("options")
@@ -103,7 +77,7 @@ def _parse_options(
     options: list[str] = []
     ranges: list[DurationRange] = []
     for index, item in enumerate(raw):
-        item_line = _line(item, line)
+        item_line = line_of(item, line)
         if kind == "choice":
             oid = _key(item)
         else:
@@ -158,7 +132,7 @@ def _cond_value(kind: str, options: tuple[str, ...], raw: Any) -> RuleValue | No
         return None
 
 
-def _parse_rules(q: LineDict, question: Question, rep: _Report) -> tuple[Rule, ...]:
+def _parse_rules(q: LineDict, question: Question, rep: Reporter) -> tuple[Rule, ...]:
     raw = q["next"]
     line = q.line_of("next")
     if isinstance(raw, str):
@@ -166,13 +140,13 @@ def _parse_rules(q: LineDict, question: Question, rep: _Report) -> tuple[Rule, .
     assert isinstance(raw, list)
     rules: list[Rule] = []
     for index, item in enumerate(raw):
-        item_line = _line(item, line)
+        item_line = line_of(item, line)
         if not isinstance(item, LineDict) or not isinstance(item.get("goto"), str):
             rep.error(
                 item_line, f"question {question.id}: a rule is {{when: {{op: value}}, goto: id}}"
             )
             continue
-        _unknown_keys(item, {"when", "goto"}, f"a rule of {question.id}", rep)
+        rep.keys(item, f"a rule of {question.id}", {"when", "goto"})
         when = item.get("when")
         conditions: list[tuple[str, CondValue]] = []
         if when is not None:
@@ -209,11 +183,11 @@ def _parse_rules(q: LineDict, question: Question, rep: _Report) -> tuple[Rule, .
     return tuple(rules)
 
 
-def _parse_question(q: Any, rep: _Report) -> Question | None:
+def _parse_question(q: Any, rep: Reporter) -> Question | None:
     if not isinstance(q, LineDict):
-        rep.error(_line(q, 0), "a question is a mapping with id, kind and next")
+        rep.error(line_of(q, 0), "a question is a mapping with id, kind and next")
         return None
-    _unknown_keys(q, _QUESTION_KEYS, "a question", rep)
+    rep.keys(q, "a question", _QUESTION_KEYS)
     qid = _key(q.get("id", ""))
     if not NODE_ID.match(qid):
         rep.error(
@@ -281,7 +255,7 @@ def _parse_question(q: Any, rep: _Report) -> Question | None:
     return question
 
 
-def _check_rule_coverage(question: Question, line: int, rep: _Report) -> None:
+def _check_rule_coverage(question: Question, line: int, rep: Reporter) -> None:
     """Every class of answers must match a rule, and every rule should match something."""
     if not question.rules:
         rep.error(line, f"question {question.id}: no rules (dead end)")
@@ -299,17 +273,17 @@ def _check_rule_coverage(question: Question, line: int, rep: _Report) -> None:
         used.add(index)
     for index, rule in enumerate(question.rules):
         if index not in used:
-            rep.warn(
+            rep.warning(
                 rule.line,
                 f"question {question.id}: this rule never applies (earlier rules catch its answers)",
             )
 
 
-def _parse_outcome(o: Any, faq_ids: set[str], rep: _Report) -> Outcome | None:
+def _parse_outcome(o: Any, faq_ids: set[str], rep: Reporter) -> Outcome | None:
     if not isinstance(o, LineDict):
-        rep.error(_line(o, 0), "an outcome is a mapping with id and result")
+        rep.error(line_of(o, 0), "an outcome is a mapping with id and result")
         return None
-    _unknown_keys(o, _OUTCOME_KEYS, "an outcome", rep)
+    rep.keys(o, "an outcome", _OUTCOME_KEYS)
     oid = _key(o.get("id", ""))
     if not NODE_ID.match(oid):
         rep.error(
@@ -332,7 +306,7 @@ def _parse_outcome(o: Any, faq_ids: set[str], rep: _Report) -> Outcome | None:
     return Outcome(oid, str(result), tuple(related), contact, o.line)
 
 
-def _parse_sources(data: LineDict, rep: _Report) -> tuple[Source, ...]:
+def _parse_sources(data: LineDict, rep: Reporter) -> tuple[Source, ...]:
     raw = data.get("sources")
     if not isinstance(raw, list) or not raw:
         rep.error(data.line_of("sources"), "sources: at least one {title, url} is required")
@@ -346,14 +320,14 @@ def _parse_sources(data: LineDict, rep: _Report) -> tuple[Source, ...]:
             or not str(item["url"]).startswith(("https://", "http://"))
         ):
             rep.error(
-                _line(item, data.line_of("sources")), "a source is {title, url} with an http(s) url"
+                line_of(item, data.line_of("sources")), "a source is {title, url} with an http(s) url"
             )
             continue
         sources.append(Source(item["title"], item["url"]))
     return tuple(sources)
 
 
-def _check_graph(flow: Flow, rep: _Report) -> None:
+def _check_graph(flow: Flow, rep: Reporter) -> None:
     """Known targets, a start question, no cycles, nothing unreachable."""
     ids = set(flow.questions) | set(flow.outcomes)
     for q in flow.questions.values():
@@ -402,7 +376,7 @@ def _check_graph(flow: Flow, rep: _Report) -> None:
 
 
 def _parse_flow(path: Path, root: Path, faq_ids: set[str], problems: list[Problem]) -> Flow | None:
-    rep = _Report(relative(path, root), problems)
+    rep = Reporter(relative(path, root), problems)
     try:
         data = load_yaml(path)
     except YamlError as exc:
@@ -411,7 +385,7 @@ def _parse_flow(path: Path, root: Path, faq_ids: set[str], problems: list[Proble
     if not isinstance(data, LineDict):
         rep.error(0, "a flow file is a mapping (id, version, questions, outcomes, ...)")
         return None
-    _unknown_keys(data, _FLOW_KEYS, "a flow", rep)
+    rep.keys(data, "a flow", _FLOW_KEYS)
     fid = data.get("id")
     if not isinstance(fid, str) or not FLOW_ID.match(fid):
         rep.error(data.line_of("id"), "id must be 1-24 of a-z 0-9 _, starting with a letter")
@@ -518,13 +492,13 @@ class _LangTexts:
         self.found = False
 
 
-def _text(value: Any, key: str, line: int, rep: _Report) -> TextValue | None:
+def _text(value: Any, key: str, line: int, rep: Reporter) -> TextValue | None:
     if key.endswith(".next_steps"):
         if not isinstance(value, list) or not all(isinstance(s, str) and s.strip() for s in value):
             rep.error(line, f"{key}: next_steps is a list of texts")
             return None
         if not value:
-            rep.warn(line, f"{key}: no next steps")
+            rep.warning(line, f"{key}: no next steps")
         for step in value:
             if len(step) > MAX_TEXT:
                 rep.error(line, f"{key}: a step is longer than {MAX_TEXT} characters")
@@ -535,9 +509,9 @@ def _text(value: Any, key: str, line: int, rep: _Report) -> TextValue | None:
     if len(value) > MAX_TEXT:
         rep.error(line, f"{key}: longer than {MAX_TEXT} characters")
     if ".opt." in key and len(value.strip()) > MAX_LABEL:
-        rep.warn(line, f"{key}: button label longer than {MAX_LABEL} characters")
+        rep.warning(line, f"{key}: button label longer than {MAX_LABEL} characters")
     if key.endswith(".label") and (len(value.strip()) > MAX_RESULT_LABEL or "\n" in value.strip()):
-        rep.warn(line, f"{key}: a result label is one short line (at most {MAX_RESULT_LABEL} characters)")
+        rep.warning(line, f"{key}: a result label is one short line (at most {MAX_RESULT_LABEL} characters)")
     if key == "answer_line":
         try:
             value.format(question="q", answer="a")
@@ -551,7 +525,7 @@ def _load_texts(
     path: Path, root: Path, flows: dict[str, Flow], problems: list[Problem]
 ) -> _LangTexts:
     out = _LangTexts()
-    rep = _Report(relative(path, root), problems)
+    rep = Reporter(relative(path, root), problems)
     if not path.exists():
         return out
     try:
@@ -563,7 +537,7 @@ def _load_texts(
         rep.error(0, "a texts file is a mapping with draft, common and flows")
         return out
     out.found = True
-    _unknown_keys(data, {"draft", "common", "flows"}, "a texts file", rep)
+    rep.keys(data, "a texts file", {"draft", "common", "flows"})
     draft = data.get("draft")
     if not isinstance(draft, bool):
         rep.error(data.line_of("draft"), "draft: true or false is required at the top")
@@ -573,7 +547,7 @@ def _load_texts(
         for key, value in common.items():
             name = _key(key)
             if name not in COMMON_KEYS:
-                rep.warn(common.line_of(key), f"unknown common text {name!r}")
+                rep.warning(common.line_of(key), f"unknown common text {name!r}")
                 continue
             text = _text(value, name, common.line_of(key), rep)
             if text is not None:
@@ -593,13 +567,13 @@ def _load_texts(
             continue
         flow = flows.get(fid)
         if flow is None:
-            rep.warn(line, f"texts for unknown flow {fid!r}")
+            rep.warning(line, f"texts for unknown flow {fid!r}")
         _flatten_flow(fid, entry, flow, out, rep)
     return out
 
 
 def _flatten_flow(
-    fid: str, entry: LineDict, flow: Flow | None, out: _LangTexts, rep: _Report
+    fid: str, entry: LineDict, flow: Flow | None, out: _LangTexts, rep: Reporter
 ) -> None:
     def put(key: str, value: Any, line: int) -> None:
         text = _text(value, f"{fid}.{key}", line, rep)
@@ -607,7 +581,7 @@ def _flatten_flow(
             out.values[fid, key] = text
             out.lines[fid, key] = line
 
-    _unknown_keys(entry, {"title", "intro", "questions", "outcomes"}, f"texts of {fid}", rep)
+    rep.keys(entry, f"texts of {fid}", {"title", "intro", "questions", "outcomes"})
     for key in ("title", "intro"):
         if key in entry:
             put(key, entry[key], entry.line_of(key))
@@ -620,11 +594,11 @@ def _flatten_flow(
         out.lines[fid, f"q.{qid}"] = qline
         question = flow.questions.get(qid) if flow else None
         if flow and question is None:
-            rep.warn(qline, f"{fid}: texts for unknown question {qid!r}")
+            rep.warning(qline, f"{fid}: texts for unknown question {qid!r}")
         if not isinstance(qtexts, LineDict):
             rep.error(qline, f"{fid}.{qid}: question texts are a mapping")
             continue
-        _unknown_keys(qtexts, {"text", "hint", "summary", "options"}, f"texts of {fid}.{qid}", rep)
+        rep.keys(qtexts, f"texts of {fid}.{qid}", {"text", "hint", "summary", "options"})
         for key in ("text", "hint", "summary"):
             if key in qtexts:
                 put(f"q.{qid}.{key}", qtexts[key], qtexts.line_of(key))
@@ -635,7 +609,7 @@ def _flatten_flow(
         for option, label in labels.items():
             oid = _key(option)
             if question and oid not in question.options:
-                rep.warn(labels.line_of(option), f"{fid}.{qid}: label for unknown option {oid!r}")
+                rep.warning(labels.line_of(option), f"{fid}.{qid}: label for unknown option {oid!r}")
             put(f"q.{qid}.opt.{oid}", label, labels.line_of(option))
     outcomes = entry.get("outcomes", LineDict())
     if not isinstance(outcomes, LineDict):
@@ -645,19 +619,17 @@ def _flatten_flow(
         oline = outcomes.line_of(oid)
         out.lines[fid, f"o.{oid}"] = oline
         if flow and oid not in flow.outcomes:
-            rep.warn(oline, f"{fid}: texts for unknown outcome {oid!r}")
+            rep.warning(oline, f"{fid}: texts for unknown outcome {oid!r}")
         if not isinstance(otexts, LineDict):
             rep.error(oline, f"{fid}.{oid}: outcome texts are a mapping")
             continue
-        _unknown_keys(
-            otexts, {"title", "label", "explanation", "next_steps"}, f"texts of {fid}.{oid}", rep
-        )
+        rep.keys(otexts, f"texts of {fid}.{oid}", {"title", "label", "explanation", "next_steps"})
         for key in ("title", "label", "explanation", "next_steps"):
             if key in otexts:
                 put(f"o.{oid}.{key}", otexts[key], otexts.line_of(key))
 
 
-def _missing_line(texts: _LangTexts, fid: str, key: str) -> int:
+def _missingline_of(texts: _LangTexts, fid: str, key: str) -> int:
     # Point at the nearest existing parent: the question/outcome entry, else the flow entry.
     parts = key.split(".")
     if len(parts) >= 2 and (fid, ".".join(parts[:2])) in texts.lines:
@@ -695,7 +667,7 @@ def load_flows(
         needed += [(fid, k) for k in _required_keys(flow)]
     for scope, key in needed:
         if (scope, key) not in default.values and default.found:
-            line = default.lines.get((scope, key)) or _missing_line(default, scope, key)
+            line = default.lines.get((scope, key)) or _missingline_of(default, scope, key)
             problems.append(
                 Problem(default_file, line, f"missing {default_language} text: {scope}.{key}")
             )
