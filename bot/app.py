@@ -18,8 +18,8 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from bot.abuse import FloodGuard
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.content.bundle import ContentBundle, load_bundle
-from bot.content.service import ContentService, load_catalogs
+from bot.content.bundle import ContentBundle
+from bot.content.service import ContentService, LoadedContent, load_content
 from bot.delivery.claims import LaneClaims
 from bot.delivery.http import AiohttpRequest
 from bot.delivery.inbox_worker import InboxDispatcher
@@ -55,6 +55,9 @@ class BotRuntime:
     outbox_worker: OutboxWorker | None = None
     limits: FloodLimits | None = None
     claims: LaneClaims | None = None
+    # The pack already loaded from settings.content_dir (tests build it once per run and
+    # share it; it is never mutated). None: start() loads it. Reloads always read the disk.
+    content: LoadedContent | None = None
     _http: AiohttpRequest | None = None
     _http_updates: AiohttpRequest | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -62,8 +65,8 @@ class BotRuntime:
     async def start(self) -> None:
         """Open storage, load content, initialise PTB, replay unfinished updates, start workers."""
         settings = self.settings
-        bundle = load_bundle(settings.content_dir)
-        catalogs = load_catalogs(bundle)
+        loaded = self.content if self.content is not None else load_content(settings.content_dir)
+        bundle, catalogs = loaded.bundle, loaded.catalogs
         store = await open_store(
             settings.database, abuse_key=settings.abuse_key,
             max_connections=max(10, settings.max_concurrent_chats // 2),

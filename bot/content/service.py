@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.content.bundle import ContentBundle, load_bundle
@@ -30,9 +32,26 @@ def load_catalogs(bundle: ContentBundle) -> Catalogs:
     return catalogs
 
 
+@dataclass(frozen=True)
+class LoadedContent:
+    """A pack as the bot serves it: the bundle and the UI catalogs of its languages.
+
+    Read-only once built (a reload builds a new one), so one may serve several bots in a
+    process: the test suite builds the pack once per run and hands it to every start."""
+
+    bundle: ContentBundle
+    catalogs: Catalogs
+
+
+def load_content(root: Path) -> LoadedContent:
+    """Load, validate and index the pack at `root` and its catalogs (raises PackError)."""
+    bundle = load_bundle(root)
+    return LoadedContent(bundle, load_catalogs(bundle))
+
+
 def _load(services: Services) -> tuple[ContentBundle, Catalogs]:
-    bundle = load_bundle(services.settings.content_dir)
-    return bundle, load_catalogs(bundle)
+    loaded = load_content(services.settings.content_dir)
+    return loaded.bundle, loaded.catalogs
 
 
 class ContentService:

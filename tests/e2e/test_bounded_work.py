@@ -93,7 +93,7 @@ async def test_adversarial_text_is_answered_without_holding_the_loop(
     with watch_loop() as loop:
         msg = h.emu.person_message(person.user_id, person.chat_id, text=text, entities=entities)
         await person.wait_for(lambda m: m.message_id > msg.message_id or bool(m.edits), timeout=10)
-        await h.settle(quiet=0.05)
+        await h.settle()
     later = [m for m in all_bot_messages(h.emu, person.chat_id) if m.message_id > msg.message_id]
     assert later or person.last().edits, "the person got no answer"
     assert h.emu.internal_errors == []

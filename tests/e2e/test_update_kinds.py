@@ -30,7 +30,7 @@ async def _drain(h: Harness) -> None:
     while h.emu.pending_updates:
         assert time.monotonic() < deadline, "updates never fetched"
         await asyncio.sleep(0.02)
-    await h.settle(quiet=0.05)
+    await h.settle()
 
 
 async def _world(h: Harness) -> tuple[World, list[UserDriver]]:
