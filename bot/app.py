@@ -19,7 +19,7 @@ from bot.abuse import FloodGuard
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content.bundle import ContentBundle
-from bot.content.service import ContentService, LoadedContent, load_content
+from bot.content.service import ContentLoader, ContentService, load_content
 from bot.delivery.claims import LaneClaims
 from bot.delivery.http import AiohttpRequest
 from bot.delivery.inbox_worker import InboxDispatcher
@@ -55,9 +55,9 @@ class BotRuntime:
     outbox_worker: OutboxWorker | None = None
     limits: FloodLimits | None = None
     claims: LaneClaims | None = None
-    # The pack already loaded from settings.content_dir (tests build it once per run and
-    # share it; it is never mutated). None: start() loads it. Reloads always read the disk.
-    content: LoadedContent | None = None
+    # Reads the pack at start and on every reload (None: load_content). Tests pass a cache
+    # that loads each state of a folder once per run and shares the (never mutated) result.
+    content_loader: ContentLoader | None = None
     _http: AiohttpRequest | None = None
     _http_updates: AiohttpRequest | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -65,7 +65,8 @@ class BotRuntime:
     async def start(self) -> None:
         """Open storage, load content, initialise PTB, replay unfinished updates, start workers."""
         settings = self.settings
-        loaded = self.content if self.content is not None else load_content(settings.content_dir)
+        load = self.content_loader or load_content
+        loaded = load(settings.content_dir)
         bundle, catalogs = loaded.bundle, loaded.catalogs
         store = await open_store(
             settings.database, abuse_key=settings.abuse_key,
@@ -80,7 +81,7 @@ class BotRuntime:
             flood=FloodGuard(settings.max_messages_per_minute),
         )
         self.services = services
-        services.content_service = ContentService(services)
+        services.content_service = ContentService(services, load)
         await services.content_service.start()
         self._http = AiohttpRequest(
             connection_pool_size=max(16, 2 * settings.max_concurrent_chats + 16), pool_timeout=30

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,7 +38,7 @@ class LoadedContent:
     """A pack as the bot serves it: the bundle and the UI catalogs of its languages.
 
     Read-only once built (a reload builds a new one), so one may serve several bots in a
-    process: the test suite builds the pack once per run and hands it to every start."""
+    process: the test suite loads each state of a pack once per run (tests/content_cache.py)."""
 
     bundle: ContentBundle
     catalogs: Catalogs
@@ -49,16 +50,16 @@ def load_content(root: Path) -> LoadedContent:
     return LoadedContent(bundle, load_catalogs(bundle))
 
 
-def _load(services: Services) -> tuple[ContentBundle, Catalogs]:
-    loaded = load_content(services.settings.content_dir)
-    return loaded.bundle, loaded.catalogs
+# How the pack at a folder is read: load_content, or (tests) a cache of what it returned.
+ContentLoader = Callable[[Path], LoadedContent]
 
 
 class ContentService:
     """Swaps the pack and catalogs in whole; on errors (PackError) the old ones stay."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, load: ContentLoader = load_content) -> None:
         self._services = services
+        self._load = load
         self.generation = 0
         self._lock = asyncio.Lock()
 
@@ -87,6 +88,6 @@ class ContentService:
         return True
 
     async def _swap(self) -> ContentBundle:
-        bundle, catalogs = await asyncio.to_thread(_load, self._services)
-        self._services.catalogs, self._services.content = catalogs, bundle
-        return bundle
+        loaded = await asyncio.to_thread(self._load, self._services.settings.content_dir)
+        self._services.catalogs, self._services.content = loaded.catalogs, loaded.bundle
+        return loaded.bundle

@@ -80,8 +80,9 @@ class Harness:
                 webhook_secret=WEBHOOK_SECRET,
             )
         self.settings = base.with_overrides(**overrides) if overrides else base
-        content = self.content_cache.get(self.settings.content_dir) if self.content_cache else None
-        self.runtime = BotRuntime(self.settings, clock=self.clock, content=content)
+        self.runtime = BotRuntime(self.settings, clock=self.clock)
+        if self.content_cache is not None:
+            self.runtime.content_loader = self.content_cache.get
         await self.runtime.start()
         return self.runtime
 
