@@ -52,7 +52,8 @@ def _patch_and_run() -> int:
 
 
 def bot_env(*, token: str, api_url: str, db_path: Path, staff_chat_id: int | None,
-            **extra: str) -> dict[str, str]:
+            parent_pack: bool = True, **extra: str) -> dict[str, str]:
+    """The child's environment; `parent_pack`: read the run's pickled pack (fast=True runs)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_", "STAFF_"))}
     env.update(
         BOT_TOKEN=token,
@@ -66,7 +67,8 @@ def bot_env(*, token: str, api_url: str, db_path: Path, staff_chat_id: int | Non
     if staff_chat_id is not None:
         env["STAFF_CHAT_ID"] = str(staff_chat_id)
     env.update(extra)
-    env[PICKLE_ENV] = str(CACHE.pickled(Path(env["CONTENT_DIR"])))
+    if parent_pack:
+        env[PICKLE_ENV] = str(CACHE.pickled(Path(env["CONTENT_DIR"])))
     return env
 
 
