@@ -14,6 +14,7 @@ from tests.postgres_fixtures import (  # noqa: F401
     postgres_url,
     pytest_sessionfinish,
     pytest_terminal_summary,
+    pytest_testnodedown,
 )
 from tests.sandbox_fixtures import emulator, tg_bot  # noqa: F401
 

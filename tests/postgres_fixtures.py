@@ -18,6 +18,7 @@ import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -130,11 +131,24 @@ async def _drop_all(names: list[str]) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Drop this run's databases, together (they share the checkpoint each DROP waits for)."""
+    """Drop this run's databases, together (they share the checkpoint each DROP waits for);
+    an xdist worker also hands its count of skipped PostgreSQL tests to the controller."""
     names, _to_drop[:] = list(_to_drop), []
     _template.clear()
     if names:
         asyncio.run(_drop_all(names))
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["postgres_skipped"] = (_state["skipped"], _state["why"])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """(xdist controller) Add up what the workers skipped for want of a server."""
+    skipped, why = getattr(node, "workeroutput", {}).get("postgres_skipped", (0, ""))
+    if skipped:
+        _state["skipped"] = int(_state["skipped"]) + int(skipped)  # type: ignore[call-overload]
+        _state["why"] = why
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
