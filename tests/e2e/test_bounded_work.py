@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 import pytest_asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -84,6 +85,7 @@ def entities_for(text: str, count: int) -> list[dict[str, Any]]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(text=adversarial, who=st.integers(min_value=0, max_value=2), with_entities=st.booleans())
+@pytest.mark.timing
 async def test_adversarial_text_is_answered_without_holding_the_loop(
     room: Room, text: str, who: int, with_entities: bool
 ) -> None:
