@@ -3,8 +3,8 @@
 Parsing and indexing the pack takes most of a bot's start (~1-2 s on a busy machine), and the
 e2e and fault tests start hundreds of bots. A pack is cached under the size and change
 time of every file under its folder and of the compiled catalogs, so a test that edits a
-copy of the pack and starts a bot on it (or reloads) gets that copy loaded afresh; a broken pack raises as before
-(nothing is cached). Bots use it for starts and reloads (BotRuntime.content_loader): a reload
+copy of the pack and starts a bot on it (or reloads) gets that copy loaded afresh; a broken
+pack raises as before (nothing is cached). Bots use it for starts and reloads (BotRuntime.content_loader): a reload
 of an unchanged folder gets the same bundle, as reading it again would give.
 
 The shared bundle is read-only by contract (LoadedContent); `assert_unchanged` (run at the
@@ -98,13 +98,17 @@ class ContentCache:
                 atexit.register(shutil.rmtree, self._folder, ignore_errors=True)
             path = self._folder / f"pack{len(self._pickles)}.pickle"
             bundle = self.get(root).bundle
-            path.write_bytes(pickle.dumps((str(root), key[1], bundle), protocol=pickle.HIGHEST_PROTOCOL))
+            path.write_bytes(
+                pickle.dumps((str(root), key[1], bundle), protocol=pickle.HIGHEST_PROTOCOL)
+            )
             self._pickles[key] = path
         return path
 
     def assert_unchanged(self) -> None:
         """Fail if a shared bundle was mutated by a test or by the bot."""
-        changed = [str(root) for (root, _), e in self._entries.items() if _state(e.loaded) != e.state]
+        changed = [
+            str(root) for (root, _), e in self._entries.items() if _state(e.loaded) != e.state
+        ]
         assert not changed, f"a shared content bundle was mutated during the run: {changed}"
 
 

@@ -150,7 +150,9 @@ HarnessFactory = Callable[..., Awaitable[Harness]]
 
 
 @pytest_asyncio.fixture
-async def harness_factory(tmp_path: Path, content_cache: ContentCache) -> AsyncIterator[HarnessFactory]:
+async def harness_factory(
+    tmp_path: Path, content_cache: ContentCache
+) -> AsyncIterator[HarnessFactory]:
     """Build a harness (emulator + staff forum + bot) with optional settings overrides."""
     made: list[Harness] = []
 

@@ -4,8 +4,9 @@
 has no environment variable for: outbox pacing off (pace_chat_interval, pace_overall_per_second)
 and PTB's AIORateLimiter off (its fixed 20-per-minute group cap would throttle the staff chat
 whatever PACE_GROUP_PER_MINUTE says); and the content pack read from the test run's pickle
-(tests/content_cache.py) when CONTENT_DIR is as the parent loaded it. Everything else is the real entry point: settings from
-the environment, logging, `_run`, `run_until_signal`, exit codes.
+(tests/content_cache.py) when CONTENT_DIR is as the parent loaded it. Everything else is
+the real entry point: settings from the environment, logging, `_run`, `run_until_signal`,
+exit codes.
 """
 
 from __future__ import annotations

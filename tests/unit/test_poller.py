@@ -50,7 +50,9 @@ class FakeDispatcher:
         self.broken = asyncio.Event()
 
 
-def _poller(batches: list[list[Any]], accept: Any, stored_up_to: int = 0) -> tuple[UpdatePoller, FakeBot]:
+def _poller(
+    batches: list[list[Any]], accept: Any, stored_up_to: int = 0
+) -> tuple[UpdatePoller, FakeBot]:
     ref: list[UpdatePoller] = []
     bot = FakeBot(ref, batches)
     poller = UpdatePoller(bot, FakeInbox(stored_up_to), FakeDispatcher(), accept, timeout=1)  # type: ignore[arg-type]
@@ -77,7 +79,9 @@ async def test_the_offset_confirms_only_what_was_stored() -> None:
     assert bot.kwargs[0]["allowed_updates"] == list(ALLOWED_UPDATES)
 
 
-async def test_a_locked_database_fetches_the_same_updates_again(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_locked_database_fetches_the_same_updates_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     calls = 0
 
     async def accept(updates: list[dict[str, Any]]) -> list[InboxRow]:
