@@ -11,10 +11,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from bench.common import ROOT
+
+if TYPE_CHECKING:
+    from bot.content.bundle import ContentBundle
 
 QUERY_FILE = ROOT / "tests" / "fixtures" / "queries.yaml"
 LANGUAGES = ("en", "ru", "az", "fa", "tr")
@@ -132,12 +136,16 @@ def score(pairs: Iterable[tuple[Query, Outcome]]) -> Scores:
     return s
 
 
-def through_router(queries: list[Query], content_dir: Path = ROOT / "content") -> Scores:
-    """Every query through `understand`, the function the bot's text handler calls."""
+def through_router(
+    queries: list[Query], content_dir: Path = ROOT / "content", bundle: ContentBundle | None = None
+) -> Scores:
+    """Every query through `understand`, the function the bot's text handler calls (on
+    `bundle` if given, already loaded from content_dir: the tests share one)."""
     from bot.content.bundle import load_bundle
     from bot.content.understand import understand
 
-    bundle = load_bundle(content_dir)
+    if bundle is None:
+        bundle = load_bundle(content_dir)
 
     def run(query: Query) -> Outcome:
         reaction = understand(bundle, query.q, query.lang)

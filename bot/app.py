@@ -18,8 +18,9 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from bot.abuse import FloodGuard
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.content.bundle import ContentBundle, load_bundle
-from bot.content.service import ContentService, load_catalogs
+from bot.content.bundle import ContentBundle
+from bot.content.normalize import serve
+from bot.content.service import ContentLoader, ContentService, load_content
 from bot.delivery.claims import LaneClaims
 from bot.delivery.http import AiohttpRequest
 from bot.delivery.inbox_worker import InboxDispatcher
@@ -55,6 +56,9 @@ class BotRuntime:
     outbox_worker: OutboxWorker | None = None
     limits: FloodLimits | None = None
     claims: LaneClaims | None = None
+    # Reads the pack at start and on every reload (None: load_content). Tests pass a cache
+    # that loads each state of a folder once per run and shares the (never mutated) result.
+    content_loader: ContentLoader | None = None
     _http: AiohttpRequest | None = None
     _http_updates: AiohttpRequest | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -62,8 +66,10 @@ class BotRuntime:
     async def start(self) -> None:
         """Open storage, load content, initialise PTB, replay unfinished updates, start workers."""
         settings = self.settings
-        bundle = load_bundle(settings.content_dir)
-        catalogs = load_catalogs(bundle)
+        load = self.content_loader or load_content
+        loaded = load(settings.content_dir)
+        bundle, catalogs = loaded.bundle, loaded.catalogs
+        serve(bundle.pack.text_rules)  # typed answers match by the served pack's text rules
         store = await open_store(
             settings.database, abuse_key=settings.abuse_key,
             max_connections=max(10, settings.max_concurrent_chats // 2),
@@ -77,7 +83,7 @@ class BotRuntime:
             flood=FloodGuard(settings.max_messages_per_minute),
         )
         self.services = services
-        services.content_service = ContentService(services)
+        services.content_service = ContentService(services, load)
         await services.content_service.start()
         self._http = AiohttpRequest(
             connection_pool_size=max(16, 2 * settings.max_concurrent_chats + 16), pool_timeout=30

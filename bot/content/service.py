@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.content.bundle import ContentBundle, load_bundle
@@ -31,16 +34,33 @@ def load_catalogs(bundle: ContentBundle) -> Catalogs:
     return catalogs
 
 
-def _load(services: Services) -> tuple[ContentBundle, Catalogs]:
-    bundle = load_bundle(services.settings.content_dir)
-    return bundle, load_catalogs(bundle)
+@dataclass(frozen=True)
+class LoadedContent:
+    """A pack as the bot serves it: the bundle and the UI catalogs of its languages.
+
+    Read-only once built (a reload builds a new one), so one may serve several bots in a
+    process: the test suite loads each state of a pack once per run (tests/content_cache.py)."""
+
+    bundle: ContentBundle
+    catalogs: Catalogs
+
+
+def load_content(root: Path) -> LoadedContent:
+    """Load, validate and index the pack at `root` and its catalogs (raises PackError)."""
+    bundle = load_bundle(root)
+    return LoadedContent(bundle, load_catalogs(bundle))
+
+
+# How the pack at a folder is read: load_content, or (tests) a cache of what it returned.
+ContentLoader = Callable[[Path], LoadedContent]
 
 
 class ContentService:
     """Swaps the pack and catalogs in whole; on errors (PackError) the old ones stay."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, load: ContentLoader = load_content) -> None:
         self._services = services
+        self._load = load
         self.generation = 0
         self._lock = asyncio.Lock()
 
@@ -69,8 +89,8 @@ class ContentService:
         return True
 
     async def _swap(self) -> ContentBundle:
-        bundle, catalogs = await asyncio.to_thread(_load, self._services)
-        self._services.catalogs, self._services.content = catalogs, bundle
+        loaded = await asyncio.to_thread(self._load, self._services.settings.content_dir)
+        self._services.catalogs, self._services.content = loaded.catalogs, loaded.bundle
         # Typed answers match with the served pack's text rules (bot.content.normalize).
-        serve(bundle.pack.text_rules)
-        return bundle
+        serve(loaded.bundle.pack.text_rules)
+        return loaded.bundle

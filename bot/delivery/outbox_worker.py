@@ -104,6 +104,11 @@ class OutboxWorker:
     def set_on_unreachable(self, hook: UnreachableHook) -> None:
         self._on_unreachable = hook
 
+    @property
+    def in_flight(self) -> int:
+        """Sends started and not finished (their hooks included)."""
+        return len(self._in_flight)
+
     def wake(self) -> None:
         """Something was queued: look now rather than at the next timer."""
         self._wake.set()

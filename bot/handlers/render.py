@@ -131,6 +131,13 @@ async def show_in(update: Update, message_id: int | None, screen: Screen) -> int
 
 
 _answers: set[asyncio.Task[None]] = set()
+
+
+def answers_in_flight() -> int:
+    """Callback answers started in the background and not finished (tests wait for none)."""
+    return len(_answers)
+
+
 # The ids of button presses answered while handling the current update: the runtime answers
 # any press a handler left unanswered (a spinner must never keep turning).
 answered_queries: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(

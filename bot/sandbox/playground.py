@@ -26,6 +26,7 @@ from typing import TextIO, TypeVar
 
 from bot.app import BotRuntime
 from bot.config import Settings
+from bot.content.service import ContentLoader
 from bot.sandbox.driver import BotMessage, GroupDriver, UserDriver
 from bot.sandbox.emulator import Emulator
 
@@ -308,8 +309,11 @@ async def run_playground(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     webhook: bool = False,
+    content_loader: ContentLoader | None = None,
 ) -> int:
-    """Start everything, chat until !quit, end of input, Ctrl-C or a closed terminal; clean up."""
+    """Start everything, chat until !quit, end of input, Ctrl-C or a closed terminal; clean up.
+
+    `content_loader`: how the bot reads the pack (BotRuntime.content_loader; tests share one)."""
     stdin = _readable(stdin or sys.stdin)
     stop = asyncio.Event()
     out = _Out(stdout or sys.stdout, stop)
@@ -345,7 +349,7 @@ async def run_playground(
             )
         else:
             settings = settings.with_overrides(webhook_url="")
-        runtime = BotRuntime(settings)
+        runtime = BotRuntime(settings, content_loader=content_loader)
         interactive = stdin.isatty()
         await runtime.start()
         play = Playground(emu, person, caseworker, staff, out)  # type: ignore[arg-type]

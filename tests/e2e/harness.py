@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +15,10 @@ import pytest_asyncio
 from bot.app import BotRuntime
 from bot.clock import OffsetClock
 from bot.config import Settings
+from bot.handlers.render import answers_in_flight
 from bot.sandbox import Emulator, GroupDriver, UserDriver
 from bot.services import Services
+from tests.content_cache import ContentCache
 from tests.postgres_fixtures import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +57,8 @@ class Harness:
         return self.runtime.services
 
     database_url: str = ""  # PostgreSQL instead of the SQLite file at db_path
+    # The pack loaded once per run (tests/content_cache.py); None: each start loads it.
+    content_cache: ContentCache | None = None
 
     async def start(self, **overrides: object) -> BotRuntime:
         base = Settings(
@@ -76,6 +81,8 @@ class Harness:
             )
         self.settings = base.with_overrides(**overrides) if overrides else base
         self.runtime = BotRuntime(self.settings, clock=self.clock)
+        if self.content_cache is not None:
+            self.runtime.content_loader = self.content_cache.get
         await self.runtime.start()
         return self.runtime
 
@@ -91,30 +98,61 @@ class Harness:
     def person(self, name: str = "Leyla", language_code: str | None = "en") -> UserDriver:
         return self.emu.add_user(name, language_code=language_code)
 
-    async def settle(self, quiet: float = 0.3) -> None:
-        """Until the bot has handled everything and its outbox is empty."""
-        for _ in range(200):
-            runtime = self.runtime
-            assert runtime is not None and runtime.dispatcher is not None
-            if runtime.webhook is not None and self.emu.undelivered_updates:
-                await asyncio.sleep(0.05)  # the emulator has not had a 200 for each update yet
-                continue
-            await runtime.dispatcher.wait_idle()
-            counts = await self.services.outbox.counts()
-            if not counts.get("pending"):
-                await asyncio.sleep(quiet)
-                counts = await self.services.outbox.counts()
-                if not counts.get("pending") and runtime.dispatcher.pending == 0:
+    async def _busy(self) -> str | None:
+        """What the bot is still doing, or None: nothing in any stage of the pipeline."""
+        runtime = self.runtime
+        assert runtime is not None and runtime.dispatcher is not None
+        if self.emu.pending_updates:
+            # Polling: the next getUpdates confirms a batch only once it is stored and handed
+            # to the dispatcher. Webhook: the 2xx comes after the same.
+            return f"{self.emu.pending_updates} update(s) not confirmed by the bot"
+        if runtime.dispatcher.pending:
+            return f"{runtime.dispatcher.pending} update(s) being handled"
+        if answers_in_flight():
+            return "a callback answer on its way"
+        worker = runtime.outbox_worker
+        if worker is not None and worker.in_flight:
+            return f"{worker.in_flight} outbox send(s) in flight"
+        if not self.emu.is_idle(0.0):
+            return "a Bot API call in flight"
+        pending = (await self.services.outbox.counts()).get("pending")
+        if pending:
+            return f"{pending} outbox item(s) pending"
+        return None
+
+    def _activity(self) -> tuple[int, int, int]:
+        """Changes the emulator saw: bot events, API calls, updates queued for the bot."""
+        return self.emu.event_seq, sum(self.emu.calls.values()), self.emu.pending_updates
+
+    async def settle(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """Until the bot has handled everything and its outbox is empty.
+
+        A wait on conditions, not on a quiet period: every update confirmed, the dispatcher
+        idle, no callback answer, outbox send or Bot API call in flight, nothing pending in the
+        outbox; and the same still true, with no new emulator activity, after the event loop
+        has run everything that was ready (what one step schedules for the next)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            busy = await self._busy()
+            if busy is None:
+                mark = self._activity()
+                for _ in range(5):
+                    await asyncio.sleep(0)
+                busy = await self._busy()
+                if busy is None and self._activity() == mark:
                     return
-            await asyncio.sleep(0.05)
-        raise AssertionError("the bot did not settle")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the bot did not settle within {timeout}s: {busy}")
+            await self.emu.wait_change(0.02)
 
 
 HarnessFactory = Callable[..., Awaitable[Harness]]
 
 
 @pytest_asyncio.fixture
-async def harness_factory(tmp_path: Path) -> AsyncIterator[HarnessFactory]:
+async def harness_factory(
+    tmp_path: Path, content_cache: ContentCache
+) -> AsyncIterator[HarnessFactory]:
     """Build a harness (emulator + staff forum + bot) with optional settings overrides."""
     made: list[Harness] = []
 
@@ -129,9 +167,10 @@ async def harness_factory(tmp_path: Path) -> AsyncIterator[HarnessFactory]:
         admin = emu.add_user("Admin", language_code="en")
         staff = emu.add_group("Caseworkers", forum=forum, members=[cw1, cw2], admins=[admin])
         h = Harness(emu, tmp_path / f"bot{len(made)}.db", staff, [cw1, cw2], admin,
-                    webhook_port=free_port() if webhook else None)
+                    webhook_port=free_port() if webhook else None, content_cache=content_cache)
         if postgres:
-            h.database_url = await stack.enter_async_context(fresh_database())
+            # At the schema already: migrating a blank database is the contract suite's test.
+            h.database_url = await stack.enter_async_context(fresh_database(migrated=True))
         made.append(h)
         await h.start(**overrides)
         return h

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 import pytest_asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -84,6 +85,7 @@ def entities_for(text: str, count: int) -> list[dict[str, Any]]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(text=adversarial, who=st.integers(min_value=0, max_value=2), with_entities=st.booleans())
+@pytest.mark.timing
 async def test_adversarial_text_is_answered_without_holding_the_loop(
     room: Room, text: str, who: int, with_entities: bool
 ) -> None:
@@ -93,7 +95,7 @@ async def test_adversarial_text_is_answered_without_holding_the_loop(
     with watch_loop() as loop:
         msg = h.emu.person_message(person.user_id, person.chat_id, text=text, entities=entities)
         await person.wait_for(lambda m: m.message_id > msg.message_id or bool(m.edits), timeout=10)
-        await h.settle(quiet=0.05)
+        await h.settle()
     later = [m for m in all_bot_messages(h.emu, person.chat_id) if m.message_id > msg.message_id]
     assert later or person.last().edits, "the person got no answer"
     assert h.emu.internal_errors == []

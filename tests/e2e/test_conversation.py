@@ -73,7 +73,7 @@ async def test_the_query_set_through_the_emulator(harness_factory: HarnessFactor
     assert scores.misses() == [], "\n".join(misses)
     assert not any(o.reply.startswith("unknown") for pairs in results for _, o in pairs)
     # What people got through Telegram is exactly what the benchmark measures.
-    router = queryset.through_router(queries)
+    router = queryset.through_router(queries, bundle=harness.services.content)
     assert (scores.top1, scores.top3, scores.right) == (router.top1, router.top3, router.right)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from bot.sandbox.driver import UserDriver
 from bot.sandbox.loopwatch import watch_loop
 from tests.e2e.flows_helpers import has_data, onboard
@@ -33,6 +35,7 @@ async def timed_reply_data(person: UserDriver, text: str, data: str) -> float:
     return time.monotonic() - started
 
 
+@pytest.mark.timing
 async def test_replies_are_not_delayed_behind_paced_bulk_sends(harness_factory: HarnessFactory) -> None:
     h = await harness_factory(rate_limits=True, **SHIPPED_PACING)
     people = [h.person(f"P{i}", "en") for i in range(60)]
@@ -78,6 +81,7 @@ async def test_a_429_on_a_reply_is_honoured_and_the_replies_keep_their_order(
     assert h.emu.rate_limited == 0
 
 
+@pytest.mark.timing
 async def test_a_4096_character_word_is_answered_quickly_and_others_are_not_held_up(
     harness_factory: HarnessFactory,
 ) -> None:

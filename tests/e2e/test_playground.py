@@ -14,6 +14,7 @@ import pytest
 
 from bot.config import Settings
 from bot.sandbox.playground import run_playground
+from tests.content_cache import ContentCache
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,11 +32,12 @@ passport
 """
 
 
-async def test_playground_runs_a_script(tmp_path: Path) -> None:
+async def test_playground_runs_a_script(tmp_path: Path, content_cache: ContentCache) -> None:
     out = io.StringIO()
     stdin = io.StringIO(SCRIPT)
     settings = Settings(content_dir=ROOT / "content")
-    code = await run_playground(settings, database=tmp_path / "p.db", stdin=stdin, stdout=out)
+    code = await run_playground(settings, database=tmp_path / "p.db", stdin=stdin, stdout=out,
+                                content_loader=content_cache.get)
     text = out.getvalue()
     assert code == 0
     assert "[1 English]" in text  # buttons are numbered
@@ -45,11 +47,11 @@ async def test_playground_runs_a_script(tmp_path: Path) -> None:
     assert "You have no requests yet" in text
 
 
-async def test_playground_in_webhook_mode(tmp_path: Path) -> None:
+async def test_playground_in_webhook_mode(tmp_path: Path, content_cache: ContentCache) -> None:
     out = io.StringIO()
     settings = Settings(content_dir=ROOT / "content")
     code = await run_playground(settings, database=tmp_path / "p.db", stdin=io.StringIO(SCRIPT), stdout=out,
-                                webhook=True)
+                                webhook=True, content_loader=content_cache.get)
     text = out.getvalue()
     assert code == 0
     assert "Updates arrive by webhook at http://127.0.0.1:" in text
@@ -57,12 +59,14 @@ async def test_playground_in_webhook_mode(tmp_path: Path) -> None:
 
 
 
-async def test_wrong_topics_and_bytes_that_are_not_utf8_do_not_stop_it(tmp_path: Path) -> None:
+async def test_wrong_topics_and_bytes_that_are_not_utf8_do_not_stop_it(
+    tmp_path: Path, content_cache: ContentCache
+) -> None:
     script = b"/start\n!press English\n!press Skip\n\xff\xfe broken\n!staff\n!topic 999\n!topic abc\n!quit\n"
     out = io.StringIO()
     stdin = io.TextIOWrapper(io.BytesIO(script), encoding="utf-8")
     code = await run_playground(Settings(content_dir=ROOT / "content"), database=tmp_path / "p.db",
-                                stdin=stdin, stdout=out)
+                                stdin=stdin, stdout=out, content_loader=content_cache.get)
     text = out.getvalue()
     assert code == 0
     assert "\ufffd\ufffd broken" in text  # read as replacement characters, answered by the bot
@@ -70,7 +74,9 @@ async def test_wrong_topics_and_bytes_that_are_not_utf8_do_not_stop_it(tmp_path:
     assert "Traceback" not in text
 
 
-async def test_popups_and_the_share_phone_keyboard_are_shown(tmp_path: Path) -> None:
+async def test_popups_and_the_share_phone_keyboard_are_shown(
+    tmp_path: Path, content_cache: ContentCache
+) -> None:
     script = "\n".join([
         "/start", "!press English", "!press Skip",
         "how do I register my address",
@@ -85,7 +91,8 @@ async def test_popups_and_the_share_phone_keyboard_are_shown(tmp_path: Path) -> 
     ]) + "\n"
     out = io.StringIO()
     code = await run_playground(Settings(content_dir=ROOT / "content"), database=tmp_path / "p.db",
-                                stdin=io.StringIO(script), stdout=out)
+                                stdin=io.StringIO(script), stdout=out,
+                                content_loader=content_cache.get)
     text = out.getvalue()
     assert code == 0
     assert "(pop-up for You: Thank you for your feedback!)" in text

@@ -175,7 +175,7 @@ async def test_logs_never_contain_what_people_wrote(harness: Harness, caplog: py
     await person.wait_for(has_data("i:region:-"))
     for data in ("i:region:-", "i:adults:-", "i:children:-", "i:v:done", "i:ok"):
         await person.press_data(data, person.last().message_id)
-        await harness.settle(0.05)
+        await harness.settle()
     await person.send(f"and one more thing, {PLANTED}")
     await harness.settle()
     # The emulator stands in for Telegram; it is not part of the bot, so its own logs don't count.

@@ -9,6 +9,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.sandbox.emulator import RESTRICTED_LEFT
 from tests.e2e.flows_helpers import has_data, onboard, open_request
 from tests.e2e.harness import Harness
@@ -165,6 +167,7 @@ async def test_delete_does_not_lift_a_block_or_reset_the_daily_limit(harness_fac
 # -- 6: a flood of edits holds up nobody else ------------------------------------------------
 
 
+@pytest.mark.timing
 async def test_thousands_of_edits_do_not_hold_up_anyone_else(harness: Harness) -> None:
     h = harness
     flooder, other = h.person("Flood", "en"), h.person("Calm", "en")

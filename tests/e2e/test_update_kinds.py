@@ -11,6 +11,8 @@ import random
 import time
 from collections import Counter
 
+import pytest
+
 from bot.sandbox.driver import UserDriver
 from tests.e2e.flows_helpers import has_data, onboard, open_request
 from tests.e2e.harness import Harness, HarnessFactory
@@ -30,7 +32,7 @@ async def _drain(h: Harness) -> None:
     while h.emu.pending_updates:
         assert time.monotonic() < deadline, "updates never fetched"
         await asyncio.sleep(0.02)
-    await h.settle(quiet=0.05)
+    await h.settle()
 
 
 async def _world(h: Harness) -> tuple[World, list[UserDriver]]:
@@ -206,6 +208,7 @@ async def test_every_press_in_the_staff_chat_is_answered_and_changes_no_card(har
     assert h.emu.chats[h.staff.chat_id].messages[card.message_id].reply_markup == card.reply_markup
 
 
+@pytest.mark.timing
 async def test_a_caseworkers_press_is_answered_at_once_while_the_group_is_at_its_cap(
     harness_factory: HarnessFactory,
 ) -> None:

@@ -1,10 +1,12 @@
 """The bot as a real child process (`python -m bot run`), for crash and start-up tests.
 
-`python -m tests.faults.botproc` is `python -m bot run` with two test-only changes the CLI
+`python -m tests.faults.botproc` is `python -m bot run` with test-only changes the CLI
 has no environment variable for: outbox pacing off (pace_chat_interval, pace_overall_per_second)
 and PTB's AIORateLimiter off (its fixed 20-per-minute group cap would throttle the staff chat
-whatever PACE_GROUP_PER_MINUTE says). Everything else is the real entry point: settings from
-the environment, logging, `_run`, `run_until_signal`, exit codes.
+whatever PACE_GROUP_PER_MINUTE says); and the content pack read from the test run's pickle
+(tests/content_cache.py) when CONTENT_DIR is as the parent loaded it. Everything else is
+the real entry point: settings from the environment, logging, `_run`, `run_until_signal`,
+exit codes.
 """
 
 from __future__ import annotations
@@ -18,12 +20,27 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.content_cache import CACHE, PICKLE_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _patch_and_run() -> int:
     import bot.__main__ as cli
+    import bot.app
     from bot.config import Settings, load_settings
+    from bot.content.service import LoadedContent, load_content
+    from tests.content_cache import load_pickled
+
+    pickled = os.environ.get(PICKLE_ENV)
+
+    def parent_pack(root: Path) -> LoadedContent:
+        """The parent's pack if the folder is as it was then, else read from the disk."""
+        loaded = load_pickled(Path(pickled), root) if pickled else None
+        return loaded or load_content(root)
+
+    if pickled:
+        bot.app.load_content = parent_pack
 
     def fast_settings(env: Any = None, *, require_token: bool = True) -> Settings:
         settings = load_settings(env, require_token=require_token)
@@ -36,7 +53,8 @@ def _patch_and_run() -> int:
 
 
 def bot_env(*, token: str, api_url: str, db_path: Path, staff_chat_id: int | None,
-            **extra: str) -> dict[str, str]:
+            parent_pack: bool = True, **extra: str) -> dict[str, str]:
+    """The child's environment; `parent_pack`: read the run's pickled pack (fast=True runs)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_", "STAFF_"))}
     env.update(
         BOT_TOKEN=token,
@@ -50,6 +68,8 @@ def bot_env(*, token: str, api_url: str, db_path: Path, staff_chat_id: int | Non
     if staff_chat_id is not None:
         env["STAFF_CHAT_ID"] = str(staff_chat_id)
     env.update(extra)
+    if parent_pack:
+        env[PICKLE_ENV] = str(CACHE.pickled(Path(env["CONTENT_DIR"])))
     return env
 
 

@@ -326,7 +326,7 @@ async def _die_while_recording_a_topic(h: Harness) -> int:
     case_id = await opening
     await h.stop()  # cancels the outbox worker inside the hook, as SIGKILL would
     await h.start()
-    await h.settle(quiet=0.1)
+    await h.settle()
     return case_id
 
 
@@ -355,7 +355,7 @@ async def test_a_caseworker_writing_in_an_orphaned_topic_is_told_it_goes_nowhere
     orphan = next(t.thread_id for t in h.staff.topics()
                   if t.name.startswith(f"#{case_id} ") and t.thread_id != row.thread_id)
     await h.caseworkers[0].send_in(h.staff, "Hello, I am your caseworker", thread_id=orphan)
-    await h.settle(quiet=0.1)
+    await h.settle()
     assert h.staff.messages(orphan), "the message was dropped without a word"
 
 
@@ -376,7 +376,7 @@ async def test_a_request_confirmed_while_the_bot_restarts_still_gets_its_topic(
 
     h.emu._handlers["getchat"] = (name, slow_get_chat)
     await h.start()
-    await h.settle(quiet=0.1)
+    await h.settle()
     row = await h.services.cases.by_source_update(
         query(h.db_path, "SELECT MAX(update_id) AS u FROM inbox")[0]["u"])
     assert row is not None
@@ -433,7 +433,7 @@ async def test_dying_after_the_topic_was_recorded_does_not_create_a_second_one(
     first = (await h.services.cases.get(case_id)).thread_id  # type: ignore[union-attr]
     await h.stop()
     await h.start()
-    await h.settle(quiet=0.1)
+    await h.settle()
     row = await h.services.cases.get(case_id)
     assert row is not None and row.thread_id == first
     assert [t.name for t in h.staff.topics() if t.name.startswith("#")] == [f"#{case_id} · documents · en"]

@@ -201,7 +201,7 @@ async def _settle(h: Harness) -> None:
     while h.emu.pending_updates:
         assert time.monotonic() < deadline, "updates never fetched"
         await asyncio.sleep(0.02)
-    await h.settle(quiet=0.1)
+    await h.settle()
 
 
 @settings(

@@ -38,9 +38,9 @@ async def _to_describe_step(h: Harness, name: str):  # type: ignore[no-untyped-d
     person = h.person(name, "en")
     await onboard(person)
     await person.press_data("r:new", person.last().message_id)
-    await h.settle(quiet=0.1)
+    await h.settle()
     await person.press_data("i:cat:documents", person.last().message_id)
-    await h.settle(quiet=0.1)
+    await h.settle()
     return person
 
 
@@ -50,16 +50,16 @@ async def test_replayed_relays_and_staff_actions_are_not_repeated(harness: Harne
     person = h.person("Once", "en")
     await onboard(person)
     case_id = await open_request(person, "replay me")
-    await h.settle(quiet=0.1)
+    await h.settle()
     thread = next(t.thread_id for t in h.staff.topics() if t.name.startswith(f"#{case_id} "))
     _handle_every_update_twice(h)
     aysel = h.caseworkers[0]
     card = next(m for m in h.staff.messages(thread) if m.text.startswith("🗂"))
     await aysel.press_in(h.staff, "Claim", card)
     await aysel.send_in(h.staff, "One answer only", thread_id=thread)
-    await h.settle(quiet=0.1)
+    await h.settle()
     await person.send("One question only")
-    await h.settle(quiet=0.1)
+    await h.settle()
     assert count_containing(h.emu, person.chat_id, "One answer only") == 1
     assert count_containing(h.emu, h.staff.chat_id, "One question only", thread_id=thread) == 1
     assert len(query(h.db_path, "SELECT id FROM cases")) == 1
@@ -73,11 +73,11 @@ async def test_a_double_tap_on_done_keeps_the_request_draft(harness: Harness) ->
     h = harness
     person = await _to_describe_step(h, "DoubleTap")
     await person.send("my passport was stolen")
-    await h.settle(quiet=0.1)
+    await h.settle()
     describe = person.last()
     await person.press_data("i:done", describe.message_id)
     await person.press_data("i:done", describe.message_id)  # the same button, tapped twice
-    await h.settle(quiet=0.1)
+    await h.settle()
     state, draft = _draft(h, person.user_id)
     assert state == "intake" and draft.get("step") == "phone", (state, draft)
 
@@ -87,7 +87,7 @@ async def test_a_replayed_description_message_is_kept_once(harness: Harness) -> 
     person = await _to_describe_step(h, "Replayed")
     _handle_every_update_twice(h)
     await person.send("my passport was stolen")
-    await h.settle(quiet=0.1)
+    await h.settle()
     _state, draft = _draft(h, person.user_id)
     parts = draft.get("parts")
     assert isinstance(parts, list) and len(parts) == 1, parts
@@ -98,7 +98,7 @@ async def test_a_replayed_rating_comment_does_not_reopen_the_closed_case(harness
     person = h.person("Rated", "en")
     await onboard(person)
     case_id = await open_request(person, "please close me")
-    await h.settle(quiet=0.1)
+    await h.settle()
     thread = next(t.thread_id for t in h.staff.topics() if t.name.startswith(f"#{case_id} "))
     aysel = h.caseworkers[0]
 
@@ -106,15 +106,15 @@ async def test_a_replayed_rating_comment_does_not_reopen_the_closed_case(harness
         return [m for m in h.staff.messages(thread) if m.text.startswith("🗂")][-1]
 
     await aysel.press_in(h.staff, "Status", card())
-    await h.settle(quiet=0.1)
+    await h.settle()
     await aysel.press_in(h.staff, "Closed", card())
-    await h.settle(quiet=0.1)
+    await h.settle()
     rating = person.last()
     await person.press_data(f"r:rate:{case_id}:5", rating.message_id)
-    await h.settle(quiet=0.1)
+    await h.settle()
     _handle_every_update_twice(h)
     await person.send("great service, thank you")
-    await h.settle(quiet=0.1)
+    await h.settle()
     row = await h.services.cases.get(case_id)
     assert row is not None and row.rating_comment == "great service, thank you"
     assert row.status == "closed", row.status
@@ -150,7 +150,7 @@ async def test_a_replayed_description_message_still_gets_its_answer(harness: Har
 
     runtime.dispatcher._process = dies_before_answering_then_replays
     await person.send("my passport was stolen")
-    await h.settle(quiet=0.1)
+    await h.settle()
     _state, draft = _draft(h, person.user_id)
     assert isinstance(draft.get("parts"), list) and len(draft["parts"]) == 1  # type: ignore[arg-type]
     done = [m for m in person.messages() if any(b.callback_data == "i:done" for r in m.buttons for b in r)]

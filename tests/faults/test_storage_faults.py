@@ -117,7 +117,7 @@ async def test_database_turning_read_only_stops_the_bot_and_loses_nothing(
 
     await h.start()  # the fault is fixed (a fresh connection): handled once
     await person.wait_for(HELP_MARK, timeout=10)
-    await h.settle(quiet=0.1)
+    await h.settle()
     assert inbox_statuses(h.db_path) == {"done": 1}
 
     # Now the update is stored, and the database turns read-only under the handler.
@@ -138,7 +138,7 @@ async def test_database_turning_read_only_stops_the_bot_and_loses_nothing(
     await h.stop()
     await h.start()
     await newcomer.wait_for(HELP_MARK, timeout=10)
-    await h.settle(quiet=0.1)
+    await h.settle()
     assert inbox_statuses(h.db_path) == {"done": 2}
     assert _answered_once(h, person.chat_id, HELP_MARK) == 1
     # Handled twice: the first run answered (PTB goes on to the next handler group after the
@@ -164,7 +164,7 @@ async def test_full_database_stops_the_bot_and_after_space_is_freed_nothing_is_l
     assert "failed" not in inbox_statuses(h.db_path)
     await h.stop()
     await h.start()
-    await h.settle(quiet=0.1)
+    await h.settle()
     assert inbox_statuses(h.db_path) == {"done": 12}
     for person in people:
         assert 2 <= _answered_once(h, person.chat_id, HELP_MARK) <= 3, person.messages()
@@ -214,7 +214,7 @@ async def test_locked_database_is_waited_out_and_every_update_handled(
     for person in others:
         await person.send("/help")
     await released
-    await h.settle(quiet=0.1)
+    await h.settle()
     runtime = h.runtime
     assert runtime is not None
     assert not any(t.done() for t in runtime._tasks), "the bot stopped"
@@ -234,7 +234,7 @@ async def test_an_update_retried_for_a_lock_is_answered_once_without_an_apology(
     person = h.person("Lale", "en")
     await person.send("/help")
     await released
-    await h.settle(quiet=0.1)
+    await h.settle()
     assert inbox_statuses(h.db_path) == {"done": 1}
     assert _answered_once(h, person.chat_id, HELP_MARK) == 1
     assert _answered_once(h, person.chat_id, "something went wrong") == 0

@@ -21,7 +21,7 @@ async def _case_with_topic(h: Harness, name: str) -> tuple[UserDriver, int, int]
     person = h.person(name, "en")
     await onboard(person)
     case_id = await open_request(person, f"{name} needs help with a passport")
-    await h.settle(quiet=0.1)
+    await h.settle()
     threads = [t.thread_id for t in h.staff.topics() if t.name.startswith(f"#{case_id} ")]
     assert len(threads) == 1, h.staff.topics()
     return person, case_id, threads[0]
@@ -50,7 +50,7 @@ async def test_get_updates_faults_are_retried_no_update_lost_and_a_failed_answer
         await person.send(f"/help {n}")
         await person.wait_for(HELP_MARK, timeout=15)
     assert _fired(h, "getUpdates") == ["500", "429", "429", "429", "timeout", "drop"]
-    await h.settle(quiet=0.1)
+    await h.settle()
     assert await h.services.inbox.counts() == {"done": len(faults)}
     assert count_containing(h.emu, person.chat_id, HELP_MARK) == len(faults)
 
@@ -61,7 +61,7 @@ async def test_get_updates_faults_are_retried_no_update_lost_and_a_failed_answer
     await person.wait_for("something went wrong", timeout=10)
     await person.send("/help")
     await person.wait_for(HELP_MARK, timeout=10)
-    await h.settle(quiet=0.1)
+    await h.settle()
     assert await h.services.inbox.counts() == {"done": len(faults) + 1, "failed": 1}
     assert h.emu.internal_errors == []
 
@@ -86,7 +86,7 @@ async def test_relays_to_a_person_survive_faults_once_and_in_order_and_lost_answ
         sent += texts
         await person.wait_for(texts[1], timeout=15)
         assert h.emu.faults.pending() == 0
-    await h.settle(quiet=0.1)
+    await h.settle()
     received = [t for t in _texts(person, f"to case {case_id}")]
     assert [next(s for s in sent if s in r) for r in received] == sent  # each once, in order
     counts = await h.services.outbox.counts()
@@ -99,7 +99,7 @@ async def test_relays_to_a_person_survive_faults_once_and_in_order_and_lost_answ
     text = f"Reply after a lost answer, case {case_id}"
     await aysel.send_in(h.staff, text, thread_id=thread)
     await person.wait_for(text, timeout=10)
-    await h.settle(quiet=0.1)
+    await h.settle()
     assert count_containing(h.emu, person.chat_id, text) == 2  # 1 would mean the window closed
     assert h.emu.internal_errors == []
 
@@ -121,7 +121,7 @@ async def test_staff_side_sends_survive_faults_topic_card_and_copies_arrive_once
     h.emu.faults.add(method="sendMessage", chat_id=staff.chat_id, kind="drop")
     await person.send("One more thing: my old address")
     await staff.wait_for("One more thing: my old address", thread_id=thread, timeout=10)
-    await h.settle(quiet=0.1)
+    await h.settle()
     assert count_containing(h.emu, staff.chat_id, "One more thing", thread_id=thread) == 1
     assert [t.name for t in staff.topics() if t.name.startswith("#")] == [f"#{case_id} · documents · en"]
     assert h.emu.internal_errors == []
@@ -144,7 +144,7 @@ async def test_a_failure_while_creating_a_team_topic_is_retried_not_fatal_to_the
     h.emu.faults.add(method="createForumTopic", chat_id=staff.chat_id, kind="500", count=2)
     case_id = await opening
     await staff.wait_for(f"New case #{case_id}", timeout=15)
-    await h.settle(quiet=0.1)
+    await h.settle()
     runtime = h.runtime
     assert runtime is not None and not any(t.done() for t in runtime._tasks)
     assert _fired(h, "createForumTopic") == ["500", "500"]
@@ -155,12 +155,12 @@ async def test_a_person_who_blocked_the_bot_is_marked_unreachable_and_the_topic_
     h = harness
     person, case_id, thread = await _case_with_topic(h, "Gunel")
     person.block_bot()
-    await h.settle(quiet=0.1)
+    await h.settle()
     aysel = h.caseworkers[0]
     await aysel.send_in(h.staff, f"Are you there? case {case_id}", thread_id=thread)
     await h.staff.wait_for("blocked the bot", thread_id=thread, timeout=10)
     await aysel.send_in(h.staff, f"Second try, case {case_id}", thread_id=thread)
-    await h.settle(quiet=0.1)
+    await h.settle()
     assert query(h.db_path, "SELECT unreachable FROM people WHERE user_id = ?", (person.user_id,))[0][0] == 1
     assert count_containing(h.emu, h.staff.chat_id, "blocked the bot", thread_id=thread) == 1
     # Finished rows forget the person's chat id (privacy): find them by case and kind.
@@ -172,7 +172,7 @@ async def test_a_person_who_blocked_the_bot_is_marked_unreachable_and_the_topic_
     # Writing again unblocks the bot (Telegram's "Restart"): reachable, and relayed as before.
     await person.send("Sorry, I had blocked you")
     await h.staff.wait_for("Sorry, I had blocked you", thread_id=thread, timeout=10)
-    await h.settle(quiet=0.1)
+    await h.settle()
     assert query(h.db_path, "SELECT unreachable FROM people WHERE user_id = ?", (person.user_id,))[0][0] == 0
 
 
@@ -192,7 +192,7 @@ async def test_a_block_notice_that_arrives_after_the_failed_send_keeps_the_perso
         "old_chat_member": h.emu._member_json(chat, h.emu.bot.id, "member"),
         "new_chat_member": h.emu._member_json(chat, h.emu.bot.id, "kicked"),
     })
-    await h.settle(quiet=0.1)
+    await h.settle()
     assert await h.services.inbox.counts() == {"done": await _inbox_total(h)}
     assert query(h.db_path, "SELECT unreachable FROM people WHERE user_id = ?", (person.user_id,))[0][0] == 1
 
@@ -205,7 +205,7 @@ async def test_a_500_on_get_chat_at_start_does_not_turn_off_forum_topics(harness
     person = h.person("Tural", "en")
     await onboard(person)
     case_id = await open_request(person, "help after a hiccup")
-    await h.settle(quiet=0.1)
+    await h.settle()
     assert [t.name for t in h.staff.topics() if t.name.startswith("#")] == [f"#{case_id} · documents · en"]
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.bundle import ContentBundle, load_bundle
-from bot.content.service import load_catalogs
+from bot.content.bundle import ContentBundle
+from bot.content.service import LoadedContent, load_catalogs
 from bot.flows.engine import all_paths, view
 from bot.i18n import CatalogError, Catalogs
 from bot.ui import cases as case_ui
@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def bundle() -> ContentBundle:
-    return load_bundle(ROOT / "content")
+def bundle(real_content: LoadedContent) -> ContentBundle:
+    return real_content.bundle
 
 
 def _data(screen: Screen) -> list[str]:
