@@ -182,7 +182,7 @@ class Plan:
 
 def make_plans(n: int, seed: int = 7) -> list[Plan]:
     """Sessions for n people: languages round-robin, topics and items from the real pack."""
-    from bot.content.bundle import load_bundle
+    from bot.bundle import load_bundle
 
     pack = load_bundle(ROOT / "content").pack
     topics: list[tuple[str, list[str]]] = []

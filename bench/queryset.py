@@ -18,7 +18,7 @@ import yaml
 from bench.common import ROOT
 
 if TYPE_CHECKING:
-    from bot.content.bundle import ContentBundle
+    from bot.bundle import ContentBundle
 
 QUERY_FILE = ROOT / "tests" / "fixtures" / "queries.yaml"
 LANGUAGES = ("en", "ru", "az", "fa", "tr")
@@ -141,7 +141,7 @@ def through_router(
 ) -> Scores:
     """Every query through `understand`, the function the bot's text handler calls (on
     `bundle` if given, already loaded from content_dir: the tests share one)."""
-    from bot.content.bundle import load_bundle
+    from bot.bundle import load_bundle
     from bot.content.understand import understand
 
     if bundle is None:

@@ -55,7 +55,7 @@ class SearchResult:
 
 def run(items: int, repeats: int) -> SearchResult:
     """Build the scaled index once, then time every query `repeats` times in each engine."""
-    from bot.content.bundle import load_bundle
+    from bot.bundle import load_bundle
 
     pack = scaled_pack(load_bundle(ROOT / "content").pack, items)
     t0 = time.perf_counter()

@@ -128,7 +128,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "content":
         from functools import partial
 
-        from bot.content.bundle import check_extras
+        from bot.bundle import check_extras
         from bot.content.check import main as check_main
         from bot.content.freshness import Freshness
 

@@ -16,11 +16,11 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.abuse import FloodGuard
+from bot.bundle import ContentBundle
+from bot.bundle.service import ContentLoader, ContentService, load_content
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.content.bundle import ContentBundle
 from bot.content.normalize import serve
-from bot.content.service import ContentLoader, ContentService, load_content
 from bot.delivery.claims import LaneClaims
 from bot.delivery.http import AiohttpRequest
 from bot.delivery.inbox_worker import InboxDispatcher
@@ -83,7 +83,9 @@ class BotRuntime:
             flood=FloodGuard(settings.max_messages_per_minute),
         )
         self.services = services
-        services.content_service = ContentService(services, load)
+        services.content_service = ContentService(
+            settings.content_dir, store.meta, services.publish_content, load
+        )
         await services.content_service.start()
         self._http = AiohttpRequest(
             connection_pool_size=max(16, 2 * settings.max_concurrent_chats + 16), pool_timeout=30

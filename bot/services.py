@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bot.abuse import FloodGuard
 from bot.clock import Clock
@@ -13,9 +13,8 @@ from bot.i18n import Catalogs
 from bot.storage import Store
 
 if TYPE_CHECKING:
-    from bot.casework.staff import StaffDirectory
-    from bot.content.bundle import ContentBundle
-    from bot.content.service import ContentService
+    from bot.bundle import ContentBundle
+    from bot.bundle.service import ContentService
     from bot.delivery.outbox_worker import OutboxWorker
     from bot.storage.abuse import AbuseRepo
     from bot.storage.cases import CasesRepo
@@ -26,6 +25,25 @@ if TYPE_CHECKING:
 
 
 _notices: set[asyncio.Future[None]] = set()
+
+
+class StaffDirectory(Protocol):
+    """Who may act as staff (the casework layer's Telegram-backed directory is one): the port
+    the rest of the bot sees, so this composition root imports no layer above it."""
+
+    names: dict[int, str]  # caseworkers' first names, in memory only
+
+    def is_admin(self, user_id: int) -> bool: ...
+
+    async def is_member(self, user_id: int) -> bool: ...
+
+    def remember_name(self, user_id: int, first_name: str) -> None: ...
+
+    async def refresh_forum(self) -> bool | None: ...
+
+    async def uses_topics(self) -> bool: ...
+
+    def is_staff_chat(self, chat_id: int | None) -> bool: ...
 
 
 @dataclass
@@ -41,6 +59,10 @@ class Services:
     content_service: ContentService | None = None  # reloads (and follows other instances')
     # (name, msgid) of the commands /help lists; set from the command table at registration.
     help_commands: tuple[tuple[str, str], ...] = ()
+
+    def publish_content(self, bundle: ContentBundle, catalogs: Catalogs) -> None:
+        """Serve this pack from now on (a reload swaps both in whole)."""
+        self.catalogs, self.content = catalogs, bundle
 
     def require_staff(self) -> StaffDirectory:
         """The staff directory, for code that runs only once it exists (staff handlers)."""

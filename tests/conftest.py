@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.service import LoadedContent
+from bot.bundle.service import LoadedContent
 from tests.content_cache import CACHE, ContentCache
 from tests.e2e.harness import harness, harness_factory  # noqa: F401
 from tests.postgres_fixtures import (  # noqa: F401

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.content.bundle import ContentBundle
+from bot.bundle import ContentBundle
+from bot.bundle.service import LoadedContent, load_catalogs, load_content
 from bot.content.search import SearchIndex
-from bot.content.service import LoadedContent, load_catalogs, load_content
 from bot.i18n import LOCALES_DIR
 
 Signature = tuple[tuple[str, int, int], ...]

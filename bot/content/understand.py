@@ -5,15 +5,30 @@ ask, so what the benchmark measures is what people get."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from bot.content.bundle import ContentBundle
-from bot.content.intents import IntentDef
-from bot.content.search import Hit
+from bot.content.intents import IntentDef, Intents
+from bot.content.model import Pack
+from bot.content.search import Hit, SearchIndex
 
 MAX_QUERY = 300  # a pasted letter is cut; the first words carry the question
 MAX_RESULTS = 5
 # Answers shown under an intent's reply (emergency numbers, the offer of a caseworker).
 INTENT_RESULTS = 3
+
+
+class Knowledge(Protocol):
+    """What understanding a message reads: the pack, its search index and its intents (the
+    served bundle, bot.bundle.Knowledge, is one; this layer does not import it)."""
+
+    @property
+    def pack(self) -> Pack: ...
+
+    @property
+    def search(self) -> SearchIndex: ...
+
+    @property
+    def intents(self) -> Intents: ...
 
 
 @dataclass(frozen=True)
@@ -34,7 +49,7 @@ class Reaction:
         return self.intent.reply if self.intent is not None else self.kind
 
 
-def search(bundle: ContentBundle, text: str, lang: str, limit: int = MAX_RESULTS) -> list[Hit]:
+def search(bundle: Knowledge, text: str, lang: str, limit: int = MAX_RESULTS) -> list[Hit]:
     """FAQ hits for a question in the person's language and its fallbacks."""
     chain = bundle.pack.language_chain(lang)
     intents = bundle.intents
@@ -44,7 +59,7 @@ def search(bundle: ContentBundle, text: str, lang: str, limit: int = MAX_RESULTS
     )
 
 
-def understand(bundle: ContentBundle, text: str, lang: str) -> Reaction:
+def understand(bundle: Knowledge, text: str, lang: str) -> Reaction:
     """The reaction to a typed message: intents first (emergencies before all), then search."""
     intent = bundle.intents.match(text)
     if intent is not None and intent.reply in ("help", "thanks", "greeting"):

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 from bot.app import BotRuntime
+from bot.bundle.service import ContentLoader
 from bot.config import Settings
-from bot.content.service import ContentLoader
 from bot.sandbox.driver import BotMessage, GroupDriver, UserDriver
 from bot.sandbox.emulator import Emulator
 

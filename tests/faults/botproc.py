@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def _patch_and_run() -> int:
     import bot.__main__ as cli
     import bot.app
+    from bot.bundle.service import LoadedContent, load_content
     from bot.config import Settings, load_settings
-    from bot.content.service import LoadedContent, load_content
     from tests.content_cache import load_pickled
 
     pickled = os.environ.get(PICKLE_ENV)

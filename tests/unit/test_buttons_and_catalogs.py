@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.bundle import ContentBundle
-from bot.content.service import LoadedContent, load_catalogs
+from bot.bundle import ContentBundle
+from bot.bundle.service import LoadedContent, load_catalogs
 from bot.flows.engine import all_paths, view
 from bot.i18n import CatalogError, Catalogs
 from bot.ui import cases as case_ui

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest_asyncio
 
 from bot.abuse import FloodGuard
+from bot.bundle.service import LoadedContent
 from bot.casework.sla_job import check_overdue
 from bot.clock import OffsetClock
 from bot.config import Settings
-from bot.content.service import LoadedContent
 from bot.services import Services
 from bot.storage import open_store
 

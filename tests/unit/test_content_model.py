@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.bundle.service import LoadedContent
 from bot.content.loader import load_pack
 from bot.content.model import Pack
-from bot.content.service import LoadedContent
 
 GOOD = Path(__file__).parents[1] / "fixtures" / "packs" / "good"
 

@@ -137,10 +137,33 @@ def import_cycles(prefix: str, root: Path = ROOT) -> list[list[str]]:
     return [a_cycle(graph, component) for component in strongly_connected(graph)]
 
 
-@pytest.mark.parametrize("prefix", ["bot.sandbox"])
+def package_graph(prefix: str, root: Path = ROOT) -> dict[str, set[str]]:
+    """The module graph folded to the packages one level below `prefix` (bot.content,
+    bot.cases, ...): an arrow wherever a module of one imports a module of another."""
+    depth = prefix.count(".") + 2
+
+    def package(module: str) -> str:
+        return ".".join(module.split(".")[:depth])
+
+    folded: dict[str, set[str]] = {}
+    for module, targets in import_graph(root, prefix).items():
+        node = folded.setdefault(package(module), set())
+        node |= {package(t) for t in targets} - {package(module)}
+    return folded
+
+
+@pytest.mark.parametrize("prefix", ["bot", "bot.sandbox"])
 def test_no_import_cycles(prefix: str) -> None:
     cycles = import_cycles(prefix)
     assert cycles == [], "import circles:\n" + "\n".join(" -> ".join(c) for c in cycles)
+
+
+def test_the_packages_import_each_other_one_way() -> None:
+    """Layers, not only modules: e.g. content below cases and flows, bundle above them."""
+    graph = package_graph("bot")
+    circles = [a_cycle(graph, c) for c in strongly_connected(graph)]
+    assert circles == [], "package circles:\n" + "\n".join(" -> ".join(c) for c in circles)
+    assert not graph["bot.content"] & {"bot.cases", "bot.flows", "bot.bundle", "bot.handlers"}
 
 
 def test_the_checker_finds_a_circle(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from bench import queryset
-from bot.content.service import LoadedContent
+from bot.bundle.service import LoadedContent
 
 
 @pytest.fixture(scope="module")

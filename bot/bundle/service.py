@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.content.bundle import ContentBundle, load_bundle
+from bot.bundle import ContentBundle, load_bundle
 from bot.content.normalize import serve
 from bot.i18n import Catalogs
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.storage.meta import MetaRepo
 
 log = logging.getLogger(__name__)
 
@@ -55,29 +55,37 @@ def load_content(root: Path) -> LoadedContent:
 ContentLoader = Callable[[Path], LoadedContent]
 
 
+# Makes a loaded pack the one served: sets the bundle and catalogs everyone reads.
+Publish = Callable[[ContentBundle, Catalogs], None]
+
+
 class ContentService:
     """Swaps the pack and catalogs in whole; on errors (PackError) the old ones stay."""
 
-    def __init__(self, services: Services, load: ContentLoader = load_content) -> None:
-        self._services = services
+    def __init__(
+        self, root: Path, meta: MetaRepo, publish: Publish, load: ContentLoader = load_content
+    ) -> None:
+        self._root = root
+        self._meta = meta
+        self._publish = publish
         self._load = load
         self.generation = 0
         self._lock = asyncio.Lock()
 
     async def start(self) -> None:
         """Remember which generation this instance serves (what it loaded at start)."""
-        self.generation = int(await self._services.store.meta.get(GENERATION_KEY) or 0)
+        self.generation = int(await self._meta.get(GENERATION_KEY) or 0)
 
     async def reload(self) -> ContentBundle:
         """Load again (in a thread), swap in, and tell the other instances."""
         async with self._lock:
             bundle = await self._swap()
-            self.generation = await self._services.store.meta.bump(GENERATION_KEY)
+            self.generation = await self._meta.bump(GENERATION_KEY)
         return bundle
 
     async def follow(self) -> bool:
         """Reload if another instance did since (a periodic job); True if it reloaded."""
-        current = int(await self._services.store.meta.get(GENERATION_KEY) or 0)
+        current = int(await self._meta.get(GENERATION_KEY) or 0)
         if current <= self.generation:
             return False
         async with self._lock:
@@ -89,8 +97,8 @@ class ContentService:
         return True
 
     async def _swap(self) -> ContentBundle:
-        loaded = await asyncio.to_thread(self._load, self._services.settings.content_dir)
-        self._services.catalogs, self._services.content = loaded.catalogs, loaded.bundle
+        loaded = await asyncio.to_thread(self._load, self._root)
+        self._publish(loaded.bundle, loaded.catalogs)
         # Typed answers match with the served pack's text rules (bot.content.normalize).
         serve(loaded.bundle.pack.text_rules)
         return loaded.bundle
