@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.sandbox import BotMessage, UserDriver
 
 
-def has_data(prefix: str):  # type: ignore[no-untyped-def]
+def has_data(prefix: str):
     """A predicate: the message has a button whose callback data starts with `prefix`."""
 
     def check(message: BotMessage) -> bool:

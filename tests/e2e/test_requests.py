@@ -48,7 +48,7 @@ async def _case_topic(harness: Harness, case_id: int) -> int:
     raise AssertionError(f"no topic for case {case_id}: {harness.staff.topics()}")
 
 
-def _card(harness: Harness, thread: int):  # type: ignore[no-untyped-def]
+def _card(harness: Harness, thread: int):
     for message in harness.staff.messages(thread):
         if message.buttons and message.text.startswith("🗂"):
             return message
@@ -188,7 +188,7 @@ async def test_a_former_caseworker_removed_from_the_staff_chat_loses_access(harn
     assert not any("second reply" in m.text for m in person.messages())
 
 
-async def test_without_forum_topics_replies_relay_both_ways(harness_factory) -> None:  # type: ignore[no-untyped-def]
+async def test_without_forum_topics_replies_relay_both_ways(harness_factory) -> None:
     harness = await harness_factory(forum=False)
     person = harness.person("Plain", "en")
     await onboard(person)

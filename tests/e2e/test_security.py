@@ -23,7 +23,7 @@ async def topic_of(h: Harness, case_id: int) -> int:
     return next(t.thread_id for t in h.staff.topics() if t.name.startswith(f"#{case_id} "))
 
 
-def card_in(h: Harness, thread: int):  # type: ignore[no-untyped-def]
+def card_in(h: Harness, thread: int):
     return next(m for m in h.staff.messages(thread) if m.text.startswith("🗂"))
 
 
@@ -130,10 +130,10 @@ async def test_retention_leaves_no_reply_text_or_chat_id_in_the_outbox(harness: 
 # -- 5: a block and the daily limit survive the person's own /delete ------------------------
 
 
-async def test_delete_does_not_lift_a_block_or_reset_the_daily_limit(harness_factory) -> None:  # type: ignore[no-untyped-def]
+async def test_delete_does_not_lift_a_block_or_reset_the_daily_limit(harness_factory) -> None:
     h = await harness_factory(max_requests_per_day=1)
 
-    async def delete_everything(person) -> None:  # type: ignore[no-untyped-def]
+    async def delete_everything(person) -> None:
         await person.send("/delete")
         confirm = await person.wait_for(has_data("p:del:ok"))
         await person.press_data("p:del:ok", confirm.message_id)

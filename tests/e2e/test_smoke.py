@@ -18,11 +18,11 @@ async def test_start_offers_language_picker_then_menu(harness: Harness) -> None:
 
 
 async def test_a_failing_handler_is_logged_by_update_id_and_the_worker_goes_on(
-    harness: Harness, monkeypatch, caplog  # type: ignore[no-untyped-def]
+    harness: Harness, monkeypatch, caplog
 ) -> None:
     from bot.handlers import search
 
-    async def broken(update, context, text):  # type: ignore[no-untyped-def]
+    async def broken(update, context, text):
         raise RuntimeError(f"boom while handling {text}")
 
     monkeypatch.setattr(search, "search_faq", broken)

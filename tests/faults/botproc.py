@@ -48,7 +48,7 @@ def _patch_and_run() -> int:
             pace_chat_interval=0.0, pace_overall_per_second=10_000.0, pace_group_per_minute=10_000
         )
 
-    cli.load_settings = fast_settings  # type: ignore[assignment]
+    cli.load_settings = fast_settings
     return cli.main(["run"])
 
 

@@ -22,7 +22,7 @@ def _handle_every_update_twice(h: Harness) -> None:
     assert runtime is not None and runtime.dispatcher is not None
     original = runtime.dispatcher._process
 
-    async def twice(row):  # type: ignore[no-untyped-def]
+    async def twice(row):
         await original(row)
         await original(row)
 
@@ -34,7 +34,7 @@ def _draft(h: Harness, user_id: int) -> tuple[str | None, dict[str, object]]:
     return row["state"], json.loads(row["state_data"] or "{}")
 
 
-async def _to_describe_step(h: Harness, name: str):  # type: ignore[no-untyped-def]
+async def _to_describe_step(h: Harness, name: str):
     person = h.person(name, "en")
     await onboard(person)
     await person.press_data("r:new", person.last().message_id)
@@ -102,7 +102,7 @@ async def test_a_replayed_rating_comment_does_not_reopen_the_closed_case(harness
     thread = next(t.thread_id for t in h.staff.topics() if t.name.startswith(f"#{case_id} "))
     aysel = h.caseworkers[0]
 
-    def card():  # type: ignore[no-untyped-def]
+    def card():
         return [m for m in h.staff.messages(thread) if m.text.startswith("🗂")][-1]
 
     await aysel.press_in(h.staff, "Status", card())
@@ -137,7 +137,7 @@ async def test_a_replayed_description_message_still_gets_its_answer(harness: Har
     assert runtime is not None and runtime.dispatcher is not None
     original = runtime.dispatcher._process
 
-    async def dies_before_answering_then_replays(row):  # type: ignore[no-untyped-def]
+    async def dies_before_answering_then_replays(row):
         if '"my passport was stolen"' not in row.payload:
             await original(row)
             return

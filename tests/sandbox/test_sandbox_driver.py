@@ -49,7 +49,7 @@ async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 @pytest_asyncio.fixture
-async def echo_app(emulator: Emulator) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+async def echo_app(emulator: Emulator) -> AsyncIterator[Application]:
     """A tiny real PTB application polling the emulator."""
     emulator.limits.enabled = False
     app = (
@@ -75,7 +75,7 @@ async def echo_app(emulator: Emulator) -> AsyncIterator[Application]:  # type: i
 
 async def test_a_person_talks_to_a_real_ptb_application(
     emulator: Emulator, echo_app: Application
-) -> None:  # type: ignore[type-arg]
+) -> None:
     aysel = emulator.add_user("Aysel", language_code="az")
     await aysel.send("/start")
     welcome = await aysel.wait_for("Xoş gəlmisiniz")

@@ -102,10 +102,10 @@ def test_compiled_catalogs_are_up_to_date_with_their_sources() -> None:
         with po.open("rb") as fh:
             source = read_po(fh)
         compiled = read_mo(BytesIO(mo.read_bytes()))
-        def key(m):  # type: ignore[no-untyped-def]
+        def key(m):
             return tuple(m.id) if isinstance(m.id, list | tuple) else m.id
 
-        def value(m):  # type: ignore[no-untyped-def]
+        def value(m):
             return tuple(m.string) if isinstance(m.string, list | tuple) else m.string
 
         expected = {key(m): value(m) for m in source if m.id and m.string

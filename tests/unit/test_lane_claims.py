@@ -29,7 +29,7 @@ class SlowReads(LeaseRepo):
         return rows
 
 
-async def _until(check, seconds: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+async def _until(check, seconds: float = 5.0) -> None:
     for _ in range(int(seconds / 0.01)):
         if check():
             return

@@ -216,9 +216,9 @@ def test_a_long_word_is_cut_and_never_expanded_for_typos(index: SearchIndex) -> 
         calls += len(term)
         return original(term, depth)
 
-    search_module._deletes = counting  # type: ignore[assignment]
+    search_module._deletes = counting
     try:
         assert index.search(word * 20, "en", ["ru"]) == []
     finally:
-        search_module._deletes = original  # type: ignore[assignment]
+        search_module._deletes = original
     assert calls <= search_module.MAX_TYPO_CHARS * 4
