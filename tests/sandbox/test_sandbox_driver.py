@@ -21,6 +21,7 @@ from telegram.ext import (
 )
 
 from bot.sandbox import Emulator
+from tests.narrow import present
 
 
 async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -154,6 +155,11 @@ async def test_person_actions_become_updates(emulator: Emulator, tg_bot: telegra
     await user.send_contact("+994501234567")
     updates = await tg_bot.get_updates()
     first, edit, voice, doc, contact = updates
+    assert first.message is not None and first.message.from_user is not None
+    assert edit.edited_message is not None and voice.message is not None
+    assert voice.message.voice is not None
+    assert doc.message is not None and doc.message.document is not None
+    assert contact.message is not None and contact.message.contact is not None
     assert (
         first.message.entities[0].type == "bot_command" and first.message.entities[0].length == 24
     )
@@ -183,6 +189,11 @@ async def test_group_actions_topics_and_anonymous_admin(
         await outsider.send_in(staff, "let me in")
     topic_msg, press, anon = await tg_bot.get_updates()
     # In a forum topic every message "replies" to the topic's creation message, as on Telegram.
+    assert topic_msg.message is not None and topic_msg.message.reply_to_message is not None
+    assert topic_msg.message.reply_to_message.forum_topic_created is not None
+    assert press.callback_query is not None and press.callback_query.message is not None
+    assert anon.message is not None and anon.message.sender_chat is not None
+    assert anon.message.from_user is not None
     assert topic_msg.message.is_topic_message and topic_msg.message.message_thread_id == tid
     assert topic_msg.message.reply_to_message.forum_topic_created.name == "Case #3"
     assert press.callback_query.id == qid and press.callback_query.data == "c:3:claim"
@@ -198,7 +209,7 @@ async def test_privacy_mode_hides_chatter_from_a_non_admin_bot(
     group = emulator.add_group("Chat", forum=False, members=[kamala], bot_is_admin=False)
     await kamala.send_in(group, "just chatting")
     await kamala.send_in(group, "/queue")
-    assert [u.message.text for u in await tg_bot.get_updates()] == ["/queue"]
+    assert [present(u.message).text for u in await tg_bot.get_updates()] == ["/queue"]
 
 
 async def test_membership_and_blocking_updates(emulator: Emulator, tg_bot: telegram.Bot) -> None:
@@ -209,7 +220,7 @@ async def test_membership_and_blocking_updates(emulator: Emulator, tg_bot: teleg
     group.remove_member(kamala)
     kamala.block_bot()
     kinds = [
-        (u.chat_member or u.my_chat_member).new_chat_member.status
+        present(u.chat_member or u.my_chat_member).new_chat_member.status
         for u in await tg_bot.get_updates()
     ]
     assert kinds == ["member", "left", "kicked"]
@@ -222,6 +233,7 @@ async def test_forged_press_and_wait_idle(emulator: Emulator, tg_bot: telegram.B
     sent = await tg_bot.send_message(user.chat_id, "old menu")
     qid = await user.press_data("m:removed-node", sent.message_id)
     [_, update] = await tg_bot.get_updates()
+    assert update.callback_query is not None
     assert update.callback_query.id == qid and update.callback_query.data == "m:removed-node"
     with pytest.raises(AssertionError, match="not idle"):
         await user.wait_idle(quiet=5, timeout=0.2)

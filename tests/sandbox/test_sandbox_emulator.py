@@ -28,6 +28,7 @@ from telegram.request import HTTPXRequest
 from bot.sandbox import Emulator, RateLimits, serve_forever
 from bot.sandbox.driver import UserDriver
 from bot.sandbox.emulator import _REQUIRED
+from tests.narrow import present
 
 API_JSON = Path("/work/shared/telegram-bot-api/api.json")
 
@@ -138,13 +139,13 @@ async def test_get_updates_offset_confirms_and_limit_caps(
     for text in ("one", "two", "three"):
         await user.send(text)
     first = await tg_bot.get_updates()
-    assert [u.message.text for u in first] == ["one", "two", "three"]
+    assert [present(u.message).text for u in first] == ["one", "two", "three"]
     again = await tg_bot.get_updates()  # nothing confirmed yet
     assert [u.update_id for u in again] == [u.update_id for u in first]
     ids = [u.update_id for u in first]
     assert ids == sorted(ids) and len(set(ids)) == 3
     rest = await tg_bot.get_updates(offset=ids[1], limit=1)
-    assert [u.message.text for u in rest] == ["two"]
+    assert [present(u.message).text for u in rest] == ["two"]
     assert emulator.pending_updates == 2  # "one" is forgotten
     assert await tg_bot.get_updates(offset=ids[2] + 1) == ()
     assert emulator.pending_updates == 0
@@ -157,8 +158,8 @@ async def test_negative_offset_keeps_only_the_tail(
     for text in ("a", "b", "c"):
         await user.send(text)
     tail = await tg_bot.get_updates(offset=-1)
-    assert [u.message.text for u in tail] == ["c"]
-    assert [u.message.text for u in await tg_bot.get_updates()] == ["c"]
+    assert [present(u.message).text for u in tail] == ["c"]
+    assert [present(u.message).text for u in await tg_bot.get_updates()] == ["c"]
 
 
 async def test_long_poll_wakes_up_on_new_message(emulator: Emulator, tg_bot: telegram.Bot) -> None:
@@ -169,7 +170,7 @@ async def test_long_poll_wakes_up_on_new_message(emulator: Emulator, tg_bot: tel
     assert not poll.done()
     await user.send("salam")
     updates = await asyncio.wait_for(poll, 2)
-    assert [u.message.text for u in updates] == ["salam"]
+    assert [present(u.message).text for u in updates] == ["salam"]
     assert time.monotonic() - started < 2
 
 
@@ -215,6 +216,7 @@ async def test_send_plain_and_html(emulator: Emulator, tg_bot: telegram.Bot) -> 
     user = await started_user(emulator)
     plain = await tg_bot.send_message(user.chat_id, "  Salam!  ")
     assert plain.text == "Salam!"  # Telegram trims surrounding whitespace
+    assert plain.from_user is not None
     assert plain.from_user.id == 123456 and plain.chat.id == user.chat_id
     html = '<b>Sənədlər</b> &amp; <a href="https://migration.gov.az">DMX</a> &lt;3 &#128512;'
     msg = await tg_bot.send_message(user.chat_id, html, parse_mode="HTML")
@@ -327,6 +329,7 @@ async def test_reply_keyboards_remove_and_force_reply(
     assert user.last().reply_keyboard == [["📱 Share phone"], ["Cancel"]]
     mid = await user.tap("Share phone")
     update = (await tg_bot.get_updates())[-1]
+    assert update.message is not None and update.message.contact is not None
     assert update.message.message_id == mid and update.message.contact.user_id == user.user_id
     await tg_bot.send_message(user.chat_id, "thanks", reply_markup=ReplyKeyboardRemove())
     assert user.reply_keyboard_markup() is None
@@ -350,6 +353,7 @@ async def test_edit_message_text(emulator: Emulator, tg_bot: telegram.Bot) -> No
     edited = await tg_bot.edit_message_text(
         "<i>Menu 2</i>", user.chat_id, sent.message_id, parse_mode="HTML"
     )
+    assert isinstance(edited, telegram.Message)
     assert edited.text == "Menu 2" and edited.edit_date is not None
     # Omitting reply_markup on an edit removes the inline keyboard, as on Telegram.
     assert view.text == "Menu 2" and view.buttons == [] and view.edits == 1
@@ -391,6 +395,8 @@ async def test_answer_callback_query_once(emulator: Emulator, tg_bot: telegram.B
     await tg_bot.send_message(user.chat_id, "Menu", reply_markup=keyboard(("Sənədlər", "m:docs")))
     qid = await user.press("Sənəd")
     update = (await tg_bot.get_updates())[-1]
+    assert update.callback_query is not None
+    assert isinstance(update.callback_query.message, telegram.Message)
     assert update.callback_query.id == qid and update.callback_query.data == "m:docs"
     assert update.callback_query.message.text == "Menu"
     assert await tg_bot.answer_callback_query(qid, text="OK")
@@ -466,6 +472,7 @@ async def test_chat_member_queries(emulator: Emulator, tg_bot: telegram.Bot) -> 
         await tg_bot.get_chat_member(group.chat_id, 5)
     group.add_member(outsider, "restricted")
     muted = await tg_bot.get_chat_member(group.chat_id, outsider.user_id)
+    assert isinstance(muted, telegram.ChatMemberRestricted)
     assert muted.status == "restricted" and not muted.can_send_messages
     with pytest.raises(AssertionError, match="not a member"):
         await outsider.send_in(group, "let me speak")
@@ -634,6 +641,7 @@ async def test_topics_need_a_forum_and_admin_rights(
 async def _user_photo_file_id(emu: Emulator, bot: telegram.Bot, user: UserDriver) -> str:
     await user.send_photo("my passport")
     update = (await bot.get_updates())[-1]
+    assert update.message is not None
     return update.message.photo[-1].file_id
 
 
@@ -643,6 +651,7 @@ async def test_copy_photo_into_topic(emulator: Emulator, tg_bot: telegram.Bot) -
     group = emulator.add_group("Caseworkers", admins=[staff])
     await user.send_photo("passport page")
     update = (await tg_bot.get_updates())[-1]
+    assert update.message is not None
     assert update.message.caption == "passport page" and update.message.photo
     tid = (await tg_bot.create_forum_topic(group.chat_id, "Case #7")).message_thread_id
     copied = await tg_bot.copy_message(
@@ -655,6 +664,7 @@ async def test_copy_photo_into_topic(emulator: Emulator, tg_bot: telegram.Bot) -
     forwarded = await tg_bot.forward_message(
         group.chat_id, user.chat_id, update.message.message_id, message_thread_id=tid
     )
+    assert isinstance(forwarded.forward_origin, telegram.MessageOriginUser)
     assert forwarded.forward_origin.sender_user.id == user.user_id
     assert forwarded.photo[-1].file_id == update.message.photo[-1].file_id
     again = await tg_bot.send_photo(user.chat_id, update.message.photo[-1].file_id)
@@ -675,6 +685,7 @@ async def test_multipart_upload_and_download(emulator: Emulator, tg_bot: telegra
         caption="<b>Export</b>",
         parse_mode="HTML",
     )
+    assert msg.document is not None
     assert msg.document.file_name == "export.csv" and msg.document.file_size == len(payload)
     assert msg.caption == "Export" and msg.caption_entities[0].type == "bold"
     assert user.last().media_kind == "document"
@@ -682,6 +693,7 @@ async def test_multipart_upload_and_download(emulator: Emulator, tg_bot: telegra
     assert bytes(await file.download_as_bytearray()) == payload
     # The file_id can be reused, as on Telegram.
     again = await tg_bot.send_document(user.chat_id, msg.document.file_id)
+    assert again.document is not None
     assert again.document.file_id == msg.document.file_id
 
 
@@ -793,6 +805,7 @@ async def test_standalone_server_with_control_api(capsys: pytest.CaptureFixture[
             assert sent.status_code == 200
             async with telegram.Bot("42:STANDALONE", base_url=base_url) as bot:
                 [update] = await bot.get_updates()
+                assert update.message is not None
                 assert (
                     update.message.text == "/start"
                     and update.message.entities[0].type == "bot_command"
