@@ -7,10 +7,12 @@ import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import closing
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from bot.sandbox import BotMessage, Emulator, GroupDriver, UserDriver
+from bot.sandbox.botapi.core import EmulatorCore
 
 # -- the database, read from outside the bot -------------------------------------------------
 
@@ -64,7 +66,9 @@ async def wait_quiet(db_path: Path, emu: Emulator, *, timeout: float = 30.0) -> 
 # -- what people see --------------------------------------------------------------------------
 
 
-def all_bot_messages(emu: Emulator, chat_id: int, thread_id: int | None = None) -> list[BotMessage]:
+def all_bot_messages(
+    emu: EmulatorCore, chat_id: int, thread_id: int | None = None
+) -> list[BotMessage]:
     """Every bot message in a chat (topic), deleted ones included: deliveries are counted."""
     chat = emu.chats[chat_id]
     return [
@@ -74,11 +78,13 @@ def all_bot_messages(emu: Emulator, chat_id: int, thread_id: int | None = None) 
     ]
 
 
-def count_containing(emu: Emulator, chat_id: int, needle: str, thread_id: int | None = None) -> int:
+def count_containing(
+    emu: EmulatorCore, chat_id: int, needle: str, thread_id: int | None = None
+) -> int:
     return sum(1 for m in all_bot_messages(emu, chat_id, thread_id) if needle in m.text)
 
 
-def delivery_times(emu: Emulator, chat_id: int, needle: str) -> list[float]:
+def delivery_times(emu: EmulatorCore, chat_id: int, needle: str) -> list[float]:
     """time.monotonic() at which each copy containing `needle` reached the chat."""
     chat = emu.chats[chat_id]
     return sorted(
@@ -100,11 +106,13 @@ def current_screen(person: UserDriver) -> BotMessage | None:
     return None
 
 
-def chat_events(emu: Emulator, chat_id: int, since: int) -> int:
+def chat_events(emu: EmulatorCore, chat_id: int, since: int) -> int:
     return sum(1 for e in emu.events[since:] if e.chat_id == chat_id)
 
 
-async def wait_chat_change(emu: Emulator, chat_id: int, since: int, timeout: float) -> bool:  # noqa: ASYNC109
+async def wait_chat_change(
+    emu: EmulatorCore, chat_id: int, since: int, timeout: float  # noqa: ASYNC109
+) -> bool:
     """Until the bot sends or edits something in this chat after event `since`."""
     deadline = time.monotonic() + timeout
     while not chat_events(emu, chat_id, since):
@@ -150,10 +158,10 @@ async def onboard_robust(person: UserDriver, *, timeout: float = 60.0) -> None: 
             return
         if screen is not None and any(d.startswith("l:en") for d in data):
             code, mid = next(d for d in data if d.startswith("l:en")), screen.message_id
-            await _step(person, lambda code=code, mid=mid: person.press_data(code, mid), screen)
+            await _step(person, partial(person.press_data, code, mid), screen)
         elif screen is not None and "a:-" in data:
             mid = screen.message_id
-            await _step(person, lambda mid=mid: person.press_data("a:-", mid), screen)
+            await _step(person, partial(person.press_data, "a:-", mid), screen)
         else:
             await _step(person, lambda: person.send("/start"), screen)
     raise AssertionError(f"{person} never reached the main menu; screen: {current_screen(person)}")

@@ -11,6 +11,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +131,7 @@ async def test_sigkill_five_times_while_fifty_people_and_a_caseworker_talk(world
         await onboard_robust(person)
         for text in ("passport", "/help", "عربي <b>&amp; *x* _y_"):
             await think()
-            if not await act(person, lambda text=text: person.send(text)):
+            if not await act(person, partial(person.send, text)):
                 tally.unanswered.append(f"{person.first_name}: {text!r}")
 
     async def killer() -> None:
@@ -273,7 +274,7 @@ async def test_updates_stored_but_not_handled_when_killed_are_handled_once_after
     people = [emu.add_user(f"Waiting{i}", language_code="en") for i in range(3)]
     bot.start()
     for person in people:
-        assert await act(person, lambda person=person: person.send("/start"), timeout=30)
+        assert await act(person, partial(person.send, "/start"), timeout=30)
     greetings = {p.user_id: len(all_bot_messages(emu, p.chat_id)) for p in people}
     emu.faults.timeout_seconds = 60
     for person in people:
@@ -418,7 +419,9 @@ async def test_dying_after_the_topic_was_recorded_does_not_create_a_second_one(
     stuck = asyncio.Event()
 
     async def dies_before_marking(item_id: int, message_id: int | None, now: object) -> None:
-        kind = (await repo.db.fetchone("SELECT kind FROM outbox WHERE id = ?", (item_id,)))["kind"]
+        row = await repo.db.fetchone("SELECT kind FROM outbox WHERE id = ?", (item_id,))
+        assert row is not None
+        kind = row["kind"]
         if kind == "topic":
             stuck.set()
             await asyncio.Event().wait()  # the topic id is recorded; the process dies here

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import aiosqlite
 import pytest
 
 from bot.sandbox import Emulator
@@ -26,6 +27,13 @@ from tests.faults.botproc import ROOT, BotProcess, bot_env
 from tests.faults.helpers import act, count_containing, inbox_statuses, query, wait_quiet
 
 HELP_MARK = "/delete"  # a line of the /help answer
+
+
+def _sqlite_conn(h: Harness) -> aiosqlite.Connection:
+    """The harness store's SQLite connection (these faults are SQLite's own)."""
+    driver = h.services.store.driver
+    assert isinstance(driver, Database)
+    return driver.conn
 
 
 def _no_dac_override() -> list[str]:
@@ -107,7 +115,7 @@ async def test_database_turning_read_only_stops_the_bot_and_loses_nothing(
     the restart), and a handler cannot write (the update stays pending, replayed after)."""
     h = await harness_factory()
     person = h.person("Ruhi", "en")
-    await h.services.store.driver.conn.execute("PRAGMA query_only = 1")
+    await _sqlite_conn(h).execute("PRAGMA query_only = 1")
     await person.send("/help")
     error = await _stops_with_storage_error(h)
     assert f"the database {h.db_path} is read-only" in str(error)
@@ -126,7 +134,7 @@ async def test_database_turning_read_only_stops_the_bot_and_loses_nothing(
     original = runtime.dispatcher._process
 
     async def read_only_then_process(row: InboxRow) -> None:
-        await h.services.store.driver.conn.execute("PRAGMA query_only = 1")
+        await _sqlite_conn(h).execute("PRAGMA query_only = 1")
         await original(row)
 
     runtime.dispatcher._process = read_only_then_process
@@ -152,8 +160,10 @@ async def test_full_database_stops_the_bot_and_after_space_is_freed_nothing_is_l
     harness_factory: HarnessFactory,
 ) -> None:
     h = await harness_factory()
-    conn = h.services.store.driver.conn
-    pages = (await (await conn.execute("PRAGMA page_count")).fetchone())[0]
+    conn = _sqlite_conn(h)
+    page_count = await (await conn.execute("PRAGMA page_count")).fetchone()
+    assert page_count is not None
+    pages = page_count[0]
     await conn.execute(f"PRAGMA max_page_count = {pages}")
     people = [h.person(f"Full{i}", "en") for i in range(6)]
     for person in people:
@@ -173,7 +183,7 @@ async def test_full_database_stops_the_bot_and_after_space_is_freed_nothing_is_l
 async def _lock_while_first_update_is_handled(h: Harness, hold: float) -> asyncio.Future[None]:
     """Another process takes BEGIN EXCLUSIVE just as the bot starts on its next update and
     holds it longer than busy_timeout (lowered to 0.1 s here to keep the test short)."""
-    await h.services.store.driver.conn.execute("PRAGMA busy_timeout = 100")
+    await _sqlite_conn(h).execute("PRAGMA busy_timeout = 100")
     runtime = h.runtime
     assert runtime is not None and runtime.dispatcher is not None
     original = runtime.dispatcher._process

@@ -276,8 +276,8 @@ async def test_erasing_a_person_leaves_no_id_or_text(store: Store) -> None:
         for row in await store.executor.fetchall(f"SELECT * FROM {table}"):
             values = [row[k] for k in row.keys()]
             assert 7 not in values and not any("Secret-9" in str(v) for v in values), (table, values)
-    row = await store.cases.get(case_id)
-    assert row is not None and row.status == "deleted" and row.user_id is None
+    case = await store.cases.get(case_id)
+    assert case is not None and case.status == "deleted" and case.user_id is None
 
 
 async def test_retention_queries(store: Store) -> None:

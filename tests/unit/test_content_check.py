@@ -77,7 +77,7 @@ def test_main_quiet_prints_only_problems_and_summary(capsys: pytest.CaptureFixtu
 def test_main_with_extra_checks(capsys: pytest.CaptureFixture[str]) -> None:
     seen: list[Pack] = []
 
-    def extra(pack: Pack) -> tuple[list[Problem], dict[str, dict[str, tuple[int, int]]]]:
+    def extra(pack: Pack) -> tuple[list[Problem], dict[str, dict[str, tuple[int, ...]]]]:
         seen.append(pack)
         return (
             [Problem("content/flows/restart.yaml", 4, "unknown question 'q9'")],
@@ -91,7 +91,7 @@ def test_main_with_extra_checks(capsys: pytest.CaptureFixture[str]) -> None:
     assert header == ["lang", "name", "items", "labels", "flows", "draft", "reviewed", "status"]
     assert "content/flows/restart.yaml:4: error: unknown question 'q9'" in out
 
-    def warn_only(pack: Pack) -> tuple[list[Problem], dict[str, dict[str, tuple[int, int]]]]:
+    def warn_only(pack: Pack) -> tuple[list[Problem], dict[str, dict[str, tuple[int, ...]]]]:
         return [Problem("content/routing.yaml", 2, "unused team", "warning")], {}
 
     assert main(GOOD, quiet=True, extra=warn_only, today=TODAY) == 0
@@ -102,7 +102,7 @@ def test_extra_is_not_called_on_a_broken_pack(tmp_path: Path) -> None:
     root = tmp_path / "content"
     shutil.copytree(PACKS / "bad_yaml", root)
 
-    def extra(pack: Pack) -> tuple[list[Problem], dict[str, dict[str, tuple[int, int]]]]:
+    def extra(pack: Pack) -> tuple[list[Problem], dict[str, dict[str, tuple[int, ...]]]]:
         raise AssertionError("must not run without a pack")
 
     assert main(root, quiet=True, extra=extra, today=TODAY) == 1
