@@ -37,7 +37,10 @@ def outcome_of(message: BotMessage, tr: Tr, welcome: str) -> queryset.Outcome:
     (`welcome`: the pack's greeting in the person's language)."""
     text = plain(message.text)
     items = tuple(
-        b.callback_data[2:] for row in message.buttons for b in row if (b.callback_data or "").startswith("f:")
+        (b.callback_data or "")[2:]
+        for row in message.buttons
+        for b in row
+        if (b.callback_data or "").startswith("f:")
     )
     for reply, msgid in SCREENS:
         if plain(tr._(msgid)) in text:

@@ -10,8 +10,9 @@ from tests.e2e.harness import Harness
 def _answer(message: BotMessage, option: str) -> str:
     for row in message.buttons:
         for button in row:
-            if (button.callback_data or "").startswith("q:") and button.callback_data.endswith(f":{option}"):
-                return button.callback_data
+            data = button.callback_data or ""
+            if data.startswith("q:") and data.endswith(f":{option}"):
+                return data
     raise AssertionError(f"no answer {option!r} on {message.button_labels()}")
 
 

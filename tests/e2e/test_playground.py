@@ -109,7 +109,7 @@ def _start(tmp_path: Path) -> subprocess.Popen[bytes]:
 
 
 def _wait_for_banner(proc: subprocess.Popen[bytes]) -> bytes:
-    assert proc.stdout is not None
+    assert isinstance(proc.stdout, io.BufferedReader)  # default bufsize: has read1
     seen = b""
     deadline = time.monotonic() + 30
     while b"!quit" not in seen and time.monotonic() < deadline:  # the end of the help text

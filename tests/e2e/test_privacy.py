@@ -35,6 +35,7 @@ async def test_mydata_shows_everything_as_a_message_and_a_json_file(harness: Har
     summary = await person.wait_for("What is stored about you")
     assert "1 request" in summary.text
     document = await person.wait_for(lambda m: m.media_kind == "document")
+    assert document.file_id is not None
     sent = json.loads(harness.emu.files[document.file_id].data)  # the JSON file the person got
     assert sent["cases"][0]["id"] == case_id and PLANTED in sent["cases"][0]["description"]
     assert sent["profile"]["user_id"] == person.user_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.casework.staff import StaffDirectory
 from tests.e2e.flows_helpers import has_data, onboard, open_request, person_said
 from tests.e2e.harness import Harness
 
@@ -177,6 +178,7 @@ async def test_a_former_caseworker_removed_from_the_staff_chat_loses_access(harn
     await murad.send_in(harness.staff, "first reply", thread_id=thread)
     await person.wait_for("first reply")
     harness.staff.remove_member(murad)
+    assert isinstance(harness.services.staff, StaffDirectory)
     harness.services.staff.forget(murad.user_id)  # the membership cache is short; skip waiting it out
     card = _card(harness, thread)
     await murad.press_in(harness.staff, "Claim", card)

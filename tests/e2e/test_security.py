@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.casework.staff import StaffDirectory
 from bot.sandbox.emulator import RESTRICTED_LEFT
 from tests.e2e.flows_helpers import has_data, onboard, open_request
 from tests.e2e.harness import Harness
@@ -61,6 +62,7 @@ async def test_a_restricted_caseworker_who_left_can_no_longer_act(harness: Harne
     thread = await topic_of(h, case_id)
     murad = h.caseworkers[1]
     h.emu.set_member_status(h.staff.chat_id, murad.user_id, RESTRICTED_LEFT)
+    assert isinstance(h.services.staff, StaffDirectory)
     h.services.staff.forget(murad.user_id)
     await murad.press_in(h.staff, "Claim", card_in(h, thread))
     await h.settle()
@@ -291,6 +293,7 @@ async def _race(h: Harness, *, person_action: str) -> tuple[int, object]:
     await aysel.send_in(h.staff, "first answer", thread_id=thread)
     await person.wait_for("first answer")
     await h.settle()
+    assert isinstance(h.services.staff, StaffDirectory)
     h.services.staff.forget(aysel.user_id)  # a cold cache: the next staff check asks Telegram
     h.emu.faults.add("getChatMember", kind="slow", retry_after=2)
     await aysel.send_in(h.staff, f"a late answer {PLANTED}", thread_id=thread)

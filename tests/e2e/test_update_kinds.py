@@ -10,6 +10,7 @@ import os
 import random
 import time
 from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -111,10 +112,13 @@ async def test_business_messages_are_ignored_quietly(harness: Harness) -> None:
     customer = h.person("Customer", "en")
     customer.user.started = True
     chat = h.emu.chat_json(h.emu.chats[customer.chat_id])
-    for n, extra in enumerate(({"text": "/start", "entities": [{"type": "bot_command", "offset": 0, "length": 6}]},
-                               {"contact": {"phone_number": "+994501234567", "first_name": "C",
-                                            "user_id": customer.user_id}},
-                               {"text": "I want to ask a caseworker"})):
+    extras: list[dict[str, Any]] = [
+        {"text": "/start", "entities": [{"type": "bot_command", "offset": 0, "length": 6}]},
+        {"contact": {"phone_number": "+994501234567", "first_name": "C",
+                     "user_id": customer.user_id}},
+        {"text": "I want to ask a caseworker"},
+    ]
+    for n, extra in enumerate(extras):
         h.emu.inject_update("business_message", {
             "message_id": 1000 + n, "date": int(time.time()), "chat": chat,
             "from": h.emu.user_json(customer.user_id), "business_connection_id": "bc-1", **extra})
@@ -163,7 +167,7 @@ async def test_what_telegram_cannot_copy_is_described_to_the_caseworker(harness:
     thread = next(t.thread_id for t in h.staff.topics() if t.name.startswith(f"#{case_id} "))
     chat = h.emu.chat_json(h.emu.chats[person.chat_id])
     sender = h.emu.user_json(person.user_id)
-    kinds = {
+    kinds: dict[str, dict[str, Any]] = {
         "pinned_message": {"pinned_message": {"chat": chat, "message_id": 1, "date": 0}},
         "web_app_data": {"web_app_data": {"data": "x", "button_text": "Open"}},
         "quiz": {"poll": {"id": "p1", "question": "2+2?", "options": [{"text": "4", "voter_count": 0}],
