@@ -112,7 +112,8 @@ async def test_stale_buttons_after_a_content_reload(harness_factory: HarnessFact
     # The operator removes an item (and every mention of it) and reloads, while the person
     # still sees the old menu.
     _remove_item(pack, "about.privacy")
-    await harness.runtime.reload_content()  # type: ignore[union-attr]
+    assert harness.runtime is not None
+    await harness.runtime.reload_content()
     await person.press_data("f:about.privacy", topic.message_id)
     changed = await person.wait_for(has_data("e:"))
     assert "changed" in changed.text

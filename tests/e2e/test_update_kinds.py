@@ -224,7 +224,8 @@ async def test_a_caseworkers_press_is_answered_at_once_while_the_group_is_at_its
     await h.settle()
     thread = next(t.thread_id for t in h.staff.topics() if t.name.startswith(f"#{case_id} "))
     card = next(m for m in h.staff.messages(thread) if m.text.startswith("🗂"))
-    limits = h.runtime.limits  # type: ignore[union-attr]
+    assert h.runtime is not None
+    limits = h.runtime.limits
     assert limits is not None
     while limits.group_delay(h.staff.chat_id) == 0:  # the group's minute is used up
         limits.take_proactive(h.staff.chat_id)

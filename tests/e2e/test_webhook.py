@@ -87,7 +87,8 @@ async def test_many_people_at_once_each_answered_once(harness_factory: HarnessFa
         await person.wait_for(has_data("l:"), timeout=15)
     await h.settle()
     assert all(len(p.messages()) == 1 for p in people)
-    stats = h.runtime.webhook.stats  # type: ignore[union-attr]
+    assert h.runtime is not None and h.runtime.webhook is not None
+    stats = h.runtime.webhook.stats
     assert stats.stored == 25 and stats.commits <= 25
 
 
@@ -127,7 +128,8 @@ async def test_garbage_is_400_and_the_bot_goes_on(harness_factory: HarnessFactor
     person = h.person("Leyla", "en")
     await person.send("/start")
     await person.wait_for(has_data("l:"))
-    assert h.runtime.webhook.stats.bad_body == 6  # type: ignore[union-attr]
+    assert h.runtime is not None and h.runtime.webhook is not None
+    assert h.runtime.webhook.stats.bad_body == 6
 
 
 @pytest.mark.parametrize("error", [StorageError("the disk holding bot.db is full"),
@@ -136,7 +138,8 @@ async def test_a_failing_store_is_503_then_the_update_is_redelivered_and_handled
     harness_factory: HarnessFactory, error: Exception
 ) -> None:
     h = await harness_factory(webhook=True)
-    server = h.runtime.webhook  # type: ignore[union-attr]
+    assert h.runtime is not None
+    server = h.runtime.webhook
     assert server is not None
     store = server.store_updates
     failures = [0]
@@ -161,7 +164,8 @@ async def test_an_update_stored_but_not_confirmed_is_handled_once(harness_factor
     """The commit succeeded but Telegram never heard 200 (here: 503 after storing): Telegram
     sends it again, and the inbox knows it."""
     h = await harness_factory(webhook=True)
-    server = h.runtime.webhook  # type: ignore[union-attr]
+    assert h.runtime is not None
+    server = h.runtime.webhook
     assert server is not None
     store = server.store_updates
     lost = [True]

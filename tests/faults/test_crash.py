@@ -413,8 +413,8 @@ async def test_dying_after_the_topic_was_recorded_does_not_create_a_second_one(
 ) -> None:
     h = await harness_factory()
     runtime = h.runtime
-    assert runtime is not None
-    repo = runtime.services.outbox  # type: ignore[union-attr]
+    assert runtime is not None and runtime.services is not None
+    repo = runtime.services.outbox
     mark_sent = repo.mark_sent
     stuck = asyncio.Event()
 
@@ -433,7 +433,9 @@ async def test_dying_after_the_topic_was_recorded_does_not_create_a_second_one(
     opening = asyncio.ensure_future(open_request(person, "recorded topic"))
     await asyncio.wait_for(stuck.wait(), 10)
     case_id = await opening
-    first = (await h.services.cases.get(case_id)).thread_id  # type: ignore[union-attr]
+    recorded = await h.services.cases.get(case_id)
+    assert recorded is not None
+    first = recorded.thread_id
     await h.stop()
     await h.start()
     await h.settle()

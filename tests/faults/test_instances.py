@@ -53,7 +53,8 @@ class RoundRobin:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        assert isinstance(site._server, asyncio.Server)
+        self.port = site._server.sockets[0].getsockname()[1]
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
 
     async def _forward(self, request: web.Request) -> web.StreamResponse:

@@ -221,9 +221,11 @@ async def test_cases_are_created_once_per_update_and_found(store: Store) -> None
     assert [r.id for r in await store.cases.find("100%")] == [case_id]
     assert await store.cases.find("50%") == []
     assert [r.id for r in await store.cases.find(f"#{case_id}")] == [case_id]
-    assert (await store.cases.open_case_of(7)).id == case_id  # type: ignore[union-attr]
+    open_case = await store.cases.open_case_of(7)
+    assert open_case is not None and open_case.id == case_id
     await store.cases.map_staff_message(-100, 42, case_id)
-    assert (await store.cases.by_staff_message(-100, 42)).id == case_id  # type: ignore[union-attr]
+    mapped = await store.cases.by_staff_message(-100, 42)
+    assert mapped is not None and mapped.id == case_id
     assert [r.id for r in await store.cases.queue(10)] == [case_id]
     assert await store.cases.count_open() == 1 and await store.cases.count_unclaimed() == 1
     records = [r async for r in store.cases.iter_records_fast(batch=1)]

@@ -8,16 +8,17 @@ import pytest
 
 from bot.storage import StorageError
 from bot.storage.sqlite import SqliteDriver, migrations
+from tests.narrow import present
 
 
 async def test_database_uses_wal_full_sync_and_secure_delete(tmp_path: Path) -> None:
     db = await SqliteDriver.open(tmp_path / "a.db")
     try:
         ex = db.executor
-        assert (await ex.fetchone("PRAGMA journal_mode"))[0] == "wal"  # type: ignore[index]
-        assert (await ex.fetchone("PRAGMA synchronous"))[0] == 2  # type: ignore[index]  # FULL
-        assert (await ex.fetchone("PRAGMA secure_delete"))[0] == 1  # type: ignore[index]
-        assert (await ex.fetchone("PRAGMA busy_timeout"))[0] >= 1000  # type: ignore[index]
+        assert present(await ex.fetchone("PRAGMA journal_mode"))[0] == "wal"
+        assert present(await ex.fetchone("PRAGMA synchronous"))[0] == 2  # FULL
+        assert present(await ex.fetchone("PRAGMA secure_delete"))[0] == 1
+        assert present(await ex.fetchone("PRAGMA busy_timeout"))[0] >= 1000
         assert await db.schema_version() == len(migrations())
     finally:
         await db.close()

@@ -199,7 +199,8 @@ def test_reopen_goes_to_caseworker_or_queue() -> None:
 
 def test_person_wrote() -> None:
     waiting = make_case(status="waiting", assignee_id=5)
-    assert person_wrote(waiting, T0).status == "in_progress"  # type: ignore[union-attr]
+    reopened = person_wrote(waiting, T0)
+    assert reopened is not None and reopened.status == "in_progress"
     new = make_case()
     assert person_wrote(new, T0) is new
     closed = transition(make_case(status="in_progress", assignee_id=5), "closed", T0)

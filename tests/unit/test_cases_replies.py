@@ -50,7 +50,7 @@ def test_shipped_replies_are_complete_and_keep_phone_numbers() -> None:
         assert "(012) 919" in (replies.text("call_centre", [lang]) or "")
         assert "108" in (replies.text("asan", [lang]) or "")
         assert replies.is_draft(lang) == (lang != "en")
-    assert all(replies.get(i) and replies.get(i).note for i in replies.ids())  # type: ignore[union-attr]
+    assert all((reply := replies.get(i)) and reply.note for i in replies.ids())
 
 
 def test_loader_problems_have_lines(tmp_path: Path) -> None:
