@@ -18,14 +18,22 @@ import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import pytest_asyncio
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-_state: dict[str, object] = {"available": None, "skipped": 0, "why": ""}
+
+
+class _State(TypedDict):
+    available: bool | None  # None until the server was tried
+    skipped: int  # PostgreSQL tests skipped for want of a server
+    why: str
+
+
+_state: _State = {"available": None, "skipped": 0, "why": ""}
 _template: list[str] = []  # the migrated template of this run, once made
 _to_drop: list[str] = []  # this run's databases, dropped at the end of the session
 
@@ -63,7 +71,7 @@ async def fresh_database(*, migrated: bool = False) -> AsyncIterator[str]:
     if not await _reachable():
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL is required in CI and is not reachable at {ADMIN_URL}")
-        _state["skipped"] = int(_state["skipped"]) + 1  # type: ignore[call-overload]
+        _state["skipped"] = int(_state["skipped"]) + 1
         pytest.skip(f"PostgreSQL not reachable at {ADMIN_URL}")
     import asyncpg
 
@@ -147,7 +155,7 @@ def pytest_testnodedown(node: Any, error: object) -> None:
     """(xdist controller) Add up what the workers skipped for want of a server."""
     skipped, why = getattr(node, "workeroutput", {}).get("postgres_skipped", (0, ""))
     if skipped:
-        _state["skipped"] = int(_state["skipped"]) + int(skipped)  # type: ignore[call-overload]
+        _state["skipped"] = int(_state["skipped"]) + int(skipped)
         _state["why"] = why
 
 

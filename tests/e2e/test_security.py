@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.casework.staff import StaffDirectory
+from bot.sandbox import UserDriver
 from bot.sandbox.emulator import RESTRICTED_LEFT
 from tests.e2e.flows_helpers import has_data, onboard, open_request
 from tests.e2e.harness import Harness
@@ -284,7 +285,7 @@ async def test_staff_commands_show_nothing_outside_the_staff_group(harness: Harn
 # -- 3: a person's /delete or close in the middle of a caseworker's reply is never undone ---
 
 
-async def _race(h: Harness, *, person_action: str) -> tuple[int, object]:
+async def _race(h: Harness, *, person_action: str) -> tuple[int, UserDriver]:
     person = h.person("Racer", "en")
     await onboard(person)
     case_id = await open_request(person, "please help")
@@ -319,9 +320,9 @@ async def test_a_delete_during_a_slow_staff_check_is_not_undone(harness: Harness
     case_id, person = await _race(h, person_action="delete")
     row = await h.services.cases.get(case_id)
     assert row is not None and row.status == "deleted" and row.user_id is None
-    assert not any(PLANTED in m.text for m in person.messages())  # type: ignore[attr-defined]
+    assert not any(PLANTED in m.text for m in person.messages())
     await h.stop()
-    assert scan_database(h.db_path, [PLANTED], person.user_id) == []  # type: ignore[attr-defined]
+    assert scan_database(h.db_path, [PLANTED], person.user_id) == []
 
 
 async def test_a_close_during_a_slow_staff_check_is_not_undone(harness: Harness) -> None:
@@ -329,7 +330,7 @@ async def test_a_close_during_a_slow_staff_check_is_not_undone(harness: Harness)
     case_id, person = await _race(h, person_action="close")
     row = await h.services.cases.get(case_id)
     assert row is not None and row.status == "closed"
-    assert not any(PLANTED in m.text for m in person.messages())  # type: ignore[attr-defined]
+    assert not any(PLANTED in m.text for m in person.messages())
 
 
 # -- 9: the person's words cannot pass for the bot's own notices ----------------------------

@@ -11,6 +11,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -418,15 +419,16 @@ async def test_dying_after_the_topic_was_recorded_does_not_create_a_second_one(
     mark_sent = repo.mark_sent
     stuck = asyncio.Event()
 
-    async def dies_before_marking(item_id: int, message_id: int | None, now: object) -> None:
+    async def dies_before_marking(item_id: int, message_id: int | None, now: datetime) -> None:
         row = await repo.db.fetchone("SELECT kind FROM outbox WHERE id = ?", (item_id,))
         assert row is not None
         kind = row["kind"]
         if kind == "topic":
             stuck.set()
             await asyncio.Event().wait()  # the topic id is recorded; the process dies here
-        await mark_sent(item_id, message_id, now)  # type: ignore[arg-type]
+        await mark_sent(item_id, message_id, now)
 
+    # Monkeypatched on the instance: the process "dies" between sending and recording.
     repo.mark_sent = dies_before_marking  # type: ignore[method-assign]
     person = h.person("Recorded", "en")
     await onboard(person)

@@ -40,6 +40,7 @@ async def test_a_reply_survives_a_twelve_hour_outage(tmp_path: Path) -> None:
             await uow.outbox.enqueue(chat_id=42, method="sendMessage", params={"chat_id": 42, "text": "reply"},
                           now=clock.now(), kind="to_person")
         bot = FlakyBot()
+        # FlakyBot is a duck-typed stand-in for telegram.Bot.
         worker = OutboxWorker(bot, repo, clock, limits=FloodLimits(overall_per_second=10_000, chat_per_second=0, group_per_minute=10_000))  # type: ignore[arg-type]
         while (clock.now() - datetime.now(UTC)).total_seconds() < 12 * 3600:
             await worker.run_once()

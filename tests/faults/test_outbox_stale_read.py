@@ -55,6 +55,7 @@ async def test_a_message_sent_during_a_read_is_not_sent_again(tmp_path: Path) ->
                                      now=datetime.now(UTC))
         repo = SlowDue(store.outbox)
         bot = GatedBot()
+        # GatedBot is a duck-typed stand-in for telegram.Bot.
         worker = OutboxWorker(bot, repo, SystemClock(),  # type: ignore[arg-type]
                               limits=FloodLimits(overall_per_second=10_000, chat_per_second=0, group_per_minute=10_000))
         runner = asyncio.create_task(worker.run())

@@ -9,7 +9,7 @@ import pytest
 
 from bot.bundle import ContentBundle
 from bot.bundle.service import LoadedContent, load_catalogs
-from bot.flows.engine import all_paths, view
+from bot.flows.engine import QuestionView, all_paths, view
 from bot.i18n import CatalogError, Catalogs
 from bot.ui import cases as case_ui
 from bot.ui import flows as flow_ui
@@ -50,7 +50,10 @@ def test_every_button_of_the_pack_fits_64_bytes(bundle: ContentBundle) -> None:
             for answers, _outcome in all_paths(flow):
                 for n in range(len(answers) + 1):
                     step = view(flow, answers[:n], chain)
-                    screen = flow_ui.question(flow, step, tr) if hasattr(step, "question") else flow_ui.outcome(pack, flow, step, tr)  # type: ignore[arg-type]
+                    if isinstance(step, QuestionView):
+                        screen = flow_ui.question(flow, step, tr)
+                    else:
+                        screen = flow_ui.outcome(pack, flow, step, tr)
                     seen += _data(screen)
         seen += _data(case_ui.intake_category(pack, tr))
         seen += _data(case_ui.intake_vulnerabilities(tr, set()))

@@ -73,7 +73,8 @@ async def _sent_to(services: Services, chat_id: int) -> list[str]:
 
 async def test_nothing_is_due_before_the_first_answer_deadline(services: Services) -> None:
     await _case(services)
-    services.clock.advance(hours=3, minutes=59)  # type: ignore[attr-defined]
+    assert isinstance(services.clock, OffsetClock)
+    services.clock.advance(hours=3, minutes=59)
     assert await check_overdue(services) == (0, 0)
     assert await services.outbox.counts() == {}
 
@@ -82,7 +83,8 @@ async def test_an_overdue_case_is_reminded_once_then_escalated_once_to_every_adm
     services: Services,
 ) -> None:
     case_id = await _case(services)
-    clock: OffsetClock = services.clock  # type: ignore[assignment]
+    clock = services.clock
+    assert isinstance(clock, OffsetClock)
     clock.advance(hours=4, minutes=1)
     assert await check_overdue(services) == (1, 0)
     assert await check_overdue(services) == (0, 0)  # the job runs often: one reminder only
@@ -113,14 +115,16 @@ async def test_an_answered_or_closed_case_is_left_alone(services: Services) -> N
     )
     closed = await _case(services)
     await services.cases.update(closed, services.clock.now(), status="closed")
-    services.clock.advance(days=10)  # type: ignore[attr-defined]
+    assert isinstance(services.clock, OffsetClock)
+    services.clock.advance(days=10)
     assert await check_overdue(services) == (0, 0)
 
 
 async def test_each_priority_has_its_own_deadline(services: Services) -> None:
     """Priority n is due after first_response_hours[n] (4, 24, 72 h here)."""
     by_priority = [await _case(services, priority=p) for p in (0, 1, 2)]
-    clock: OffsetClock = services.clock  # type: ignore[assignment]
+    clock = services.clock
+    assert isinstance(clock, OffsetClock)
     for hours, expect in ((4, by_priority[:1]), (24, by_priority[:2]), (72, by_priority)):
         clock.offset = timedelta(hours=hours, minutes=1)
         await check_overdue(services)

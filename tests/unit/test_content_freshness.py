@@ -14,7 +14,8 @@ from bot.content.loader import inspect_pack, load_pack
 from bot.content.model import Source
 from bot.flows import load_flows
 from bot.flows.engine import OutcomeView, view
-from bot.i18n import Catalogs
+from bot.flows.model import Flow
+from bot.i18n import Catalogs, Tr
 from bot.ui.flows import outcome
 
 REPO = Path(__file__).resolve().parents[2]
@@ -167,13 +168,13 @@ def _flow_pack(tmp_path: Path, label: bool) -> Path:
     return root
 
 
-def _tr() -> object:
+def _tr() -> Tr:
     catalogs = Catalogs()
     catalogs.load([("en", "ltr", ())])
     return catalogs.tr("en")
 
 
-def _minor_outcome(root: Path) -> tuple[object, OutcomeView]:
+def _minor_outcome(root: Path) -> tuple[Flow, OutcomeView]:
     flows, problems, _ = load_flows(root, ["en", "ru"], "en", {"faq.one", "faq.two"})
     assert [p for p in problems if p.severity == "error"] == []
     flow = flows["demo"]
@@ -187,7 +188,7 @@ def test_outcome_label_from_the_pack_replaces_the_generic_result_label(tmp_path:
     assert step.label == "A caseworker decides this"
     tr = _tr()
     pack = load_pack(GOOD)
-    screen = outcome(pack, flow, step, tr)  # type: ignore[arg-type]
+    screen = outcome(pack, flow, step, tr)
     assert "<i>A caseworker decides this</i>" in screen.text
     assert "Unclear: a caseworker should look at this" not in screen.text
 
@@ -195,7 +196,7 @@ def test_outcome_label_from_the_pack_replaces_the_generic_result_label(tmp_path:
 def test_without_a_label_the_generic_result_label_is_the_fallback(tmp_path: Path) -> None:
     flow, step = _minor_outcome(_flow_pack(tmp_path, label=False))
     assert step.label is None
-    screen = outcome(load_pack(GOOD), flow, step, _tr())  # type: ignore[arg-type]
+    screen = outcome(load_pack(GOOD), flow, step, _tr())
     assert "<i>Unclear: a caseworker should look at this</i>" in screen.text
 
 

@@ -96,6 +96,7 @@ class Calls:
     async def __call__(self, *_args: Any, **_kwargs: Any) -> dict[str, Any]:
         self.made.append(asyncio.get_running_loop().time())
         if self.failures:
+            # Fractions of a second on purpose (PTB types retry_after as int): keeps the test short.
             raise RetryAfter(self.failures.pop(0))  # type: ignore[arg-type]
         return {"ok": True}
 

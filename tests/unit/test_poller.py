@@ -55,6 +55,7 @@ def _poller(
 ) -> tuple[UpdatePoller, FakeBot]:
     ref: list[UpdatePoller] = []
     bot = FakeBot(ref, batches)
+    # Duck-typed fakes stand in for the Bot, the inbox repository and the dispatcher.
     poller = UpdatePoller(bot, FakeInbox(stored_up_to), FakeDispatcher(), accept, timeout=1)  # type: ignore[arg-type]
     ref.append(poller)
     return poller, bot
