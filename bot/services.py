@@ -15,6 +15,7 @@ from bot.storage import Store
 if TYPE_CHECKING:
     from bot.content.bundle import ContentBundle
     from bot.content.service import ContentService
+    from bot.delivery.broadcast import BroadcastSender
     from bot.delivery.outbox_worker import OutboxWorker
     from bot.storage.abuse import AbuseRepo
     from bot.storage.cases import CasesRepo
@@ -38,6 +39,7 @@ class Services:
     outbox_worker: OutboxWorker | None = None
     staff: Any = None  # StaffDirectory, set by app
     content_service: ContentService | None = None  # reloads (and follows other instances')
+    broadcaster: BroadcastSender | None = None  # feeds a running announcement to the outbox
 
     # The store's repositories, each call its own transaction (store.transaction() for more).
     @property

@@ -45,6 +45,11 @@ AfterHook = Callable[[OutboxItem, Any], Awaitable[None]]
 RepairHook = Callable[[OutboxItem, BadRequest], Awaitable[bool]]
 UnreachableHook = Callable[[int], Awaitable[None]]
 FailedHook = Callable[[OutboxItem, str], Awaitable[None]]
+RetryHook = Callable[[OutboxItem, Exception], Awaitable[None]]
+# Bulk kinds (announcements) are paced at the bulk cap inside the overall pace: a chat that
+# is not ready, or a bulk item while the bulk pace says wait, is skipped for now, so notices
+# queued behind a broadcast are not held up by it.
+BULK_KINDS = frozenset({"announcement"})
 
 
 class OutboxWorker:
@@ -78,6 +83,8 @@ class OutboxWorker:
         self._after: dict[str, AfterHook] = {}
         self._repair: dict[str, RepairHook] = {}
         self._failed: dict[str, FailedHook] = {}
+        self._blocked: dict[str, FailedHook] = {}
+        self._retrying: dict[str, RetryHook] = {}
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         self.sent = 0
@@ -90,7 +97,13 @@ class OutboxWorker:
         after: AfterHook | None = None,
         repair: RepairHook | None = None,
         failed: FailedHook | None = None,
+        blocked: FailedHook | None = None,
+        retrying: RetryHook | None = None,
     ) -> None:
+        if retrying:  # the send will be tried again (429, a network error)
+            self._retrying[kind] = retrying
+        if blocked:  # Forbidden: the person blocked the bot (on_unreachable runs as well)
+            self._blocked[kind] = blocked
         if failed:
             self._failed[kind] = failed
         if prepare:
@@ -172,6 +185,9 @@ class OutboxWorker:
             if item.chat_id in self._busy_chats:
                 continue  # its previous message is still on its way: order within a chat
             delay = self.limits.proactive_delay(item.chat_id)
+            bulk = item.kind in BULK_KINDS
+            if bulk:
+                delay = max(delay, self.limits.bulk_delay())
             if delay > 0:
                 shortest = delay if shortest is None else min(shortest, delay)
                 continue
@@ -181,6 +197,8 @@ class OutboxWorker:
             await self._slots.acquire()
             self._raise_failure()
             self.limits.take_proactive(item.chat_id)
+            if bulk:
+                self.limits.take_bulk()
             self._busy_chats.add(item.chat_id)
             task = asyncio.create_task(self._send_in_flight(item), name=f"outbox-{item.id}")
             self._in_flight.add(task)
@@ -189,7 +207,9 @@ class OutboxWorker:
         if started:
             # Wait for one of these to finish before asking the database again, so that a
             # chat whose message is in flight is not read (and skipped) in a tight loop.
-            await asyncio.wait(set(self._in_flight), return_when=asyncio.FIRST_COMPLETED)
+            # Not longer than the shortest pacing wait, though: with a bulk item due in 40 ms
+            # and a round trip of 100 ms, waiting for the send would halve the bulk pace.
+            await asyncio.wait(set(self._in_flight), timeout=shortest, return_when=asyncio.FIRST_COMPLETED)
         return started, shortest
 
     async def _send_in_flight(self, item: OutboxItem) -> None:
@@ -265,6 +285,11 @@ class OutboxWorker:
         except Exception as exc:
             log.error("outbox %s: failure hook failed: %s", item.id, type(exc).__name__)
 
+    async def _tell_retrying(self, item: OutboxItem, exc: Exception) -> None:
+        hook = self._retrying.get(item.kind)
+        if hook is not None:
+            await self._record(lambda: hook(item, exc))
+
     async def run_once(self) -> int:
         """Send everything due now (tests and shutdown); returns how many were attempted."""
         items = await self._repo.due(self._clock.now())
@@ -299,12 +324,17 @@ class OutboxWorker:
         except RetryAfter as exc:
             seconds = retry_seconds(exc.retry_after)
             self.limits.hold(item.chat_id, seconds)
+            await self._tell_retrying(item, exc)
             await self._repo.retry_later(item.id, now + timedelta(seconds=seconds), "RetryAfter")
             return
         except Forbidden as exc:
             log.warning("outbox %s: chat %s is unreachable (%s)", item.id, item.chat_id, exc.message)
             await self._repo.mark_failed(item.id, f"Forbidden: {exc.message}", status="unreachable")
             await self._repo.mark_chat_unreachable(item.chat_id, "Forbidden")
+            blocked = self._blocked.get(item.kind)
+            if blocked is not None:
+                reason = exc.message
+                await self._record(lambda: blocked(item, reason))
             if self._on_unreachable is not None:
                 await self._on_unreachable(item.chat_id)
             return
@@ -328,6 +358,7 @@ class OutboxWorker:
                 await self._tell_failed(item, f"{type(exc).__name__}, {item.attempts + 1} attempts")
                 return
             backoff = min(600.0, 0.5 * 2**item.attempts) * (0.75 + random.random() / 2)
+            await self._tell_retrying(item, exc)
             await self._repo.retry_later(
                 item.id, now + timedelta(seconds=backoff), f"{type(exc).__name__}"
             )

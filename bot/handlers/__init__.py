@@ -79,6 +79,18 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     ]
     for pattern, callback in callbacks:
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+
+    # -- announcements (issue 15): every handler in this block; callback prefixes n: (person)
+    # and an: (staff) are defined in bot/ui/announcements.py.
+    from bot.handlers import announce
+    from bot.handlers.staff import announce as staff_announce
+
+    application.add_handler(CommandHandler("subscribe", announce.subscribe_command, filters=PRIVATE & NEW))
+    application.add_handler(CommandHandler("unsubscribe", announce.unsubscribe_command, filters=PRIVATE & NEW))
+    application.add_handler(CommandHandler("announce", staff_announce.announce_command, filters=NEW))
+    application.add_handler(CallbackQueryHandler(announce.on_button, pattern=r"^n:"))
+    application.add_handler(CallbackQueryHandler(staff_announce.on_button, pattern=r"^an:"))
+    # -- end of announcements
     application.add_handler(CallbackQueryHandler(cards.on_card_button, pattern=r"^c:"))
     application.add_handler(CallbackQueryHandler(common.unknown_callback))
 

@@ -23,6 +23,7 @@ PERSON_COMMANDS = [
     ("language", N_("Change language")),
     ("requests", N_("My requests to caseworkers")),
     ("emergency", N_("Emergency numbers")),
+    ("subscribe", N_("Announcements: rule changes and events")),
     ("privacy", N_("What we store and why")),
     ("mydata", N_("See your data")),
     ("delete", N_("Delete your data")),
@@ -40,6 +41,7 @@ STAFF_COMMANDS = [
     ("unblock", N_("Unblock the person of a case")),
     ("audit", N_("Audit log of a case (admins)")),
     ("reload", N_("Reload content (admins)")),
+    ("announce", N_("Send an announcement to subscribers (admins)")),
 ]
 
 

@@ -182,6 +182,14 @@ class BroadcastsRepo:
                 await _finish(tx, broadcast_id, user_id, "uncertain", ("sending",))
         return status
 
+    async def requeue(self, broadcast_id: int, user_id: int) -> None:
+        """The call surely did not deliver (429, no connection): it may be made again."""
+        await self.db.execute(
+            "UPDATE broadcast_deliveries SET status = 'queued' WHERE broadcast_id = ? AND user_id = ?"
+            " AND status = 'sending'",
+            (broadcast_id, user_id),
+        )
+
     async def finish_delivery(self, broadcast_id: int, user_id: int, status: str) -> bool:
         """Record how one send ended, and count it, once."""
         if status not in FINAL_STATUSES:

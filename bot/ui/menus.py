@@ -50,6 +50,7 @@ def main_menu(pack: Pack, audience: str | None, tr: Tr, *, notice: str = "") -> 
     ]
     rows.extend(rows_of(topic_buttons, 2))
     rows.append((Button("💬 " + tr._("Ask a caseworker"), "r:new"),))
+    rows.append((Button("🔔 " + tr._("Announcements"), "n:"),))
     rows.append(
         (Button("📂 " + tr._("My requests"), "r:list"), Button("🌐 " + tr._("Language"), "l:?"))
     )

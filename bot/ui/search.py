@@ -86,6 +86,7 @@ def help_screen(pack: Pack, audience: str | None, tr: Tr) -> Screen:
             "/language — " + esc(tr._("change language")),
             "/requests — " + esc(tr._("your requests to caseworkers")),
             "/emergency — " + esc(tr._("emergency numbers")),
+            "/subscribe — " + esc(tr._("announcements about rule changes and events")),
             "/privacy — " + esc(tr._("what we store and why")),
             "/mydata — " + esc(tr._("see what is stored about you")),
             "/delete — " + esc(tr._("delete your data")),
