@@ -65,7 +65,7 @@ async def announce_command(update: Update, context: BotContext, actor: Actor) ->
         prepared = ann.prepared.get(args[0])
         if prepared is None:
             known = ", ".join(sorted(ann.prepared)) or "—"
-            await _say(message, esc(tr._("There is no prepared announcement {id!r}. Prepared: {known}.", id=args[0], known=known)))
+            await _say(message, esc(tr._("There is no prepared announcement “{id}”. Prepared: {known}.", id=args[0], known=known)))
             return
         note = ui.expired_note(prepared, services.clock.now().date(), tr)
         if note:
