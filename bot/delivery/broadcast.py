@@ -113,6 +113,9 @@ class BroadcastSender:
         """One look: feed, report progress, close what has ended. True while one runs."""
         store = self.services.store
         for c in await store.broadcasts.unfinished_cancelled():
+            if c.outstanding > 0 and not await store.outbox.pending_of_kind(KIND):
+                await store.broadcasts.settle_orphans(c.id)
+                c = await store.broadcasts.get(c.id) or c
             if c.outstanding <= 0 or not c.queued:
                 await self._close(c)
             else:
@@ -122,6 +125,12 @@ class BroadcastSender:
             return False
         if not b.fed_all and b.outstanding < self.window:
             await self.feed(b, self.window - b.outstanding)
+            b = await store.broadcasts.get(b.id) or b
+        if b.fed_all and b.outstanding > 0 and not await store.outbox.pending_of_kind(KIND):
+            # Everything fed and nothing left in the outbox, yet records open: a crash came
+            # between an outbox row's end and its record's. Settle them; never resend.
+            if await store.broadcasts.settle_orphans(b.id):
+                log.warning("broadcast %s: delivery records without an outbox row settled as uncertain", b.id)
             b = await store.broadcasts.get(b.id) or b
         if b.fed_all and b.outstanding <= 0:
             await self._close(b)

@@ -329,12 +329,12 @@ class OutboxWorker:
             return
         except Forbidden as exc:
             log.warning("outbox %s: chat %s is unreachable (%s)", item.id, item.chat_id, exc.message)
-            await self._repo.mark_failed(item.id, f"Forbidden: {exc.message}", status="unreachable")
-            await self._repo.mark_chat_unreachable(item.chat_id, "Forbidden")
             blocked = self._blocked.get(item.kind)
-            if blocked is not None:
+            if blocked is not None:  # before the row is settled: a crash in between repeats it
                 reason = exc.message
                 await self._record(lambda: blocked(item, reason))
+            await self._repo.mark_failed(item.id, f"Forbidden: {exc.message}", status="unreachable")
+            await self._repo.mark_chat_unreachable(item.chat_id, "Forbidden")
             if self._on_unreachable is not None:
                 await self._on_unreachable(item.chat_id)
             return

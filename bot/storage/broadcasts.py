@@ -197,6 +197,18 @@ class BroadcastsRepo:
         async with self.db.transaction() as tx:
             return await _finish(tx, broadcast_id, user_id, status, ("queued", "sending"))
 
+    async def settle_orphans(self, broadcast_id: int) -> int:
+        """Delivery records left open with no outbox row behind them (a crash between the
+        row's end and its record's): 'uncertain', never sent again. Returns how many."""
+        async with self.db.transaction() as tx:
+            rows = await tx.fetchall(
+                "SELECT user_id FROM broadcast_deliveries WHERE broadcast_id = ? AND status IN ('queued', 'sending')",
+                (broadcast_id,),
+            )
+            for r in rows:
+                await _finish(tx, broadcast_id, int(r["user_id"]), "uncertain", ("queued", "sending"))
+        return len(rows)
+
     async def set_progress_message(self, broadcast_id: int, message_id: int) -> None:
         await self.db.execute(
             "UPDATE broadcasts SET progress_message_id = ? WHERE id = ?", (message_id, broadcast_id)
