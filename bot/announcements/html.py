@@ -1,5 +1,5 @@
 """Telegram's HTML, checked before anything is sent: the tags Telegram knows, properly nested
-and closed, `<`, `>` and `&` only as tags or entities; and the visible text's length as
+and closed, `<` and `&` only as tags or entities; and the visible text's length as
 Telegram counts it (UTF-16 units after the markup is parsed, at most 4096 per message)."""
 
 from __future__ import annotations
@@ -62,8 +62,6 @@ def check_html(text: str) -> Checked:
             if name not in _TAGS:
                 return Checked("".join(out), f"unsupported tag <{name}> at character {i + 1}")
             attrs = {m.group(1).lower(): (m.group(2) or "").strip("\"'") for m in _ATTR.finditer(start.group(2))}
-            if name == "a" and not attrs.get("href"):
-                return Checked("".join(out), f"<a> without href at character {i + 1}")
             if name == "span" and attrs.get("class") != "tg-spoiler":
                 return Checked("".join(out), f'<span> needs class="tg-spoiler" at character {i + 1}')
             if name == "tg-emoji" and not attrs.get("emoji-id"):
@@ -78,8 +76,6 @@ def check_html(text: str) -> Checked:
             out.append(html.unescape(entity.group(0)))
             i = entity.end()
             continue
-        if ch == ">":
-            return Checked("".join(out), f"a '>' at character {i + 1} outside a tag: write &gt;")
         out.append(ch)
         i += 1
     if stack:

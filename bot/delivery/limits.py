@@ -208,7 +208,8 @@ class FloodLimits:
 
     def take_bulk(self) -> None:
         now = self._now()
-        # A bucket one send deep: after a pause the pace resumes, it does not burst to catch up.
+        # A bucket two sends deep: a send taken a little late (the worker looks when it can)
+        # is made up by the next one, so the cap is kept, and a pause never turns into a burst.
         self._next_bulk = max(self._next_bulk, now - self._bulk_interval) + self._bulk_interval
 
     def take_proactive(self, chat_id: int) -> None:
