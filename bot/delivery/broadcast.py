@@ -53,8 +53,13 @@ def install_announcement_hooks(worker: OutboxWorker, services: Services) -> None
             return None  # sent, cut off by a crash ('uncertain' now), or erased: never twice
         return {k: v for k, v in item.params.items() if k != BROADCAST_KEY}
 
-    async def after(item: OutboxItem, _result: Any) -> None:
-        await broadcasts.finish_delivery(*ids(item), "sent")
+    async def after(item: OutboxItem, result: Any) -> bool:
+        # The record and the outbox row in one commit (one fsync less per announcement).
+        message_id = result.get("message_id") if isinstance(result, dict) else None
+        async with services.store.transaction() as uow:
+            await uow.broadcasts.finish_delivery(*ids(item), "sent")
+            await uow.outbox.mark_sent(item.id, message_id, services.clock.now())
+        return True
 
     async def failed(item: OutboxItem, _reason: str) -> None:
         await broadcasts.finish_delivery(*ids(item), "failed")

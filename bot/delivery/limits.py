@@ -56,6 +56,8 @@ _PRUNE_AT = 20_000
 # taken as 61 seconds and a chat's refill as 10% slower, so network jitter never turns a
 # paced send into a 429.
 GROUP_WINDOW = 61.0
+# Bulk sends a late worker may make up at once (see FloodLimits.take_bulk).
+BULK_CATCH_UP = 4
 CHAT_RATE_MARGIN = 1.1
 
 
@@ -208,9 +210,11 @@ class FloodLimits:
 
     def take_bulk(self) -> None:
         now = self._now()
-        # A bucket two sends deep: a send taken a little late (the worker looks when it can)
-        # is made up by the next one, so the cap is kept, and a pause never turns into a burst.
-        self._next_bulk = max(self._next_bulk, now - self._bulk_interval) + self._bulk_interval
+        # A bucket a few sends deep: sends taken late (the worker looks when it can, on a busy
+        # machine tens of ms late) are made up by the next ones, so the cap is kept; a pause
+        # turns into at most BULK_CATCH_UP sends at once, far inside Telegram's ~30/s.
+        floor = now - BULK_CATCH_UP * self._bulk_interval
+        self._next_bulk = max(self._next_bulk, floor) + self._bulk_interval
 
     def take_proactive(self, chat_id: int) -> None:
         """Count one proactive send to `chat_id` (after its delays came to 0)."""

@@ -41,7 +41,8 @@ DRAIN_SECONDS = 5.0
 # `prepare` fills in late-bound parameters (a case's topic id), `after` records results,
 # `on_bad_request` may repair (recreate a deleted topic) and ask for a retry.
 PrepareHook = Callable[[OutboxItem], Awaitable[dict[str, Any] | None]]
-AfterHook = Callable[[OutboxItem, Any], Awaitable[None]]
+# An `after` hook that returns True has marked the item sent itself (in its own transaction).
+AfterHook = Callable[[OutboxItem, Any], Awaitable[bool | None]]
 RepairHook = Callable[[OutboxItem, BadRequest], Awaitable[bool]]
 UnreachableHook = Callable[[int], Awaitable[None]]
 FailedHook = Callable[[OutboxItem, str], Awaitable[None]]
@@ -299,7 +300,8 @@ class OutboxWorker:
 
     async def _idle_until_due(self, wait: float | None = None) -> None:
         next_at = await self._repo.next_due_at()
-        timeout = self._idle_cap if wait is None else max(0.05, wait)
+        # A short floor: a bulk item due in 10 ms must not wait 50 (the bulk cap would sag).
+        timeout = self._idle_cap if wait is None else max(0.01, wait)
         if next_at is not None:
             timeout = max(0.05, min(timeout, (next_at - self._clock.now()).total_seconds()))
         try:
@@ -368,13 +370,19 @@ class OutboxWorker:
         # item is marked sent: if the process dies in between, the item is sent again (a
         # duplicate) rather than marked sent with its result lost (a case without its topic).
         after = self._after.get(item.kind)
+        settled: list[bool | None] = [None]
         if after is not None:
+
+            async def run_after() -> None:
+                settled[0] = await after(item, result)
+
             try:
-                await self._record(lambda: after(item, result))
+                await self._record(run_after)
             except StorageError:
                 raise
             except Exception as exc:  # a bug in a hook must not resend the message forever
                 log.error("outbox %s: after-send hook failed: %s", item.id, type(exc).__name__)
-        await self._record(lambda: self._repo.mark_sent(item.id, message_id, self._clock.now()))
+        if settled[0] is not True:
+            await self._record(lambda: self._repo.mark_sent(item.id, message_id, self._clock.now()))
         self.sent += 1
 

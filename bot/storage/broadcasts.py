@@ -164,6 +164,12 @@ class BroadcastsRepo:
         """Just before the call: 'queued' becomes 'sending' (committed); returns the status
         found ('queued' means go ahead). A record found 'sending' was cut off by a crash mid
         call: it becomes 'uncertain' and is not sent again. None: no record (erased)."""
+        if await self.db.execute(  # the usual case, in one statement
+            "UPDATE broadcast_deliveries SET status = 'sending' WHERE broadcast_id = ? AND user_id = ?"
+            " AND status = 'queued'",
+            (broadcast_id, user_id),
+        ):
+            return "queued"
         async with self.db.transaction() as tx:
             row = await tx.fetchone(
                 "SELECT status FROM broadcast_deliveries WHERE broadcast_id = ? AND user_id = ?"

@@ -152,13 +152,13 @@ def test_the_bulk_pace_keeps_its_cap_and_never_bursts() -> None:
             lim.take_bulk()
             taken += 1
         clock.t += 0.001
-    assert 100 <= taken <= 102
-    clock.t += 60  # a pause: at most one send of catching up, then the pace again
+    assert 100 <= taken <= 105  # the pace, plus the catch-up allowance at the start
+    clock.t += 60  # a pause: at most four sends of catching up, then the pace again
     burst = 0
     while lim.bulk_delay() == 0:
         lim.take_bulk()
         burst += 1
-    assert burst == 2 and lim.bulk_delay() == pytest.approx(0.1)
+    assert burst == 5 and lim.bulk_delay() == pytest.approx(0.1)
 
 
 def test_durations_read_the_same_in_every_language() -> None:
