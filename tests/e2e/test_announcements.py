@@ -196,3 +196,23 @@ async def test_bad_input_gets_a_clear_answer_and_changes_nothing(harness: Harnes
     assert not any("First one" in m.text for m in leyla.messages())
     await h.admin.send_in(h.staff, "/announce nonexistent")
     await h.staff.wait_for("no prepared announcement")
+
+
+async def test_after_delete_no_table_holds_the_subscribers_id(harness: Harness) -> None:
+    from tests.e2e.test_security import scan_database
+
+    h = harness
+    person = h.person("Farid", "en")
+    await onboard(person)
+    await subscribe(person, "Everything")
+    preview = await announce_typed(h, "Office hours change on Friday")
+    await h.admin.press_in(h.staff, "Send to 1", preview)
+    await report(h)
+    await person.wait_for("Office hours")
+    await person.send("/delete")
+    confirm = await person.wait_for(has_data("p:del:ok"))
+    await person.press_data("p:del:ok", confirm.message_id)
+    await person.wait_for("has been deleted")
+    await h.settle()
+    await h.stop()
+    assert scan_database(h.db_path, [], person.user_id) == []
