@@ -8,6 +8,8 @@ Buttons carry the draft's version: a stale or doubled press changes nothing.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram import Message, Update
 from telegram.constants import ParseMode
 
@@ -20,6 +22,10 @@ from bot.i18n import Tr
 from bot.storage.broadcasts import Broadcast
 from bot.ui import announcements as ui
 from bot.ui.screen import Screen, esc
+
+# An admin's next message counts as the text only this soon after /announce: a draft left
+# waiting does not swallow their messages in the chat the next day.
+TEXT_WINDOW = timedelta(minutes=30)
 
 
 def _thread(message: Message | None) -> int | None:
@@ -92,6 +98,8 @@ async def take_typed_text(update: Update, context: BotContext, actor: Actor) -> 
     repo = context.services.store.broadcasts
     draft = await repo.awaiting_text(actor.user_id, message.chat.id)
     if draft is None or draft.thread_id != _thread(message):
+        return False
+    if draft.created_at is not None and context.services.clock.now() - draft.created_at > TEXT_WINDOW:
         return False
     tr = staff_tr_of(context.services)
     if not is_admin(context, actor):
