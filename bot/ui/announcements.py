@@ -96,7 +96,7 @@ def announcement_message(body: str, tr: Tr, prepared: Prepared | None = None, pa
                              for s in prepared.sources)
         text += "\n\n<i>" + esc(tr._("Source:")) + " " + sources + " · " + esc(
             tr._("checked {date}", date=tr.date(prepared.last_checked))) + "</i>"
-    markup = {"inline_keyboard": [[{"text": "🔕 " + tr._("Unsubscribe"), "callback_data": UNSUBSCRIBE}]]}
+    markup: dict[str, object] = {"inline_keyboard": [[{"text": "🔕 " + tr._("Unsubscribe"), "callback_data": UNSUBSCRIBE}]]}
     return text, markup
 
 
