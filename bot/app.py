@@ -21,6 +21,7 @@ from bot.bundle.service import ContentLoader, ContentService, load_content
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content.normalize import serve
+from bot.delivery.broadcast import BroadcastSender
 from bot.delivery.claims import LaneClaims
 from bot.delivery.http import AiohttpRequest
 from bot.delivery.inbox_worker import InboxDispatcher
@@ -54,6 +55,7 @@ class BotRuntime:
     poller: UpdatePoller | None = None
     webhook: WebhookServer | None = None
     outbox_worker: OutboxWorker | None = None
+    broadcaster: BroadcastSender | None = None
     limits: FloodLimits | None = None
     claims: LaneClaims | None = None
     # Reads the pack at start and on every reload (None: load_content). Tests pass a cache
@@ -110,6 +112,7 @@ class BotRuntime:
             chat_per_second=1.0 / settings.pace_chat_interval if settings.pace_chat_interval > 0 else 0.0,
             chat_burst=settings.pace_chat_burst,
             group_per_minute=settings.pace_group_per_minute,
+            bulk_per_second=settings.broadcast_per_second,
         )
         self.limits = limits
         # ReplyLimiter reads a str marker (the outbox's); PTB's builder types the bot as
@@ -133,6 +136,14 @@ class BotRuntime:
         await prepare_staff(application, services)
 
         install_outbox_hooks(self.outbox_worker, services, application.bot)
+        from bot.delivery.broadcast import install_announcement_hooks
+
+        install_announcement_hooks(self.outbox_worker, services)
+        self.broadcaster = BroadcastSender(
+            services, application.bot, per_second=min(settings.broadcast_per_second, settings.pace_overall_per_second),
+            progress_seconds=settings.broadcast_progress_seconds,
+        )
+        services.broadcaster = self.broadcaster
 
         self.dispatcher = InboxDispatcher(
             services.inbox, self._process, self.clock, settings.max_concurrent_chats
@@ -163,7 +174,8 @@ class BotRuntime:
                 timeout=settings.poll_timeout,
             )
             ingress = asyncio.create_task(self.poller.run(), name="poller")
-        self._tasks = [ingress, asyncio.create_task(outbox_run(), name="outbox")]
+        self._tasks = [ingress, asyncio.create_task(outbox_run(), name="outbox"),
+                       asyncio.create_task(self.broadcaster.run(), name="broadcast")]
         if self.claims is not None:
             self._tasks.append(asyncio.create_task(self.claims.run(), name="claims"))
         await post_start(application, services)
@@ -285,6 +297,8 @@ class BotRuntime:
             await self.webhook.stop()
         if self.outbox_worker:
             self.outbox_worker.stop()
+        if self.broadcaster:
+            self.broadcaster.stop()
         if self.claims:
             self.claims.stop()  # no new chats; the ones in hand finish below
         if self.dispatcher:

@@ -257,7 +257,29 @@ class Privacy(CallbackData):
     answer: str = ""
 
 
+@dataclasses.dataclass(frozen=True)
+class Subscriptions(CallbackData):
+    """`n:` the subscription screen · `n:s:<topics>` a selection (not saved) ·
+    `n:ok:<topics>` save it · `n:stop` unsubscribe; <topics> comma-separated, `*` all, `-` none."""
+
+    prefix: ClassVar[str] = "n"
+    action: str = ""
+    topics: str = ""
+
+
 # --------------------------------------------------------------------- the staff side
+
+
+@dataclasses.dataclass(frozen=True)
+class Announce(CallbackData):
+    """`an:<step>:<broadcast>:<version>[:<value>]`: toggle a topic (`t`), a language (`l`),
+    preview (`p`), confirm (`go`), discard (`x`) — the version makes stale buttons detectable."""
+
+    prefix: ClassVar[str] = "an"
+    step: str
+    broadcast: int
+    version: int
+    value: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -272,7 +294,7 @@ class Card(CallbackData):
 
 @dataclasses.dataclass(frozen=True)
 class Noop(CallbackData):
-    """`n:` a placeholder button that does nothing (a card with no actions left)."""
+    """`nop:` a placeholder button that does nothing (a card with no actions left)."""
 
-    prefix: ClassVar[str] = "n"
+    prefix: ClassVar[str] = "nop"
 

@@ -64,6 +64,11 @@ class Settings:
     pace_chat_interval: float = 1.0
     pace_chat_burst: float = 3.0
     pace_group_per_minute: int = 20
+    # Announcements: the bulk cap (messages a second, inside the overall pace above, so that
+    # notices and relays keep a share while a broadcast runs) and how often its progress
+    # message in the staff chat is edited (a group takes about 20 messages a minute, edits too).
+    broadcast_per_second: float = 25.0
+    broadcast_progress_seconds: float = 10.0
     # Key of the abuse record's hashes (blocks and request counts that outlive /delete);
     # empty: a random key made at first start, kept in the database.
     abuse_key: str = ""
@@ -340,6 +345,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         max_concurrent_chats=_int(env, "MAX_CONCURRENT_CHATS", 64, 1),
         pace_group_per_minute=_int(env, "PACE_GROUP_PER_MINUTE", 20, 1),
         pace_overall_per_second=_float(env, "PACE_OVERALL_PER_SECOND", 30.0, 0.1),
+        broadcast_per_second=_float(env, "BROADCAST_PER_SECOND", 25.0, 0.1),
+        broadcast_progress_seconds=_float(env, "BROADCAST_PROGRESS_SECONDS", 10.0, 3.0),
         abuse_key=_abuse_key(env),
         webhook_url=webhook_url,
         webhook_listen=parse_listen(env.get("WEBHOOK_LISTEN", "")),

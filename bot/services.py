@@ -27,6 +27,12 @@ if TYPE_CHECKING:
 _notices: set[asyncio.Future[None]] = set()
 
 
+class Waker(Protocol):
+    """A background sender told there is work now (the announcement sender is one)."""
+
+    def wake(self) -> None: ...
+
+
 class StaffDirectory(Protocol):
     """Who may act as staff (the casework layer's Telegram-backed directory is one): the port
     the rest of the bot sees, so this composition root imports no layer above it."""
@@ -59,6 +65,7 @@ class Services:
     content_service: ContentService | None = None  # reloads (and follows other instances')
     # (name, msgid) of the commands /help lists; set from the command table at registration.
     help_commands: tuple[tuple[str, str], ...] = ()
+    broadcaster: Waker | None = None  # feeds a running announcement to the outbox (wake it)
 
     def publish_content(self, bundle: ContentBundle, catalogs: Catalogs) -> None:
         """Serve this pack from now on (a reload swaps both in whole)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.announcements.model import Announcements
 from bot.cases.replies import Replies, load_replies
 from bot.cases.routing import RoutingRules, load_routing
 from bot.content.freshness import Freshness, page_sources, source_warnings, states_a_number
@@ -30,6 +31,7 @@ class ContentBundle:
     routing: RoutingRules
     replies: Replies
     intents: Intents = field(default_factory=Intents)
+    announcements: Announcements = field(default_factory=Announcements)
 
     @property
     def version(self) -> str:
@@ -49,9 +51,10 @@ class Extras:
     routing: RoutingRules
     replies: Replies
     intents: Intents
+    announcements: Announcements = field(default_factory=Announcements)
 
 
-def inspect_extras(pack: Pack) -> tuple[Extras, list[Problem], Coverage]:
+def inspect_extras(pack: Pack, freshness: Freshness | None = None) -> tuple[Extras, list[Problem], Coverage]:
     """Load the parts beyond the pack; return them with their problems and coverage columns."""
     root = pack.root
     languages = [lang.code for lang in pack.languages.values()]
@@ -66,7 +69,12 @@ def inspect_extras(pack: Pack) -> tuple[Extras, list[Problem], Coverage]:
         for lang, by_item in pack.texts.items()
     }
     intent_problems += collisions(intents, answers, root)
-    problems = [*flow_problems, *routing_problems, *reply_problems, *intent_problems]
+    from bot.announcements.loader import load_announcements
+
+    announcements, announce_problems, announce_cov = load_announcements(
+        root, languages, pack.default_language, freshness
+    )
+    problems = [*flow_problems, *routing_problems, *reply_problems, *intent_problems, *announce_problems]
     for item in pack.items.values():
         for flow_id in item.flows:
             if flow_id not in flows:
@@ -85,7 +93,8 @@ def inspect_extras(pack: Pack) -> tuple[Extras, list[Problem], Coverage]:
         )
         coverage[lang]["replies"] = (rdone, rtotal, min(rdone, reply_drafts))
         coverage[lang]["intents"] = intent_cov.get(lang, (0, 0, 0))
-    return Extras(flows, routing, replies, intents), problems, coverage
+        coverage[lang]["announce"] = announce_cov.get(lang, {}).get("announce", (0, 0, 0))
+    return Extras(flows, routing, replies, intents, announcements), problems, coverage
 
 
 def flow_freshness(flows: dict[str, Flow], freshness: Freshness) -> list[Problem]:
@@ -130,7 +139,7 @@ def load_bundle(root: Path) -> ContentBundle:
         raise PackError(extra_errors)
     return ContentBundle(
         pack=pack, search=SearchIndex.build(pack), flows=extras.flows, routing=extras.routing,
-        replies=extras.replies, intents=extras.intents,
+        replies=extras.replies, intents=extras.intents, announcements=extras.announcements,
     )
 
 
@@ -143,7 +152,7 @@ def check_extras(
     """
     from bot.i18n_tools import ui_coverage
 
-    extras, problems, coverage = inspect_extras(pack)
+    extras, problems, coverage = inspect_extras(pack, freshness)
     if freshness is not None:
         problems.extend(flow_freshness(extras.flows, freshness))
     ui = ui_coverage()

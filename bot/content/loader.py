@@ -54,6 +54,7 @@ _TRANSLIT_KEY = re.compile(r"^[a-z']+$")
 # Files other loaders own (flows, routing, canned replies): present but not ours to check.
 _ROOT_FILES = {
     "languages.yaml",
+    "subscriptions.yaml",
     "pack.yaml",
     "topics.yaml",
     "contacts.yaml",
@@ -63,9 +64,9 @@ _ROOT_FILES = {
     "intents.yaml",
     "README.md",
 }
-_ROOT_DIRS = {"faq", "flows", "text"}
+_ROOT_DIRS = {"faq", "flows", "text", "announcements"}
 _TEXT_FILES_OURS = {"faq.yaml", "labels.yaml", "sources.yaml", LANGUAGE_FILE}
-_TEXT_FILES_OTHERS = {"flows.yaml", "replies.yaml", "intents.yaml"}
+_TEXT_FILES_OTHERS = {"flows.yaml", "replies.yaml", "intents.yaml", "subscriptions.yaml"}
 
 
 def load_pack(root: Path) -> Pack:

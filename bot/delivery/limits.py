@@ -56,6 +56,8 @@ _PRUNE_AT = 20_000
 # taken as 61 seconds and a chat's refill as 10% slower, so network jitter never turns a
 # paced send into a 429.
 GROUP_WINDOW = 61.0
+# Bulk sends a late worker may make up at once (see FloodLimits.take_bulk).
+BULK_CATCH_UP = 4
 CHAT_RATE_MARGIN = 1.1
 
 
@@ -92,6 +94,7 @@ class FloodLimits:
         chat_per_second: float = 1.0,
         chat_burst: float = 3.0,
         group_per_minute: int = 20,
+        bulk_per_second: float = 25.0,
         now: Callable[[], float] = time.monotonic,
     ) -> None:
         self._overall_interval = 1.0 / overall_per_second if overall_per_second > 0 else 0.0
@@ -100,6 +103,11 @@ class FloodLimits:
         self._group_per_minute = group_per_minute
         self._now = now
         self._next_overall = 0.0
+        # Bulk sends (announcements) have a pace of their own inside the overall one, so that
+        # notices and relays keep part of the overall budget while a broadcast runs.
+        self.bulk_per_second = bulk_per_second
+        self._bulk_interval = 1.0 / bulk_per_second if bulk_per_second > 0 else 0.0
+        self._next_bulk = 0.0
         self._global_hold = 0.0
         self._holds: dict[int, float] = {}
         self._buckets: dict[int, tuple[float, float]] = {}  # chat -> (tokens, at)
@@ -195,6 +203,18 @@ class FloodLimits:
     def overall_delay(self) -> float:
         """Seconds until the overall proactive pace allows the next send."""
         return max(0.0, self._next_overall - self._now(), self._global_hold - self._now())
+
+    def bulk_delay(self) -> float:
+        """Seconds until the bulk pace allows the next bulk send (an announcement)."""
+        return max(0.0, self._next_bulk - self._now())
+
+    def take_bulk(self) -> None:
+        now = self._now()
+        # A bucket a few sends deep: sends taken late (the worker looks when it can, on a busy
+        # machine tens of ms late) are made up by the next ones, so the cap is kept; a pause
+        # turns into at most BULK_CATCH_UP sends at once, far inside Telegram's ~30/s.
+        floor = now - BULK_CATCH_UP * self._bulk_interval
+        self._next_bulk = max(self._next_bulk, floor) + self._bulk_interval
 
     def take_proactive(self, chat_id: int) -> None:
         """Count one proactive send to `chat_id` (after its delays came to 0)."""

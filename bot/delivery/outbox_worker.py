@@ -42,10 +42,16 @@ DRAIN_SECONDS = 5.0
 # `prepare` fills in late-bound parameters (a case's topic id), `after` records results,
 # `on_bad_request` may repair (recreate a deleted topic) and ask for a retry.
 PrepareHook = Callable[[OutboxItem], Awaitable[dict[str, Any] | None]]
-AfterHook = Callable[[OutboxItem, Any], Awaitable[None]]
+# An `after` hook that returns True has marked the item sent itself (in its own transaction).
+AfterHook = Callable[[OutboxItem, Any], Awaitable[bool | None]]
 RepairHook = Callable[[OutboxItem, BadRequest], Awaitable[bool]]
 UnreachableHook = Callable[[int], Awaitable[None]]
 FailedHook = Callable[[OutboxItem, str], Awaitable[None]]
+RetryHook = Callable[[OutboxItem, Exception], Awaitable[None]]
+# Bulk kinds (announcements) are paced at the bulk cap inside the overall pace: a chat that
+# is not ready, or a bulk item while the bulk pace says wait, is skipped for now, so notices
+# queued behind a broadcast are not held up by it.
+BULK_KINDS = frozenset({"announcement"})
 
 
 class OutboxWorker:
@@ -79,6 +85,8 @@ class OutboxWorker:
         self._after: dict[str, AfterHook] = {}
         self._repair: dict[str, RepairHook] = {}
         self._failed: dict[str, FailedHook] = {}
+        self._blocked: dict[str, FailedHook] = {}
+        self._retrying: dict[str, RetryHook] = {}
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         self.sent = 0
@@ -91,7 +99,13 @@ class OutboxWorker:
         after: AfterHook | None = None,
         repair: RepairHook | None = None,
         failed: FailedHook | None = None,
+        blocked: FailedHook | None = None,
+        retrying: RetryHook | None = None,
     ) -> None:
+        if retrying:  # the send will be tried again (429, a network error)
+            self._retrying[kind] = retrying
+        if blocked:  # Forbidden: the person blocked the bot (on_unreachable runs as well)
+            self._blocked[kind] = blocked
         if failed:
             self._failed[kind] = failed
         if prepare:
@@ -178,6 +192,9 @@ class OutboxWorker:
             if item.chat_id in self._busy_chats:
                 continue  # its previous message is still on its way: order within a chat
             delay = self.limits.proactive_delay(item.chat_id)
+            bulk = item.kind in BULK_KINDS
+            if bulk:
+                delay = max(delay, self.limits.bulk_delay())
             if delay > 0:
                 shortest = delay if shortest is None else min(shortest, delay)
                 continue
@@ -187,6 +204,8 @@ class OutboxWorker:
             await self._slots.acquire()
             self._raise_failure()
             self.limits.take_proactive(item.chat_id)
+            if bulk:
+                self.limits.take_bulk()
             self._busy_chats.add(item.chat_id)
             task = asyncio.create_task(self._send_in_flight(item), name=f"outbox-{item.id}")
             self._in_flight.add(task)
@@ -195,7 +214,9 @@ class OutboxWorker:
         if started:
             # Wait for one of these to finish before asking the database again, so that a
             # chat whose message is in flight is not read (and skipped) in a tight loop.
-            await asyncio.wait(set(self._in_flight), return_when=asyncio.FIRST_COMPLETED)
+            # Not longer than the shortest pacing wait, though: with a bulk item due in 40 ms
+            # and a round trip of 100 ms, waiting for the send would halve the bulk pace.
+            await asyncio.wait(set(self._in_flight), timeout=shortest, return_when=asyncio.FIRST_COMPLETED)
         return started, shortest
 
     async def _send_in_flight(self, item: OutboxItem) -> None:
@@ -271,6 +292,11 @@ class OutboxWorker:
         except Exception as exc:
             log.error("outbox %s: failure hook failed: %s", item.id, type(exc).__name__)
 
+    async def _tell_retrying(self, item: OutboxItem, exc: Exception) -> None:
+        hook = self._retrying.get(item.kind)
+        if hook is not None:
+            await self._record(lambda: hook(item, exc))
+
     async def run_once(self) -> int:
         """Send everything due now (tests and shutdown); returns how many were attempted."""
         items = await self._repo.due(self._clock.now())
@@ -280,7 +306,8 @@ class OutboxWorker:
 
     async def _idle_until_due(self, wait: float | None = None) -> None:
         next_at = await self._repo.next_due_at()
-        timeout = self._idle_cap if wait is None else max(0.05, wait)
+        # A short floor: a bulk item due in 10 ms must not wait 50 (the bulk cap would sag).
+        timeout = self._idle_cap if wait is None else max(0.01, wait)
         if next_at is not None:
             timeout = max(0.05, min(timeout, (next_at - self._clock.now()).total_seconds()))
         try:
@@ -311,10 +338,15 @@ class OutboxWorker:
         except RetryAfter as exc:
             seconds = retry_seconds(exc.retry_after)
             self.limits.hold(item.chat_id, seconds)
+            await self._tell_retrying(item, exc)
             await self._repo.retry_later(item.id, now + timedelta(seconds=seconds), "RetryAfter")
             return
         except Forbidden as exc:
             log.warning("outbox %s: chat %s is unreachable (%s)", item.id, item.chat_id, exc.message)
+            blocked = self._blocked.get(item.kind)
+            if blocked is not None:  # before the row is settled: a crash in between repeats it
+                reason = exc.message
+                await self._record(lambda: blocked(item, reason))
             await self._repo.mark_failed(item.id, f"Forbidden: {exc.message}", status="unreachable")
             await self._repo.mark_chat_unreachable(item.chat_id, "Forbidden")
             if self._on_unreachable is not None:
@@ -340,6 +372,7 @@ class OutboxWorker:
                 await self._tell_failed(item, f"{type(exc).__name__}, {item.attempts + 1} attempts")
                 return
             backoff = min(600.0, 0.5 * 2**item.attempts) * (0.75 + random.random() / 2)
+            await self._tell_retrying(item, exc)
             await self._repo.retry_later(
                 item.id, now + timedelta(seconds=backoff), f"{type(exc).__name__}"
             )
@@ -349,13 +382,19 @@ class OutboxWorker:
         # item is marked sent: if the process dies in between, the item is sent again (a
         # duplicate) rather than marked sent with its result lost (a case without its topic).
         after = self._after.get(item.kind)
+        settled: list[bool | None] = [None]
         if after is not None:
+
+            async def run_after() -> None:
+                settled[0] = await after(item, result)
+
             try:
-                await self._record(lambda: after(item, result))
+                await self._record(run_after)
             except StorageError:
                 raise
             except Exception as exc:  # a bug in a hook must not resend the message forever
                 log.error("outbox %s: after-send hook failed: %s", item.id, type(exc).__name__)
-        await self._record(lambda: self._repo.mark_sent(item.id, message_id, self._clock.now()))
+        if settled[0] is not True:
+            await self._record(lambda: self._repo.mark_sent(item.id, message_id, self._clock.now()))
         self.sent += 1
 

@@ -9,8 +9,9 @@ from typing import Any, Literal
 
 from telegram import Update
 
-from bot.handlers import casework_person, common, menu, privacy
+from bot.handlers import announce, casework_person, common, menu, privacy
 from bot.handlers.context import BotContext
+from bot.handlers.staff import announce as staff_announce
 from bot.handlers.staff import desk, relay
 from bot.i18n import N_
 
@@ -35,6 +36,10 @@ COMMANDS: tuple[Command, ...] = (
             N_("My requests to caseworkers"), N_("your requests to caseworkers")),
     Command("emergency", "person", menu.emergency_command, N_("Emergency numbers"),
             N_("emergency numbers")),
+    Command("subscribe", "person", announce.subscribe_command,
+            N_("Announcements: rule changes and events"),
+            N_("announcements about rule changes and events")),
+    Command("unsubscribe", "person", announce.unsubscribe_command),
     Command("privacy", "person", privacy.privacy_command, N_("What we store and why"),
             N_("what we store and why")),
     Command("mydata", "person", privacy.mydata_command, N_("See your data"),
@@ -55,6 +60,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("unblock", "staff", desk.block_command, N_("Unblock the person of a case")),
     Command("audit", "staff", desk.audit_command, N_("Audit log of a case (admins)")),
     Command("reload", "staff", desk.reload_command, N_("Reload content (admins)")),
+    Command("announce", "staff", staff_announce.announce_command,
+            N_("Send an announcement to subscribers (admins)")),
 )
 
 

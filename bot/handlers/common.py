@@ -51,7 +51,9 @@ async def resolve_person(update: Update, context: BotContext) -> None:
     if chat is None or chat.type != ChatType.PRIVATE:
         context.tr = services.catalogs.tr(pack.resolve_language(user.language_code))
         query = update.callback_query
-        if query is not None and not cb.Card.matches()(query.data):
+        if query is not None and not (
+            cb.Card.matches()(query.data) or cb.Announce.matches()(query.data)
+        ):
             # Only case buttons live in groups: a person's menu button pressed (or forged) here
             # must not edit a staff message into a menu. The runtime answers the press.
             raise ApplicationHandlerStop

@@ -26,6 +26,7 @@ NEW = filters.UpdateType.MESSAGE
 def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
     """Group -1 resolves the person and language; group 0 routes the update."""
     from bot.handlers import (
+        announce,
         casework_person,
         commands,
         common,
@@ -35,6 +36,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
         privacy,
         text,
     )
+    from bot.handlers.staff import announce as staff_announce
     from bot.handlers.staff import cards, relay
 
     application.add_handler(TypeHandler(Update, common.ignore_unserved), group=-2)
@@ -61,6 +63,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
         (cb.Requests, casework_person.on_button),
         (cb.Intake, intake.on_button),
         (cb.Privacy, privacy.on_button),
+        (cb.Subscriptions, announce.on_button),
+        (cb.Announce, staff_announce.on_button),
         (cb.Card, cards.on_card_button),
     ]
     for kind, callback in buttons:

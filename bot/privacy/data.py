@@ -36,6 +36,9 @@ async def collect(services: Services, user_id: int) -> dict[str, Any]:
             if session is not None else None
         ),
         "feedback": await privacy.feedback(user_id),
+        # Announcements they opted into (topics, language, since when), and any being sent now.
+        "announcement_subscriptions": await services.store.subscriptions.subscribed_since(user_id),
+        "announcements_being_sent": await services.store.broadcasts.deliveries_of(user_id),
         "messages_waiting_to_be_sent_to_you": await privacy.waiting_messages(user_id),
         "abuse_record": await services.abuse.record(user_id),
     }

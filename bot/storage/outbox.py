@@ -124,6 +124,12 @@ class OutboxRepo:
             "DELETE FROM outbox WHERE status != 'pending' AND created_at < ?", (to_db(before),)
         )
 
+    async def pending_of_kind(self, kind: str) -> int:
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending' AND kind = ?", (kind,)
+        )
+        return int(row["n"]) if row else 0
+
     async def counts(self) -> dict[str, int]:
         rows = await self.db.fetchall("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
         return {r["status"]: int(r["n"]) for r in rows}

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.cases.model import OPEN_STATUSES
+from bot.storage.broadcasts import BroadcastsRepo
 from bot.storage.sql import Executor
 from bot.storage.timefmt import to_db
 
@@ -97,6 +98,9 @@ class PrivacyRepo:
             for table in ("feedback", "flow_sessions", "flow_results", "consents"):
                 await tx.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
             await tx.execute("DELETE FROM outbox WHERE chat_id = ?", (user_id,))
+            # Announcements: their topics, and any delivery record of one being sent now.
+            await tx.execute("DELETE FROM subscriptions WHERE user_id = ?", (user_id,))
+            await BroadcastsRepo(tx).forget_person(user_id)
             await tx.execute("DELETE FROM people WHERE user_id = ?", (user_id,))
             # Their own actions (closing a request) are not kept under their id either.
             await tx.execute(

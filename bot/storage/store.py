@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot.storage.abuse import AbuseRepo
+from bot.storage.broadcasts import BroadcastsRepo
 from bot.storage.cases import CasesRepo
 from bot.storage.inbox import InboxRepo
 from bot.storage.leases import LeaseRepo
@@ -22,6 +23,7 @@ from bot.storage.people import PeopleRepo
 from bot.storage.privacy import PrivacyRepo
 from bot.storage.records import RecordsRepo
 from bot.storage.sql import Driver, Executor
+from bot.storage.subscriptions import SubscriptionsRepo
 
 
 class UnitOfWork:
@@ -35,6 +37,8 @@ class UnitOfWork:
         self.records = RecordsRepo(tx)
         self.meta = MetaRepo(tx)
         self.privacy = PrivacyRepo(tx)
+        self.subscriptions = SubscriptionsRepo(tx)
+        self.broadcasts = BroadcastsRepo(tx)
 
 
 class Store:
@@ -51,6 +55,8 @@ class Store:
         self.records = RecordsRepo(ex)
         self.meta = MetaRepo(ex)
         self.privacy = PrivacyRepo(ex)
+        self.subscriptions = SubscriptionsRepo(ex)
+        self.broadcasts = BroadcastsRepo(ex)
         self.leases = LeaseRepo(ex)
 
     @property

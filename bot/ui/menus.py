@@ -60,6 +60,7 @@ def main_menu(pack: Pack, audience: str | None, tr: Tr, *, notice: str = "") -> 
     ]
     rows.extend(rows_of(topic_buttons, 2))
     rows.append((Button("💬 " + tr._("Ask a caseworker"), cb.Requests("new").pack()),))
+    rows.append((Button("🔔 " + tr._("Announcements"), cb.Subscriptions().pack()),))
     rows.append(
         (Button("📂 " + tr._("My requests"), cb.Requests("list").pack()), Button("🌐 " + tr._("Language"), cb.Language("?").pack()))
     )

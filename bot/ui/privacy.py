@@ -19,6 +19,7 @@ def notice(tr: Tr, closed_days: int, inactive_days: int) -> Screen:
         esc(tr._("If you send a request: what you wrote and sent, its category, and your phone number, region and household size if you gave them; the caseworkers' replies.")),
         esc(tr._("Your answers to eligibility questions, and whether you found an answer helpful.")),
         esc(tr._("Questions you type to search are not stored.")),
+        esc(tr._("If you subscribe to announcements: the topics you chose, your language and since when. While an announcement is being sent to you we note that it was sent, so that you never get it twice; that note is deleted when the sending ends.")),
         esc(tr._("If caseworkers block you, or you open a request, we also keep a one-way code made from your account number (not the number itself) with the block and how many requests you opened that day. It stays after /delete, so that deleting cannot undo a block or the daily limit; it holds nothing else, and is removed two days after your last request unless you are blocked.")),
         "",
         "<b>" + esc(tr._("Why")) + "</b>",
@@ -55,6 +56,8 @@ def summary(data: dict[str, Any], tr: Tr, pack: Pack) -> Screen:
     lines.append(esc(tr.ngettext("{count} eligibility questionnaire answered", "{count} eligibility questionnaires answered",
                                  len(data.get("eligibility_answers", [])))))
     lines.append(esc(tr.ngettext("{count} consent given", "{count} consents given", len(data.get("consents", [])))))
+    subscriptions = data.get("announcement_subscriptions", [])
+    lines.append(esc(tr.ngettext("Announcements: {count} topic", "Announcements: {count} topics", len(subscriptions))))
     lines += ["", esc(tr._("The file below has all of it. To delete it, send /delete."))]
     return Screen("\n".join(lines))
 

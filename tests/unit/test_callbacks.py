@@ -28,7 +28,12 @@ EXAMPLES: list[tuple[cb.CallbackData, str]] = [
     (cb.Privacy("del", "ok"), "p:del:ok"),
     (cb.Card(12), "c:12"),
     (cb.Card(12, "as", "-"), "c:12:as:-"),
-    (cb.Noop(), "n:"),
+    (cb.Noop(), "nop:"),
+    (cb.Subscriptions(), "n:"),
+    (cb.Subscriptions("s", "documents,work"), "n:s:documents,work"),
+    (cb.Subscriptions("stop"), "n:stop"),
+    (cb.Announce("t", 12, 3, "work"), "an:t:12:3:work"),
+    (cb.Announce("go", 12, 3), "an:go:12:3"),
 ]
 
 

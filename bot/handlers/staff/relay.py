@@ -37,6 +37,10 @@ async def on_staff_message(update: Update, context: BotContext) -> None:
     actor = await staff_actor(update, context)
     if actor is None:
         return  # nothing from the staff chat reaches a person but a current caseworker's words
+    from bot.handlers.staff.announce import take_typed_text
+
+    if await take_typed_text(update, context, actor):
+        return  # the text of an announcement an admin is writing (/announce), not a reply
     row = await case_of_message(context, message)
     if row is None:
         await _warn_if_orphan_topic(context, message)
