@@ -40,6 +40,8 @@ endif
 test: $(STAMP)
 	@start=$$(date +%s); \
 	( set -x; $(BIN)/ruff check bot tests bench && \
+	  $(BIN)/ruff format --check bot tests bench && \
+	  $(BIN)/mypy && \
 	  $(BIN)/python -m bot content check --quiet && \
 	  $(PYTEST_RUN) ); rc=$$?; \
 	took=$$(( $$(date +%s) - start )); \

@@ -165,7 +165,9 @@ def reply_section(args: argparse.Namespace) -> Section:
             ratio(full.rate, echo.rate) if echo else "",
         )
         refused = s.add(
-            b, f"{profile}: 429s from the emulator ({people} people)", str(full.refused),
+            b,
+            f"{profile}: 429s from the emulator ({people} people)",
+            str(full.refused),
             str(echo.refused) if echo else "",
         )
         if profile == "surge":
@@ -180,8 +182,12 @@ def reply_section(args: argparse.Namespace) -> Section:
         )
     late = {k: r.late_answers for k, r in runs.items() if r.late_answers}
     if late:
-        s.add(b, "button answers after Telegram's 15 s", str(runs["full surge"].late_answers),
-              str(runs["echo surge"].late_answers))
+        s.add(
+            b,
+            "button answers after Telegram's 15 s",
+            str(runs["full surge"].late_answers),
+            str(runs["echo surge"].late_answers),
+        )
     block = hostile.bot.worst_block
     s.add(
         b,
@@ -402,8 +408,12 @@ def instances_section(args: argparse.Namespace) -> Section:
     t0 = time.monotonic()
     b = "2b instances"
     if not asyncio.run(pg.reachable()):
-        s.add(b, "instance rows", f"skipped: PostgreSQL not reachable at {pg.ADMIN_URL}",
-              target="(needs PostgreSQL)")
+        s.add(
+            b,
+            "instance rows",
+            f"skipped: PostgreSQL not reachable at {pg.ADMIN_URL}",
+            target="(needs PostgreSQL)",
+        )
         s.seconds = time.monotonic() - t0
         return s
     topologies = [SHIPPED, *(Topology(k, postgres=True) for k in (1, 2, 3))]
@@ -411,7 +421,9 @@ def instances_section(args: argparse.Namespace) -> Section:
     fire: dict[str, list[FirehoseRun]] = {t.label: [] for t in topologies}
     for _ in range(args.repeats):
         for t in topologies:
-            fire[t.label].append(asyncio.run(firehose_run("full", args.firehose_people, topology=t)))
+            fire[t.label].append(
+                asyncio.run(firehose_run("full", args.firehose_people, topology=t))
+            )
     surge: dict[str, ReplyRun] = {
         t.label: asyncio.run(reply_run("full", n, lat, 0.0, topology=t)) for t in topologies
     }
@@ -423,7 +435,10 @@ def instances_section(args: argparse.Namespace) -> Section:
     one = rate(Topology(1, postgres=True).label)
     for t in topologies:
         row = s.add(
-            b, f"updates/s at L=0, {t.label}", f"{rate(t.label):.0f}", f"{base:.0f}",
+            b,
+            f"updates/s at L=0, {t.label}",
+            f"{rate(t.label):.0f}",
+            f"{base:.0f}",
             ratio(rate(t.label), base),
         )
         if t.postgres and t.instances == 2:
@@ -432,12 +447,18 @@ def instances_section(args: argparse.Namespace) -> Section:
     for t in topologies:
         run = surge[t.label]
         s.add(
-            b, f"surge: reply p95 ({n} people, L={lat * 1000:.0f} ms), {t.label}",
-            ms(run.p(95)), ms(surge[SHIPPED.label].p(95)), ratio(run.p(95), surge[SHIPPED.label].p(95)),
+            b,
+            f"surge: reply p95 ({n} people, L={lat * 1000:.0f} ms), {t.label}",
+            ms(run.p(95)),
+            ms(surge[SHIPPED.label].p(95)),
+            ratio(run.p(95), surge[SHIPPED.label].p(95)),
         )
         s.add(
-            b, f"surge: people whose replies all came, in order, {t.label}", f"{run.in_order}/{n}",
-            target=f"{n}/{n}", verdict=verdict(run.in_order == n),
+            b,
+            f"surge: people whose replies all came, in order, {t.label}",
+            f"{run.in_order}/{n}",
+            target=f"{n}/{n}",
+            verdict=verdict(run.in_order == n),
         )
     cpu = {label: statistics.median(r.cpu_per_update for r in runs) for label, runs in fire.items()}
     two = rate(Topology(2, postgres=True).label)
@@ -460,7 +481,8 @@ def instances_section(args: argparse.Namespace) -> Section:
         f"makes {one / max(base, 1):.2f}× the SQLite default's {base:.0f} updates/s.",
         "",
         "- CPU per update (all bot processes summed): "
-        + ", ".join(f"{label} {ms(v)}" for label, v in cpu.items()) + ".",
+        + ", ".join(f"{label} {ms(v)}" for label, v in cpu.items())
+        + ".",
         f"- With {cores} cores the processes compete with the emulator and PostgreSQL for the "
         "same CPUs: the scaling figure is a floor for machines where the bots have cores of "
         "their own.",
@@ -721,16 +743,19 @@ def conversation_section(args: argparse.Namespace) -> Section:
         "expect; each through `bot.content.understand.understand`, the function the text "
         "handler calls (tests/e2e/test_conversation.py sends them through the emulator too).",
         "faq top-1 / top-3: an acceptable item is first / among the first three offered. "
-        "Answered confidently: first and shown as the answer (not as \"not sure\"). Other kinds: "
+        'Answered confidently: first and shown as the answer (not as "not sure"). Other kinds: '
         "the share of messages that got the right reaction (a greeting back, the offer of a "
-        "caseworker first, the emergency numbers first, an honest \"not sure\" out of scope).",
+        'caseworker first, the emergency numbers first, an honest "not sure" out of scope).',
     ]
     common = ", ".join(f"{i} ({n})" for i, n in scores.wrong_first.most_common(3))
     s.notes = [
         "Targets (issue 12): top-3 ≥ 95%; right reaction ≥ 90% for greetings, requests for a "
         f"person, emergencies and out-of-scope questions: {'all met' if not scores.misses() else 'missed: ' + '; '.join(scores.misses())}.",
         f"- Items most often first when they should not be: {common or 'none'}.",
-        *(f"- Miss: [{q.lang} {q.kind}] “{q.q}” → {o.reply} {', '.join(o.items[:3])}" for q, o in scores.failures),
+        *(
+            f"- Miss: [{q.lang} {q.kind}] “{q.q}” → {o.reply} {', '.join(o.items[:3])}"
+            for q, o in scores.failures
+        ),
     ]
     s.seconds = time.monotonic() - t0
     return s
@@ -747,18 +772,38 @@ def announcements_section(args: argparse.Namespace) -> Section:
     b = "7 announce"
     assert run.bot is not None
     share = run.rate / run.cap if run.cap else float("nan")
-    s.add(b, f"delivered ({n} subscribers)", f"{run.delivered}/{n}, twice: {run.twice}",
-          target=f"{n}/{n}, twice: 0", verdict=verdict(run.delivered == n and run.twice == 0))
-    s.add(b, "delivery rate vs the configured cap", f"{run.rate:.1f}/s of {run.cap:.0f}/s ({share:.0%})",
-          target="≥ 95%", verdict=verdict(share >= 0.95))
-    s.add(b, "429s from the emulator", str(run.refused), target="0", verdict=verdict(run.refused == 0))
-    s.add(b, "peak RSS of the bot process", mb(run.bot.peak_rss), target="≤ 150 MB",
-          verdict=verdict(run.bot.peak_rss <= 150 * 2**20))
+    s.add(
+        b,
+        f"delivered ({n} subscribers)",
+        f"{run.delivered}/{n}, twice: {run.twice}",
+        target=f"{n}/{n}, twice: 0",
+        verdict=verdict(run.delivered == n and run.twice == 0),
+    )
+    s.add(
+        b,
+        "delivery rate vs the configured cap",
+        f"{run.rate:.1f}/s of {run.cap:.0f}/s ({share:.0%})",
+        target="≥ 95%",
+        verdict=verdict(share >= 0.95),
+    )
+    s.add(
+        b, "429s from the emulator", str(run.refused), target="0", verdict=verdict(run.refused == 0)
+    )
+    s.add(
+        b,
+        "peak RSS of the bot process",
+        mb(run.bot.peak_rss),
+        target="≤ 150 MB",
+        verdict=verdict(run.bot.peak_rss <= 150 * 2**20),
+    )
     p95 = percentile(run.reply_latencies, 95)
-    s.add(b, f"a person's reply during the broadcast: p50 / p95 ({len(run.reply_latencies)} replies)",
-          f"{ms(percentile(run.reply_latencies, 50))} / {ms(p95)}, unanswered: {run.reply_failures}",
-          target="p95 ≤ 0.5 s, unanswered: 0",
-          verdict=verdict(p95 <= 0.5 and run.reply_failures == 0))
+    s.add(
+        b,
+        f"a person's reply during the broadcast: p50 / p95 ({len(run.reply_latencies)} replies)",
+        f"{ms(percentile(run.reply_latencies, 50))} / {ms(p95)}, unanswered: {run.reply_failures}",
+        target="p95 ≤ 0.5 s, unanswered: 0",
+        verdict=verdict(p95 <= 0.5 and run.reply_failures == 0),
+    )
     s.add(b, "bot CPU per delivered announcement", ms(run.bot.cpu_seconds / max(run.delivered, 1)))
     s.params = [
         f"{n} subscribers (people who used the bot, topic documents or everything, English) seeded "
@@ -773,7 +818,9 @@ def announcements_section(args: argparse.Namespace) -> Section:
         "update to the bot's message. Delivery rate: announcements delivered, first to last.",
         "Shipped defaults: `python -m bot run` with BOT_TOKEN, plus STAFF_CHAT_ID and ADMIN_IDS.",
     ]
-    s.notes = [f"Report in the staff group: {run.report.splitlines()[1] if run.report else '(none)'}"]
+    s.notes = [
+        f"Report in the staff group: {run.report.splitlines()[1] if run.report else '(none)'}"
+    ]
     s.seconds = time.monotonic() - t0
     return s
 

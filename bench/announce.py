@@ -59,10 +59,13 @@ def _seed(path: Path, ids: list[int]) -> None:
     with closing(sqlite3.connect(path)) as conn, conn:
         conn.executemany(
             "INSERT INTO people (user_id, language, language_chosen, first_seen, last_seen)"
-            " VALUES (?, 'en', 1, ?, ?)", ((uid, stamp, stamp) for uid in ids))
+            " VALUES (?, 'en', 1, ?, ?)",
+            ((uid, stamp, stamp) for uid in ids),
+        )
         conn.executemany(
             "INSERT INTO subscriptions (user_id, topic, language, created_at) VALUES (?, ?, 'en', ?)",
-            ((uid, "documents" if uid % 3 else "*", stamp) for uid in ids))
+            ((uid, "documents" if uid % 3 else "*", stamp) for uid in ids),
+        )
 
 
 async def _wait_for(log: list[Seen], bell: asyncio.Event, match: object, timeout: float) -> Seen:  # noqa: ASYNC109
@@ -79,8 +82,9 @@ async def _wait_for(log: list[Seen], bell: asyncio.Event, match: object, timeout
             await asyncio.wait_for(bell.wait(), remaining)
 
 
-async def announce_run(subscribers: int, *, writers: int = 20, latency: float = 0.05,
-                       think: float = 4.0) -> AnnounceRun:
+async def announce_run(
+    subscribers: int, *, writers: int = 20, latency: float = 0.05, think: float = 4.0
+) -> AnnounceRun:
     emu = BenchEmulator(latency=latency, rate_limits=True)
     await emu.start()
     run = AnnounceRun(subscribers, 25.0)
@@ -96,8 +100,13 @@ async def announce_run(subscribers: int, *, writers: int = 20, latency: float = 
             await _create_schema(db)
             await asyncio.to_thread(_seed, db, [p.user_id for p in people])
             run.seed_seconds = time.monotonic() - t0
-            spec = BotSpec("full", emu.base_url, emu.token, workdir,
-                           env=(("STAFF_CHAT_ID", str(staff.chat_id)), ("ADMIN_IDS", str(admin.user_id))))
+            spec = BotSpec(
+                "full",
+                emu.base_url,
+                emu.token,
+                workdir,
+                env=(("STAFF_CHAT_ID", str(staff.chat_id)), ("ADMIN_IDS", str(admin.user_id))),
+            )
             proc = BotProcess(spec)
             await proc.start()
             try:
@@ -106,12 +115,17 @@ async def announce_run(subscribers: int, *, writers: int = 20, latency: float = 
                 run.cap = min(Settings().broadcast_per_second, Settings().pace_overall_per_second)
                 log, bell = emu.watch(staff.chat_id)
                 emu.person_message(admin.user_id, staff.chat_id, text=f"/announce {ANNOUNCEMENT}")
-                preview = await _wait_for(log, bell, lambda s: any(d.startswith("an:go:") for d in s.data), 60)
+                preview = await _wait_for(
+                    log, bell, lambda s: any(d.startswith("an:go:") for d in s.data), 60
+                )
                 go = next(d for d in preview.data if d.startswith("an:go:"))
                 refused0, cpu0 = emu.rate_limited, cpu_seconds()
                 emu.person_press(admin.user_id, staff.chat_id, preview.message_id, go)
                 done = asyncio.Event()
-                crowd = [Person(emu, emu.add_user(f"W{i}", language_code="en").user_id, True) for i in range(writers)]
+                crowd = [
+                    Person(emu, emu.add_user(f"W{i}", language_code="en").user_id, True)
+                    for i in range(writers)
+                ]
 
                 async def writer(person: Person, rng: random.Random) -> None:
                     await person.text("/start", "start")
@@ -122,22 +136,32 @@ async def announce_run(subscribers: int, *, writers: int = 20, latency: float = 
                         except TimeoutError:
                             run.reply_failures += 1
 
-                tasks = [asyncio.create_task(writer(p, random.Random(i))) for i, p in enumerate(crowd)]
+                tasks = [
+                    asyncio.create_task(writer(p, random.Random(i))) for i, p in enumerate(crowd)
+                ]
                 expected = subscribers / run.cap
-                report = await _wait_for(log, bell, lambda s: "report" in s.text, expected * 2 + 120)
+                report = await _wait_for(
+                    log, bell, lambda s: "report" in s.text, expected * 2 + 120
+                )
                 run.report = report.text
                 done.set()
                 await asyncio.gather(*tasks, return_exceptions=True)
                 run.refused = emu.rate_limited - refused0
                 run.driver_cpu = cpu_seconds() - cpu0
                 for person in crowd:
-                    run.reply_latencies += [s.seconds for s in person.result.samples if s.step == "help"]
+                    run.reply_latencies += [
+                        s.seconds for s in person.result.samples if s.step == "help"
+                    ]
             finally:
                 run.bot = await proc.stop()
             times = []
             for p in people:
                 chat = emu.chats[p.user_id]
-                got = [m.t for m in chat.messages.values() if m.from_id == emu.bot.id and MARKER in (m.text or "")]
+                got = [
+                    m.t
+                    for m in chat.messages.values()
+                    if m.from_id == emu.bot.id and MARKER in (m.text or "")
+                ]
                 run.twice += len(got) > 1
                 times += got
             times.sort()

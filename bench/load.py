@@ -61,14 +61,31 @@ def _free_ports(n: int) -> list[int]:
 
 @contextlib.asynccontextmanager
 async def _bots(
-    kind: str, emu: Emulator, workdir: str, topology: Topology, *, profile_path: str | None = None,
-    experiments: tuple[str, ...] = (), env: tuple[tuple[str, str], ...] = (), watch_loop: bool = False,
+    kind: str,
+    emu: Emulator,
+    workdir: str,
+    topology: Topology,
+    *,
+    profile_path: str | None = None,
+    experiments: tuple[str, ...] = (),
+    env: tuple[tuple[str, str], ...] = (),
+    watch_loop: bool = False,
 ) -> Any:
     """The bot processes for one run, started; killed if the run fails."""
     async with contextlib.AsyncExitStack() as stack:
         if not topology.postgres:
-            specs = [BotSpec(kind, emu.base_url, emu.token, workdir, profile_path, experiments, env,
-                             watch_loop=watch_loop)]
+            specs = [
+                BotSpec(
+                    kind,
+                    emu.base_url,
+                    emu.token,
+                    workdir,
+                    profile_path,
+                    experiments,
+                    env,
+                    watch_loop=watch_loop,
+                )
+            ]
         else:
             from bench.pg import fresh_database
 
@@ -78,12 +95,24 @@ async def _bots(
             specs = []
             for i, port in enumerate(ports):
                 instance_env = (
-                    ("DATABASE_URL", url), ("WEBHOOK_URL", f"http://127.0.0.1:{ports[0]}/telegram"),
-                    ("WEBHOOK_LISTEN", f"127.0.0.1:{port}"), ("WEBHOOK_SECRET", WEBHOOK_SECRET), *env,
+                    ("DATABASE_URL", url),
+                    ("WEBHOOK_URL", f"http://127.0.0.1:{ports[0]}/telegram"),
+                    ("WEBHOOK_LISTEN", f"127.0.0.1:{port}"),
+                    ("WEBHOOK_SECRET", WEBHOOK_SECRET),
+                    *env,
                 )
-                specs.append(BotSpec(kind, emu.base_url, emu.token, workdir,
-                                     profile_path if i == 0 else None, experiments, instance_env,
-                                     watch_loop=watch_loop))
+                specs.append(
+                    BotSpec(
+                        kind,
+                        emu.base_url,
+                        emu.token,
+                        workdir,
+                        profile_path if i == 0 else None,
+                        experiments,
+                        instance_env,
+                        watch_loop=watch_loop,
+                    )
+                )
         group = BotGroup(specs)
         try:
             await group.start()
@@ -233,7 +262,7 @@ HOSTILE_TEXTS = (
     "ж" * 4096,
     "😀" * 2048,  # 4096 UTF-16 units
     " ".join(["ab"] * 1365),
-    "".join("aжع\u200f" [i % 4] for i in range(4096)),
+    "".join("aжع\u200f"[i % 4] for i in range(4096)),
     "<b>" * 1000,
 )
 
@@ -360,8 +389,6 @@ class Person:
         return self.result
 
 
-
-
 # ------------------------------------------------------------------------------ benchmark 1
 
 
@@ -421,8 +448,16 @@ async def reply_run(
     emu = await _start_emulator(latency)
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
         try:
-            async with _bots(kind, emu, workdir, topology, profile_path=profile_path, experiments=experiments,
-                             env=env, watch_loop=attackers > 0) as proc:
+            async with _bots(
+                kind,
+                emu,
+                workdir,
+                topology,
+                profile_path=profile_path,
+                experiments=experiments,
+                env=env,
+                watch_loop=attackers > 0,
+            ) as proc:
                 full = kind == "full"
                 plans = make_plans(people + warmup)
                 # Warm-up: open HTTP connections and fill caches so the run measures steady work.
@@ -536,15 +571,19 @@ def _firehose_updates(emu: BenchEmulator, people: int) -> list[Callable[[], None
 
 
 async def firehose_run(
-    kind: str, people: int, profile_path: str | None = None, experiments: tuple[str, ...] = (),
+    kind: str,
+    people: int,
+    profile_path: str | None = None,
+    experiments: tuple[str, ...] = (),
     topology: Topology = SHIPPED,
 ) -> FirehoseRun:
     """Queue everything at once in the emulator; time until the bot has replied to all of it."""
     emu = await _start_emulator(0.0)
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
         try:
-            async with _bots(kind, emu, workdir, topology, profile_path=profile_path,
-                             experiments=experiments) as proc:
+            async with _bots(
+                kind, emu, workdir, topology, profile_path=profile_path, experiments=experiments
+            ) as proc:
                 actions = _firehose_updates(emu, people)
                 # Every update gets exactly one reply we can count: the full bot sends or edits a
                 # message for each; the echo bot echoes texts and answers presses.

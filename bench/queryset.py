@@ -82,7 +82,9 @@ class Scores:
         return sum(counter[la] for la in langs) / n if n else float("nan")
 
     def count(self, kind: str | None = None, lang: str | None = None) -> int:
-        return sum(v for (la, k), v in self.total.items() if (kind in (None, k)) and (lang in (None, la)))
+        return sum(
+            v for (la, k), v in self.total.items() if (kind in (None, k)) and (lang in (None, la))
+        )
 
     def misses(self) -> list[str]:
         """Targets missed, in words (empty when all are met)."""
@@ -101,8 +103,11 @@ def load_queries(path: Path = QUERY_FILE) -> list[Query]:
     queries = []
     for n, entry in enumerate(data["queries"], 1):
         query = Query(
-            q=str(entry["q"]), lang=str(entry["lang"]), kind=str(entry["kind"]),
-            expect=tuple(entry.get("expect") or ()), note=str(entry.get("note") or ""),
+            q=str(entry["q"]),
+            lang=str(entry["lang"]),
+            kind=str(entry["kind"]),
+            expect=tuple(entry.get("expect") or ()),
+            note=str(entry.get("note") or ""),
         )
         if query.lang not in LANGUAGES or query.kind not in KINDS:
             raise ValueError(f"query {n}: unknown language or kind: {entry}")
@@ -160,16 +165,24 @@ def table(s: Scores, row: Callable[..., object]) -> None:
         name = lang or "all"
         n = s.count("faq", lang)
         row(f"{name}: faq top-1 ({n})", f"{s.faq_rate(s.top1, lang):.0%}", "", None)
-        row(f"{name}: faq top-3 ({n})", f"{s.faq_rate(s.top3, lang):.0%}",
-            f"≥ {TARGET_TOP3:.0%}" if lang is None else "", s.rate("faq") >= TARGET_TOP3 if lang is None else None)
+        row(
+            f"{name}: faq top-3 ({n})",
+            f"{s.faq_rate(s.top3, lang):.0%}",
+            f"≥ {TARGET_TOP3:.0%}" if lang is None else "",
+            s.rate("faq") >= TARGET_TOP3 if lang is None else None,
+        )
         row(f"{name}: faq answered confidently", f"{s.faq_rate(s.confident, lang):.0%}", "", None)
         for kind in KINDS[1:]:
             k = s.count(kind, lang)
             if not k:
                 continue
             target = kind in TARGET_KINDS and lang is None
-            row(f"{name}: {kind} ({k})", f"{s.rate(kind, lang):.0%}",
-                f"≥ {TARGET_REACTION:.0%}" if target else "", s.rate(kind) >= TARGET_REACTION if target else None)
+            row(
+                f"{name}: {kind} ({k})",
+                f"{s.rate(kind, lang):.0%}",
+                f"≥ {TARGET_REACTION:.0%}" if target else "",
+                s.rate(kind) >= TARGET_REACTION if target else None,
+            )
 
 
 def main() -> int:
@@ -184,7 +197,9 @@ def main() -> int:
     common = ", ".join(f"{i} ({n})" for i, n in s.wrong_first.most_common(3))
     print(f"\nwrongly first most often: {common or 'none'}")
     for query, outcome in s.failures:
-        print(f"miss [{query.lang} {query.kind}] {query.q!r} -> {outcome.reply} {list(outcome.items[:3])}")
+        print(
+            f"miss [{query.lang} {query.kind}] {query.q!r} -> {outcome.reply} {list(outcome.items[:3])}"
+        )
     return 1 if s.misses() else 0
 
 

@@ -19,52 +19,84 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("run", help="run the bot against Telegram (needs BOT_TOKEN)",
-                   description="Run the bot. Needs BOT_TOKEN; BOT_API_URL may point at "
-                   "`python -m bot emulator` to try it offline.")
+    sub.add_parser(
+        "run",
+        help="run the bot against Telegram (needs BOT_TOKEN)",
+        description="Run the bot. Needs BOT_TOKEN; BOT_API_URL may point at "
+        "`python -m bot emulator` to try it offline.",
+    )
 
-    play = sub.add_parser("playground", help="chat with the bot offline in this terminal",
-                          description="Run the emulator and the bot together, no token and no "
-                          "network needed, and chat as a person or a caseworker. Reads a script "
-                          "from stdin when it is not a terminal.")
-    play.add_argument("--database", type=Path, default=None,
-                      help="keep data in this SQLite file (default: a temporary one)")
-    play.add_argument("--lang", default="en",
-                      help="the person's Telegram app language (en, ru, az, fa, tr, or e.g. uz): "
-                      "the bot greets in it and suggests it first; /language changes it in the chat")
-    play.add_argument("--webhook", action="store_true",
-                      help="let the emulator post updates to the bot (webhook mode) instead of the "
-                      "bot calling getUpdates")
+    play = sub.add_parser(
+        "playground",
+        help="chat with the bot offline in this terminal",
+        description="Run the emulator and the bot together, no token and no "
+        "network needed, and chat as a person or a caseworker. Reads a script "
+        "from stdin when it is not a terminal.",
+    )
+    play.add_argument(
+        "--database",
+        type=Path,
+        default=None,
+        help="keep data in this SQLite file (default: a temporary one)",
+    )
+    play.add_argument(
+        "--lang",
+        default="en",
+        help="the person's Telegram app language (en, ru, az, fa, tr, or e.g. uz): "
+        "the bot greets in it and suggests it first; /language changes it in the chat",
+    )
+    play.add_argument(
+        "--webhook",
+        action="store_true",
+        help="let the emulator post updates to the bot (webhook mode) instead of the "
+        "bot calling getUpdates",
+    )
 
-    emu = sub.add_parser("emulator", help="serve a local Bot API emulator",
-                         description="Serve a local Telegram Bot API emulator on 127.0.0.1.")
+    emu = sub.add_parser(
+        "emulator",
+        help="serve a local Bot API emulator",
+        description="Serve a local Telegram Bot API emulator on 127.0.0.1.",
+    )
     emu.add_argument("--port", type=int, default=8081)
     emu.add_argument("--latency", type=float, default=0.0, help="seconds added to every call")
     emu.add_argument("--token", default="123456:TEST-TOKEN")
 
     content = sub.add_parser("content", help="content pack tools")
     content_sub = content.add_subparsers(dest="content_command", required=True, metavar="ACTION")
-    check = content_sub.add_parser("check", help="validate the pack and print coverage",
-                                   description="Validate CONTENT_DIR (default: content) and print "
-                                   "a coverage table per language. Exits 1 on errors.")
+    check = content_sub.add_parser(
+        "check",
+        help="validate the pack and print coverage",
+        description="Validate CONTENT_DIR (default: content) and print "
+        "a coverage table per language. Exits 1 on errors.",
+    )
     check.add_argument("--dir", type=Path, default=None)
     check.add_argument("--quiet", action="store_true", help="print only problems and the summary")
-    check.add_argument("--max-age-days", type=int, default=None,
-                       help="warn when a source was last checked longer ago than this "
-                       "(default: CONTENT_MAX_AGE_DAYS, else 365)")
+    check.add_argument(
+        "--max-age-days",
+        type=int,
+        default=None,
+        help="warn when a source was last checked longer ago than this "
+        "(default: CONTENT_MAX_AGE_DAYS, else 365)",
+    )
 
     flows = sub.add_parser("flows", help="eligibility questionnaire tools")
     flows_sub = flows.add_subparsers(dest="flows_command", required=True, metavar="ACTION")
-    show = flows_sub.add_parser("show", help="print every path of a flow and its outcome",
-                                description="Print every path through a flow as a table.")
+    show = flows_sub.add_parser(
+        "show",
+        help="print every path of a flow and its outcome",
+        description="Print every path through a flow as a table.",
+    )
     show.add_argument("flow_id")
     show.add_argument("--lang", default="en")
     show.add_argument("--dir", type=Path, default=None)
 
     export = sub.add_parser("export", help="export data without personal details")
     export_sub = export.add_subparsers(dest="export_command", required=True, metavar="WHAT")
-    cases = export_sub.add_parser("cases", help="cases as CSV (no names, phones or texts)",
-                                  description="Write cases created in [--from, --to] as CSV.")
+    cases = export_sub.add_parser(
+        "cases",
+        help="cases as CSV (no names, phones or texts)",
+        description="Write cases created in [--from, --to] as CSV.",
+    )
     cases.add_argument("--from", dest="date_from", type=date.fromisoformat, default=None)
     cases.add_argument("--to", dest="date_to", type=date.fromisoformat, default=None)
     cases.add_argument("--output", type=Path, default=None, help="file (default: stdout)")
@@ -72,22 +104,35 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database tools")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     copy = db_sub.add_parser(
-        "copy", help="copy the SQLite store into an empty PostgreSQL database",
+        "copy",
+        help="copy the SQLite store into an empty PostgreSQL database",
         description="Copy every table of the SQLite store (DATABASE_PATH, or --from) into the empty "
-                    "PostgreSQL database at --to, in one transaction. Stop the bot first: what it "
-                    "writes during the copy would not be copied. Then set DATABASE_URL to the "
-                    "new database (and keep the same ABUSE_KEY).")
+        "PostgreSQL database at --to, in one transaction. Stop the bot first: what it "
+        "writes during the copy would not be copied. Then set DATABASE_URL to the "
+        "new database (and keep the same ABUSE_KEY).",
+    )
     copy.add_argument("--to", required=True, metavar="postgresql://...", help="the target database")
-    copy.add_argument("--from", dest="source", type=Path, default=None, metavar="PATH",
-                      help="the SQLite file (default: DATABASE_PATH)")
+    copy.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="the SQLite file (default: DATABASE_PATH)",
+    )
     db_sub.add_parser(
-        "migrate", help="bring the database (DATABASE_URL) to this version's schema and stop",
+        "migrate",
+        help="bring the database (DATABASE_URL) to this version's schema and stop",
         description="Apply pending migrations to DATABASE_URL and print the schema version. The "
-                    "bot does this itself at start (one instance at a time); run it first to "
-                    "upgrade the schema before new instances roll out.")
+        "bot does this itself at start (one instance at a time); run it first to "
+        "upgrade the schema before new instances roll out.",
+    )
 
-    sub.add_parser("i18n", help="extract, update and compile the UI string catalogs",
-                   description="Run babel extract → update → compile for locales/.")
+    sub.add_parser(
+        "i18n",
+        help="extract, update and compile the UI string catalogs",
+        description="Run babel extract → update → compile for locales/.",
+    )
     return parser
 
 
@@ -115,8 +160,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         settings = load_settings(require_token=False)
         setup_logging("WARNING")
         try:
-            return asyncio.run(run_playground(settings, database=args.database, language_code=args.lang,
-                                              webhook=args.webhook))
+            return asyncio.run(
+                run_playground(
+                    settings, database=args.database, language_code=args.lang, webhook=args.webhook
+                )
+            )
         except KeyboardInterrupt:  # Ctrl-C before the playground could take it over
             return 130
     if args.command == "emulator":
@@ -134,7 +182,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         settings = load_settings(require_token=False)
         root = args.dir or settings.content_dir
-        max_age = args.max_age_days if args.max_age_days is not None else settings.content_max_age_days
+        max_age = (
+            args.max_age_days if args.max_age_days is not None else settings.content_max_age_days
+        )
         today = date.today()
         extra = partial(check_extras, freshness=Freshness(today, max_age))
         return check_main(root, quiet=args.quiet, extra=extra, max_age_days=max_age, today=today)
@@ -234,7 +284,8 @@ def _run(settings: Settings) -> int:
     except NetworkError as exc:
         return fail(
             f"cannot reach the Bot API at {settings.bot_api_url} ({type(exc).__name__}): check "
-            "BOT_API_URL and the network.", 5,
+            "BOT_API_URL and the network.",
+            5,
         )
     except TelegramError as exc:
         return fail(f"the Bot API refused to start the bot: {exc.message}", 5)

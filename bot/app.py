@@ -73,7 +73,8 @@ class BotRuntime:
         bundle, catalogs = loaded.bundle, loaded.catalogs
         serve(bundle.pack.text_rules)  # typed answers match by the served pack's text rules
         store = await open_store(
-            settings.database, abuse_key=settings.abuse_key,
+            settings.database,
+            abuse_key=settings.abuse_key,
             max_connections=max(10, settings.max_concurrent_chats // 2),
         )
         services = Services(
@@ -109,7 +110,9 @@ class BotRuntime:
         # proactive sends paced by the outbox worker against the same counts.
         limits = FloodLimits(
             overall_per_second=settings.pace_overall_per_second,
-            chat_per_second=1.0 / settings.pace_chat_interval if settings.pace_chat_interval > 0 else 0.0,
+            chat_per_second=1.0 / settings.pace_chat_interval
+            if settings.pace_chat_interval > 0
+            else 0.0,
             chat_burst=settings.pace_chat_burst,
             group_per_minute=settings.pace_group_per_minute,
             bulk_per_second=settings.broadcast_per_second,
@@ -126,7 +129,10 @@ class BotRuntime:
         await application.start()
 
         self.outbox_worker = OutboxWorker(
-            application.bot, services.outbox, SystemClock(), limits=limits,
+            application.bot,
+            services.outbox,
+            SystemClock(),
+            limits=limits,
             on_unreachable=services.people.mark_unreachable,
         )
         services.outbox_worker = self.outbox_worker
@@ -140,7 +146,9 @@ class BotRuntime:
 
         install_announcement_hooks(self.outbox_worker, services)
         self.broadcaster = BroadcastSender(
-            services, application.bot, per_second=min(settings.broadcast_per_second, settings.pace_overall_per_second),
+            services,
+            application.bot,
+            per_second=min(settings.broadcast_per_second, settings.pace_overall_per_second),
             progress_seconds=settings.broadcast_progress_seconds,
         )
         services.broadcaster = self.broadcaster
@@ -170,12 +178,18 @@ class BotRuntime:
         else:
             await self._leave_webhook_mode()
             self.poller = UpdatePoller(
-                application.bot, services.inbox, self.dispatcher, self.accept_updates,
+                application.bot,
+                services.inbox,
+                self.dispatcher,
+                self.accept_updates,
                 timeout=settings.poll_timeout,
             )
             ingress = asyncio.create_task(self.poller.run(), name="poller")
-        self._tasks = [ingress, asyncio.create_task(outbox_run(), name="outbox"),
-                       asyncio.create_task(self.broadcaster.run(), name="broadcast")]
+        self._tasks = [
+            ingress,
+            asyncio.create_task(outbox_run(), name="outbox"),
+            asyncio.create_task(self.broadcaster.run(), name="broadcast"),
+        ]
         if self.claims is not None:
             self._tasks.append(asyncio.create_task(self.claims.run(), name="claims"))
         await post_start(application, services)
@@ -210,14 +224,19 @@ class BotRuntime:
         try:
             await self.application.bot.delete_webhook(drop_pending_updates=False)
         except (NetworkError, RetryAfter) as exc:
-            log.warning("deleteWebhook failed (%s); the poller will retry if needed", type(exc).__name__)
+            log.warning(
+                "deleteWebhook failed (%s); the poller will retry if needed", type(exc).__name__
+            )
 
     async def _start_webhook(self) -> asyncio.Task[None]:
         """Listen, then tell Telegram where to post (the store and dispatcher are ready)."""
         assert self.application is not None
         settings = self.settings
         self.webhook = WebhookServer(
-            settings.webhook_path, settings.webhook_secret, self._store_from_webhook, self.inbox_health
+            settings.webhook_path,
+            settings.webhook_secret,
+            self._store_from_webhook,
+            self.inbox_health,
         )
         host, port = settings.webhook_listen
         await self.webhook.start(host, port)

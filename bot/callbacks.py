@@ -73,7 +73,9 @@ class CallbackData:
         fields = dataclasses.fields(self)  # type: ignore[arg-type]
         while values:
             default = _default(fields[len(values) - 1])
-            if default is dataclasses.MISSING or values[-1] != ("" if default is None else str(default)):
+            if default is dataclasses.MISSING or values[-1] != (
+                "" if default is None else str(default)
+            ):
                 break
             values.pop()
         return self.prefix + SEP + SEP.join(values)
@@ -297,4 +299,3 @@ class Noop(CallbackData):
     """`nop:` a placeholder button that does nothing (a card with no actions left)."""
 
     prefix: ClassVar[str] = "nop"
-

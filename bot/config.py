@@ -203,7 +203,9 @@ def parse_webhook_url(raw: str) -> str:
     if parts.scheme not in {"http", "https"} or not host or any(c.isspace() for c in url):
         raise ConfigError(f"WEBHOOK_URL must be a URL such as {example}, got {url!r}.")
     if parts.username is not None or parts.password is not None or parts.fragment:
-        raise ConfigError(f"WEBHOOK_URL must not carry a user, a password or a #fragment, got {url!r}.")
+        raise ConfigError(
+            f"WEBHOOK_URL must not carry a user, a password or a #fragment, got {url!r}."
+        )
     local = host in LOCAL_HOSTS
     if parts.scheme == "http" and not local:
         raise ConfigError(
@@ -216,7 +218,9 @@ def parse_webhook_url(raw: str) -> str:
             f"proxy on one of them and let it forward to WEBHOOK_LISTEN, got {url!r}."
         )
     if (parts.path or "/") == HEALTH_PATH:
-        raise ConfigError(f"WEBHOOK_URL must not end in {HEALTH_PATH} (that path is the health check).")
+        raise ConfigError(
+            f"WEBHOOK_URL must not end in {HEALTH_PATH} (that path is the health check)."
+        )
     return url
 
 
@@ -228,8 +232,13 @@ def parse_listen(raw: str) -> tuple[str, int]:
     host, sep, port_text = text.rpartition(":")
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
-    if not sep or not host or any(c.isspace() for c in host) or not port_text.isdigit() \
-            or not 1 <= int(port_text) <= 65535:
+    if (
+        not sep
+        or not host
+        or any(c.isspace() for c in host)
+        or not port_text.isdigit()
+        or not 1 <= int(port_text) <= 65535
+    ):
         raise ConfigError(
             f"WEBHOOK_LISTEN must be host:port, e.g. 0.0.0.0:8443 or 127.0.0.1:8080, got {text!r}."
         )
@@ -245,8 +254,11 @@ def _webhook_secret(env: Mapping[str, str], url: str) -> str:
         )
     if secret and not _WEBHOOK_SECRET.fullmatch(secret):
         # The value itself is never echoed: it is a password.
-        problem = (f"it has {len(secret)}, at most 256 are allowed" if len(secret) > 256
-                   else "it has other characters")
+        problem = (
+            f"it has {len(secret)}, at most 256 are allowed"
+            if len(secret) > 256
+            else "it has other characters"
+        )
         raise ConfigError(
             f"WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ - ({problem}; "
             "`openssl rand -hex 32` makes a good one)."
@@ -320,7 +332,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
     webhook_url = parse_webhook_url(webhook_raw) if webhook_raw else ""
     max_connections = _int(env, "WEBHOOK_MAX_CONNECTIONS", 40, 1)
     if max_connections > 100:
-        raise ConfigError(f"WEBHOOK_MAX_CONNECTIONS must be between 1 and 100, got {max_connections}.")
+        raise ConfigError(
+            f"WEBHOOK_MAX_CONNECTIONS must be between 1 and 100, got {max_connections}."
+        )
 
     database = parse_database_url(env.get("DATABASE_URL", "").strip() or "sqlite:///data/bot.db")
     return Settings(

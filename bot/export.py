@@ -11,10 +11,14 @@ from bot.config import Settings
 from bot.storage import open_store
 
 
-async def export_cases(settings: Settings, date_from: date | None, date_to: date | None, output: Path | None) -> int:
+async def export_cases(
+    settings: Settings, date_from: date | None, date_to: date | None, output: Path | None
+) -> int:
     """Write cases created from `date_from` to `date_to` (inclusive) as CSV."""
     if not settings.database_url and not settings.database_path.exists():
-        print(f"error: no database at {settings.database_path} (check DATABASE_URL)", file=sys.stderr)
+        print(
+            f"error: no database at {settings.database_path} (check DATABASE_URL)", file=sys.stderr
+        )
         return 2
     store = await open_store(settings.database, abuse_key=settings.abuse_key)
     try:

@@ -90,7 +90,9 @@ class Catalogs:
         self._by_lang: dict[str, _gettext.NullTranslations] = {}
         self._locales: dict[str, Locale] = {}
 
-    def load(self, languages: list[tuple[str, str, tuple[str, ...]]], source_language: str = "en") -> None:
+    def load(
+        self, languages: list[tuple[str, str, tuple[str, ...]]], source_language: str = "en"
+    ) -> None:
         """Load each (code, direction, fallback chain); refuse a missing compiled catalog."""
         loaded: dict[str, _gettext.NullTranslations] = {}
         for code, _direction, _chain in languages:

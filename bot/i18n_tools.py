@@ -52,10 +52,23 @@ def extract(locales_dir: Path = LOCALES_DIR) -> Path:
     os.chdir(ROOT)
     try:
         _babel(
-            "extract", "-F", "babel.cfg", "--no-default-keywords", *keyword_args,
-            "--project", "helpdesk-bot", "--copyright-holder", "helpdesk-bot contributors",
-            "--msgid-bugs-address", "translations@example.org",
-            "--add-comments", "TRANSLATORS:", "--sort-by-file", "-o", str(pot.resolve()), "bot",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "--no-default-keywords",
+            *keyword_args,
+            "--project",
+            "helpdesk-bot",
+            "--copyright-holder",
+            "helpdesk-bot contributors",
+            "--msgid-bugs-address",
+            "translations@example.org",
+            "--add-comments",
+            "TRANSLATORS:",
+            "--sort-by-file",
+            "-o",
+            str(pot.resolve()),
+            "bot",
         )
     finally:
         os.chdir(previous)
@@ -77,8 +90,19 @@ def update_catalogs(content_dir: Path | None = None, locales_dir: Path = LOCALES
             continue
         if po.exists():
             status = _draft_header(po)
-            _babel("update", "-i", str(pot), "-d", str(locales_dir), "-D", DOMAIN, "-l", lang,
-                   "--no-fuzzy-matching", "--ignore-obsolete")
+            _babel(
+                "update",
+                "-i",
+                str(pot),
+                "-d",
+                str(locales_dir),
+                "-D",
+                DOMAIN,
+                "-l",
+                lang,
+                "--no-fuzzy-matching",
+                "--ignore-obsolete",
+            )
             _restore_draft_header(po, status)
         else:
             init_catalog(pot, po, lang)
@@ -86,8 +110,10 @@ def update_catalogs(content_dir: Path | None = None, locales_dir: Path = LOCALES
     compile_catalogs(locales_dir)
     print(f"catalogs updated: {', '.join(languages(locales_dir))}")
     for lang in created:
-        print(f"created {locales_dir / lang / 'LC_MESSAGES' / f'{DOMAIN}.po'}: translate its msgstr"
-              " entries (until then the UI follows the fallback chain), then run `make i18n` again")
+        print(
+            f"created {locales_dir / lang / 'LC_MESSAGES' / f'{DOMAIN}.po'}: translate its msgstr"
+            " entries (until then the UI follows the fallback chain), then run `make i18n` again"
+        )
     return 0
 
 

@@ -94,7 +94,8 @@ async def fresh_database(*, migrated: bool = False) -> AsyncIterator[str]:
         try:
             await admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = $1 AND pid <> pg_backend_pid()", name,
+                " WHERE datname = $1 AND pid <> pg_backend_pid()",
+                name,
             )
         finally:
             await admin.close()
@@ -135,7 +136,7 @@ async def _drop_all(names: list[str]) -> None:
             await admin.close()
 
     for start in range(0, len(names), 8):  # a few connections at a time (a shared server)
-        await asyncio.gather(*(drop(n) for n in names[start:start + 8]))
+        await asyncio.gather(*(drop(n) for n in names[start : start + 8]))
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

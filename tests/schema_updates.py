@@ -22,19 +22,79 @@ from bot.sandbox.emulator import PERSON_CONTENT_FIELDS, Emulator
 SCHEMA = Path(__file__).parent / "fixtures" / "botapi" / "types.json"
 # Message fields that are a message's content or make it a service message: one per message.
 _META = {
-    "message_id", "message_thread_id", "direct_messages_topic", "from", "sender_chat",
-    "sender_boost_count", "sender_business_bot", "sender_tag", "date", "business_connection_id",
-    "chat", "forward_origin", "is_topic_message", "is_automatic_forward", "reply_to_message",
-    "external_reply", "quote", "reply_to_story", "reply_to_checklist_task_id", "via_bot",
-    "edit_date", "has_protected_content", "is_from_offline", "is_paid_post", "media_group_id",
-    "author_signature", "paid_star_count", "entities", "link_preview_options",
-    "suggested_post_info", "effect_id", "caption", "caption_entities",
-    "show_caption_above_media", "has_media_spoiler", "reply_markup", "paid_message_price",
+    "message_id",
+    "message_thread_id",
+    "direct_messages_topic",
+    "from",
+    "sender_chat",
+    "sender_boost_count",
+    "sender_business_bot",
+    "sender_tag",
+    "date",
+    "business_connection_id",
+    "chat",
+    "forward_origin",
+    "is_topic_message",
+    "is_automatic_forward",
+    "reply_to_message",
+    "external_reply",
+    "quote",
+    "reply_to_story",
+    "reply_to_checklist_task_id",
+    "via_bot",
+    "edit_date",
+    "has_protected_content",
+    "is_from_offline",
+    "is_paid_post",
+    "media_group_id",
+    "author_signature",
+    "paid_star_count",
+    "entities",
+    "link_preview_options",
+    "suggested_post_info",
+    "effect_id",
+    "caption",
+    "caption_entities",
+    "show_caption_above_media",
+    "has_media_spoiler",
+    "reply_markup",
+    "paid_message_price",
     "suggested_post_parameters",
 }
-_PREFIXES = ["m:", "f:", "h:", "e:", "l:", "a:", "g:", "q:", "qb:", "qx:", "r:", "i:", "p:", "c:", ""]
-_TEXTS = ["hello", "/start", "/help", "/delete", "/case 1", "work permit", "پاسپورت", "паспорт",
-          "<b>&amp;*", "😀" * 5, "ж" * 300, "", " ", "1", "yes"]
+_PREFIXES = [
+    "m:",
+    "f:",
+    "h:",
+    "e:",
+    "l:",
+    "a:",
+    "g:",
+    "q:",
+    "qb:",
+    "qx:",
+    "r:",
+    "i:",
+    "p:",
+    "c:",
+    "",
+]
+_TEXTS = [
+    "hello",
+    "/start",
+    "/help",
+    "/delete",
+    "/case 1",
+    "work permit",
+    "پاسپورت",
+    "паспорт",
+    "<b>&amp;*",
+    "😀" * 5,
+    "ж" * 300,
+    "",
+    " ",
+    "1",
+    "yes",
+]
 
 
 def load_types() -> dict[str, dict[str, Any]]:
@@ -92,14 +152,18 @@ class Generator:
 
     # -- generic values from the schema ------------------------------------------------------
 
-    def value(self, type_expr: str, field_name: str, depth: int, enum: list[str] | None = None) -> Any:
+    def value(
+        self, type_expr: str, field_name: str, depth: int, enum: list[str] | None = None
+    ) -> Any:
         arrays = 0
         while type_expr.startswith("Array of "):
-            type_expr = type_expr[len("Array of "):]
+            type_expr = type_expr[len("Array of ") :]
             arrays += 1
         if arrays:
-            return [self.value(("Array of " * (arrays - 1)) + type_expr, field_name, depth + 1, enum)
-                    for _ in range(self.rng.randint(1, 2))]
+            return [
+                self.value(("Array of " * (arrays - 1)) + type_expr, field_name, depth + 1, enum)
+                for _ in range(self.rng.randint(1, 2))
+            ]
         if enum:
             return self.rng.choice(enum)
         if type_expr == "Integer":
@@ -140,7 +204,9 @@ class Generator:
         for f in entry["fields"]:
             if not f["required"] and (depth > 3 or self.rng.random() > 0.25):
                 continue
-            out[f["name"]] = self.value(self.rng.choice(f["types"]), f["name"], depth, f.get("enum"))
+            out[f["name"]] = self.value(
+                self.rng.choice(f["types"]), f["name"], depth, f.get("enum")
+            )
         return out
 
     # -- messages, presses, updates ------------------------------------------------------------
@@ -148,11 +214,16 @@ class Generator:
     def inaccessible(self, chat: dict[str, Any]) -> dict[str, Any]:
         return {"chat": chat, "message_id": self.rng.randint(1, 10**6), "date": 0}
 
-    def message(self, chat: dict[str, Any], depth: int = 0, content: str | None = None) -> dict[str, Any]:
+    def message(
+        self, chat: dict[str, Any], depth: int = 0, content: str | None = None
+    ) -> dict[str, Any]:
         kind = content or self.rng.choice(self.message_kinds())
         chat_state = self.emu.chats[chat["id"]]
-        msg: dict[str, Any] = {"message_id": chat_state.take_message_id(), "date": int(time.time()),
-                               "chat": chat}
+        msg: dict[str, Any] = {
+            "message_id": chat_state.take_message_id(),
+            "date": int(time.time()),
+            "chat": chat,
+        }
         if chat["type"] != "channel":
             msg["from"] = self._sender(chat)
         spec = next(f for f in self.types["Message"]["fields"] if f["name"] == kind)
@@ -161,23 +232,39 @@ class Generator:
             msg["caption"] = self.rng.choice(_TEXTS) or "caption"
         if kind == "text" and isinstance(msg["text"], str) and msg["text"].startswith("/"):
             command = msg["text"].split()[0]
-            msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command.encode("utf-16-le")) // 2}]
+            msg["entities"] = [
+                {
+                    "type": "bot_command",
+                    "offset": 0,
+                    "length": len(command.encode("utf-16-le")) // 2,
+                }
+            ]
         return msg
 
     def press(self) -> dict[str, Any]:
         where = self.rng.choices(["private", "staff", "group"], [6, 3, 1])[0]
         chat = self._chat(where)
         sender = self._sender(chat)
-        bot_messages = [m for m in self.emu.chats[chat["id"]].messages.values()
-                        if m.from_id == self.emu.bot.id and not m.deleted]
+        bot_messages = [
+            m
+            for m in self.emu.chats[chat["id"]].messages.values()
+            if m.from_id == self.emu.bot.id and not m.deleted
+        ]
         if bot_messages and self.rng.random() < 0.8:
             message = self.emu.message_json(self.rng.choice(bot_messages))
         else:
             message = self.inaccessible(chat)
         prefix = self.rng.choice(_PREFIXES)
-        data = prefix + self.rng.choice(["", "1", "x", "documents", "doc.passport", "ok", "del:ok", "1:claim"])
-        return {"id": str(self.rng.randint(1, 2**62)), "from": sender, "message": message,
-                "chat_instance": str(self.rng.randint(1, 10**9)), "data": data[:64] or "x"}
+        data = prefix + self.rng.choice(
+            ["", "1", "x", "documents", "doc.passport", "ok", "del:ok", "1:claim"]
+        )
+        return {
+            "id": str(self.rng.randint(1, 2**62)),
+            "from": sender,
+            "message": message,
+            "chat_instance": str(self.rng.randint(1, 10**9)),
+            "data": data[:64] or "x",
+        }
 
     def update(self, kind: str, content: str | None = None) -> dict[str, Any]:
         if kind in ("message", "edited_message"):

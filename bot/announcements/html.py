@@ -15,7 +15,9 @@ _TAGS = frozenset({
     "span", "tg-spoiler", "tg-emoji", "code", "pre", "blockquote",
 })  # fmt: skip
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8});")
-_START = re.compile(r"<([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>\"']+))?)*)\s*>")
+_START = re.compile(
+    r"<([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>\"']+))?)*)\s*>"
+)
 _END = re.compile(r"</([a-zA-Z][a-zA-Z0-9-]*)\s*>")
 _ATTR = re.compile(r"([a-zA-Z-]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>\"']+))?")
 
@@ -51,7 +53,10 @@ def check_html(text: str) -> Checked:
                 name = end.group(1).lower()
                 if not stack or stack[-1] != name:
                     expected = f"</{stack[-1]}>" if stack else "no closing tag"
-                    return Checked("".join(out), f"unexpected </{name}> at character {i + 1} (expected {expected})")
+                    return Checked(
+                        "".join(out),
+                        f"unexpected </{name}> at character {i + 1} (expected {expected})",
+                    )
                 stack.pop()
                 i = end.end()
                 continue
@@ -61,9 +66,14 @@ def check_html(text: str) -> Checked:
             name = start.group(1).lower()
             if name not in _TAGS:
                 return Checked("".join(out), f"unsupported tag <{name}> at character {i + 1}")
-            attrs = {m.group(1).lower(): (m.group(2) or "").strip("\"'") for m in _ATTR.finditer(start.group(2))}
+            attrs = {
+                m.group(1).lower(): (m.group(2) or "").strip("\"'")
+                for m in _ATTR.finditer(start.group(2))
+            }
             if name == "span" and attrs.get("class") != "tg-spoiler":
-                return Checked("".join(out), f'<span> needs class="tg-spoiler" at character {i + 1}')
+                return Checked(
+                    "".join(out), f'<span> needs class="tg-spoiler" at character {i + 1}'
+                )
             if name == "tg-emoji" and not attrs.get("emoji-id"):
                 return Checked("".join(out), f"<tg-emoji> without emoji-id at character {i + 1}")
             stack.append(name)
@@ -72,7 +82,9 @@ def check_html(text: str) -> Checked:
         if ch == "&":
             entity = _ENTITY.match(text, i)
             if entity is None:
-                return Checked("".join(out), f"a '&' at character {i + 1} is not an entity: write &amp;")
+                return Checked(
+                    "".join(out), f"a '&' at character {i + 1} is not an entity: write &amp;"
+                )
             out.append(html.unescape(entity.group(0)))
             i = entity.end()
             continue

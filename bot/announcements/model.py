@@ -70,7 +70,7 @@ def eta_seconds(recipients: int, per_second: float) -> float:
 
 
 def duration_text(seconds: float) -> str:
-    """"45 s", "12 min", "1 h 5 min" (numbers and units read the same in the staff's languages)."""
+    """ "45 s", "12 min", "1 h 5 min" (numbers and units read the same in the staff's languages)."""
     seconds = max(0, round(seconds))
     if seconds < 60:
         return f"{seconds} s"

@@ -40,7 +40,9 @@ class ContentBundle:
     def flow_titles(self, flow_ids: tuple[str, ...] | list[str], lang: str) -> dict[str, str]:
         """Titles of the given flows that exist, in the person's language (with fallback)."""
         chain = self.pack.language_chain(lang)
-        return {fid: str(self.flows[fid].texts.title(chain)) for fid in flow_ids if fid in self.flows}
+        return {
+            fid: str(self.flows[fid].texts.title(chain)) for fid in flow_ids if fid in self.flows
+        }
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,9 @@ class Extras:
     announcements: Announcements = field(default_factory=Announcements)
 
 
-def inspect_extras(pack: Pack, freshness: Freshness | None = None) -> tuple[Extras, list[Problem], Coverage]:
+def inspect_extras(
+    pack: Pack, freshness: Freshness | None = None
+) -> tuple[Extras, list[Problem], Coverage]:
     """Load the parts beyond the pack; return them with their problems and coverage columns."""
     root = pack.root
     languages = [lang.code for lang in pack.languages.values()]
@@ -65,7 +69,9 @@ def inspect_extras(pack: Pack, freshness: Freshness | None = None) -> tuple[Extr
         root, languages, pack.default_language, pack.text_rules
     )
     answers = {
-        lang: {i: " ".join((t.title, *t.keywords, *t.synonyms, t.answer)) for i, t in by_item.items()}
+        lang: {
+            i: " ".join((t.title, *t.keywords, *t.synonyms, t.answer)) for i, t in by_item.items()
+        }
         for lang, by_item in pack.texts.items()
     }
     intent_problems += collisions(intents, answers, root)
@@ -74,12 +80,22 @@ def inspect_extras(pack: Pack, freshness: Freshness | None = None) -> tuple[Extr
     announcements, announce_problems, announce_cov = load_announcements(
         root, languages, pack.default_language, freshness
     )
-    problems = [*flow_problems, *routing_problems, *reply_problems, *intent_problems, *announce_problems]
+    problems = [
+        *flow_problems,
+        *routing_problems,
+        *reply_problems,
+        *intent_problems,
+        *announce_problems,
+    ]
     for item in pack.items.values():
         for flow_id in item.flows:
             if flow_id not in flows:
                 problems.append(
-                    Problem(f"content/faq ({item.id})", 0, f"item {item.id} offers unknown flow {flow_id!r}")
+                    Problem(
+                        f"content/faq ({item.id})",
+                        0,
+                        f"item {item.id} offers unknown flow {flow_id!r}",
+                    )
                 )
     coverage: Coverage = {}
     any_flow = next(iter(flows.values()), None)
@@ -138,14 +154,17 @@ def load_bundle(root: Path) -> ContentBundle:
     if extra_errors:
         raise PackError(extra_errors)
     return ContentBundle(
-        pack=pack, search=SearchIndex.build(pack), flows=extras.flows, routing=extras.routing,
-        replies=extras.replies, intents=extras.intents, announcements=extras.announcements,
+        pack=pack,
+        search=SearchIndex.build(pack),
+        flows=extras.flows,
+        routing=extras.routing,
+        replies=extras.replies,
+        intents=extras.intents,
+        announcements=extras.announcements,
     )
 
 
-def check_extras(
-    pack: Pack, freshness: Freshness | None = None
-) -> tuple[list[Problem], Coverage]:
+def check_extras(pack: Pack, freshness: Freshness | None = None) -> tuple[list[Problem], Coverage]:
     """For `content check`: problems and coverage of flows, routing, replies and UI strings.
 
     UI coverage is (translated, total, of them fuzzy): fuzzy catalog entries are drafts.
@@ -161,11 +180,18 @@ def check_extras(
         if lang in ui:
             coverage[lang]["ui"] = ui[lang]
         elif lang == pack.default_language:
-            coverage[lang]["ui"] = (total, total, 0)  # the source language is complete by definition
+            coverage[lang]["ui"] = (
+                total,
+                total,
+                0,
+            )  # the source language is complete by definition
         else:
             coverage[lang]["ui"] = (0, total)
-            problems.append(Problem(
-                f"locales/{lang}", 0,
-                f"no UI catalog for language {lang!r}: `make i18n` creates it from the template",
-            ))
+            problems.append(
+                Problem(
+                    f"locales/{lang}",
+                    0,
+                    f"no UI catalog for language {lang!r}: `make i18n` creates it from the template",
+                )
+            )
     return problems, coverage

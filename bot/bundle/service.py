@@ -28,7 +28,10 @@ def load_catalogs(bundle: ContentBundle) -> Catalogs:
     pack = bundle.pack
     catalogs = Catalogs()
     catalogs.load(
-        [(lang.code, lang.direction, tuple(pack.language_chain(lang.code)[1:])) for lang in pack.enabled_languages()],
+        [
+            (lang.code, lang.direction, tuple(pack.language_chain(lang.code)[1:]))
+            for lang in pack.enabled_languages()
+        ],
         source_language="en",
     )
     return catalogs

@@ -16,7 +16,14 @@ from bot.cases.model import VULNERABILITIES
 from bot.numbers import parse_int
 
 STEPS: tuple[str, ...] = (
-    "category", "describe", "phone", "region", "adults", "children", "vuln", "consent",
+    "category",
+    "describe",
+    "phone",
+    "region",
+    "adults",
+    "children",
+    "vuln",
+    "consent",
 )
 MAX_PARTS = 30
 MAX_TEXT = 20_000  # characters over all described parts
@@ -138,7 +145,9 @@ class IntakeForm:
 
     # -- the description -----------------------------------------------------------------
 
-    def add_part(self, message_id: int, kind: str, text: str | None, file_id: str | None) -> Outcome:
+    def add_part(
+        self, message_id: int, kind: str, text: str | None, file_id: str | None
+    ) -> Outcome:
         """One message of the description; the same message twice (a replay) counts once."""
         parts = self.parts
         used = sum(len(p.get("t") or "") for p in parts)

@@ -93,12 +93,18 @@ def install_outbox_hooks(worker: OutboxWorker, services: Services, bot: Bot) -> 
     async def after_card(item: OutboxItem, result: Any) -> None:
         if item.case_id is None or not isinstance(result, dict):
             return
-        await services.cases.update(item.case_id, services.clock.now(), card_message_id=result.get("message_id"))
-        await services.cases.map_staff_message(item.chat_id, int(result["message_id"]), item.case_id)
+        await services.cases.update(
+            item.case_id, services.clock.now(), card_message_id=result.get("message_id")
+        )
+        await services.cases.map_staff_message(
+            item.chat_id, int(result["message_id"]), item.case_id
+        )
 
     async def after_map(item: OutboxItem, result: Any) -> None:
         if item.case_id is not None and isinstance(result, dict) and "message_id" in result:
-            await services.cases.map_staff_message(item.chat_id, int(result["message_id"]), item.case_id)
+            await services.cases.map_staff_message(
+                item.chat_id, int(result["message_id"]), item.case_id
+            )
 
     async def repair(item: OutboxItem, exc: BadRequest) -> bool:
         """A topic deleted or closed by hand: recreate or reopen it, then retry."""
@@ -112,29 +118,50 @@ def install_outbox_hooks(worker: OutboxWorker, services: Services, bot: Bot) -> 
             if "topic_closed" in message and row.thread_id is not None:
                 await bot.reopen_forum_topic(item.chat_id, row.thread_id)
                 return True
-            if "thread not found" in message or "topic_deleted" in message or "topic not found" in message:
+            if (
+                "thread not found" in message
+                or "topic_deleted" in message
+                or "topic not found" in message
+            ):
                 topic = await bot.create_forum_topic(
-                    item.chat_id, case_ui.topic_name(row.id, row.record.category, row.record.language)
+                    item.chat_id,
+                    case_ui.topic_name(row.id, row.record.category, row.record.language),
                 )
                 now = services.clock.now()
-                await services.cases.update(row.id, now, thread_id=topic.message_thread_id, card_message_id=None)
+                await services.cases.update(
+                    row.id, now, thread_id=topic.message_thread_id, card_message_id=None
+                )
                 if item.kind != "card":
                     async with services.store.transaction() as uow:
                         await uow.outbox.enqueue(
-                            chat_id=item.chat_id, method="sendMessage",
-                            params={"chat_id": item.chat_id, "text": "$card", "parse_mode": "HTML",
-                                    "message_thread_id": THREAD},
-                            kind="card", case_id=row.id, now=now,
+                            chat_id=item.chat_id,
+                            method="sendMessage",
+                            params={
+                                "chat_id": item.chat_id,
+                                "text": "$card",
+                                "parse_mode": "HTML",
+                                "message_thread_id": THREAD,
+                            },
+                            kind="card",
+                            case_id=row.id,
+                            now=now,
                         )
                 log.info("case %s: topic was gone, recreated", row.id)
                 return True
             if item.kind == "card_edit" and "message to edit not found" in message:
                 async with services.store.transaction() as uow:
                     await uow.outbox.enqueue(
-                            chat_id=item.chat_id, method="sendMessage",
-                        params={"chat_id": item.chat_id, "text": "$card", "parse_mode": "HTML",
-                                "message_thread_id": THREAD},
-                        kind="card", case_id=row.id, now=services.clock.now(),
+                        chat_id=item.chat_id,
+                        method="sendMessage",
+                        params={
+                            "chat_id": item.chat_id,
+                            "text": "$card",
+                            "parse_mode": "HTML",
+                            "message_thread_id": THREAD,
+                        },
+                        kind="card",
+                        case_id=row.id,
+                        now=services.clock.now(),
                     )
                 return False
         except TelegramError as repair_error:
@@ -154,10 +181,14 @@ def install_outbox_hooks(worker: OutboxWorker, services: Services, bot: Bot) -> 
         await services.people.mark_unreachable(chat_id)
         row = await services.cases.open_case_of(chat_id)
         if row is not None:
-            tr = services.catalogs.tr(services.settings.staff_language or services.content.pack.default_language)
+            tr = services.catalogs.tr(
+                services.settings.staff_language or services.content.pack.default_language
+            )
             await post_to_case(
-                services, row,
-                "⚠️ " + tr._("The person has blocked the bot: messages to them cannot be delivered."),
+                services,
+                row,
+                "⚠️ "
+                + tr._("The person has blocked the bot: messages to them cannot be delivered."),
                 f"case:{row.id}:unreachable:{services.clock.now().date()}",
             )
 
@@ -168,11 +199,20 @@ def install_outbox_hooks(worker: OutboxWorker, services: Services, bot: Bot) -> 
         row = await services.cases.get(item.case_id) if item.case_id is not None else None
         if row is None or row.deleted_at is not None:
             return
-        tr = services.catalogs.tr(services.settings.staff_language or services.content.pack.default_language)
+        tr = services.catalogs.tr(
+            services.settings.staff_language or services.content.pack.default_language
+        )
         await post_to_case(
-            services, row,
-            "⚠️ " + esc(tr._("A message to the person could not be delivered (Telegram said: {reason}). "
-                             "Please send it again, shorter or in another form.", reason=reason[:200])),
+            services,
+            row,
+            "⚠️ "
+            + esc(
+                tr._(
+                    "A message to the person could not be delivered (Telegram said: {reason}). "
+                    "Please send it again, shorter or in another form.",
+                    reason=reason[:200],
+                )
+            ),
             f"outbox:{item.id}:failed",
         )
 

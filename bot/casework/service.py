@@ -100,9 +100,18 @@ def render_card(
         name = services.staff.names.get(assignee) or f"id {assignee}"
     due = first_response_due(row.record, services.settings.first_response_hours)
     text = case_ui.staff_card(
-        row, tr, pack, due=due, assignee_name=name, flow_lines=flow_lines, flow_title=flow_title, phone=phone
+        row,
+        tr,
+        pack,
+        due=due,
+        assignee_name=name,
+        flow_lines=flow_lines,
+        flow_title=flow_title,
+        phone=phone,
     )
-    buttons = case_ui.card_buttons(row.id, tr, view, row.status, assignee=name, services=row.record.services)
+    buttons = case_ui.card_buttons(
+        row.id, tr, view, row.status, assignee=name, services=row.record.services
+    )
     return text, _markup(buttons)
 
 
@@ -115,8 +124,10 @@ async def open_case(services: Services, draft: Draft, source_update_id: int | No
     staff_chat = staff_chat_for(services, team.id)
     description = "\n\n".join(p.text for p in draft.parts if p.text) or None
     topics = (
-        staff_chat is not None and staff_chat == services.settings.staff_chat_id
-        and services.staff is not None and await services.staff.uses_topics()
+        staff_chat is not None
+        and staff_chat == services.settings.staff_chat_id
+        and services.staff is not None
+        and await services.staff.uses_topics()
     )
     async with services.store.transaction() as uow:
         case_id = await uow.cases.create(
@@ -144,46 +155,103 @@ async def open_case(services: Services, draft: Draft, source_update_id: int | No
         await uow.people.leave_intake(draft.user_id, draft.phone)
         for part in draft.parts:
             await uow.cases.add_message(
-                case_id=case_id, direction="in", author_id=draft.user_id, text=part.text,
-                media_kind=None if part.kind == "text" else part.kind, file_id=part.file_id,
-                update_id=None, now=now,
+                case_id=case_id,
+                direction="in",
+                author_id=draft.user_id,
+                text=part.text,
+                media_kind=None if part.kind == "text" else part.kind,
+                file_id=part.file_id,
+                update_id=None,
+                now=now,
             )
         if staff_chat is not None:
-            await _enqueue_staff_opening(services, uow, case_id, draft, staff_chat, team, topics, now)
+            await _enqueue_staff_opening(
+                services, uow, case_id, draft, staff_chat, team, topics, now
+            )
     services.wake_outbox()
-    log.info("case %s opened: %s, %s, team %s, priority %s, %s parts",
-             case_id, draft.category, draft.language, team.id, priority, len(draft.parts))
+    log.info(
+        "case %s opened: %s, %s, team %s, priority %s, %s parts",
+        case_id,
+        draft.category,
+        draft.language,
+        team.id,
+        priority,
+        len(draft.parts),
+    )
     return case_id
 
 
 async def _enqueue_staff_opening(
-    services: Services, uow: UnitOfWork, case_id: int, draft: Draft, staff_chat: int, team: Team,
-    forum: bool, now: datetime,
+    services: Services,
+    uow: UnitOfWork,
+    case_id: int,
+    draft: Draft,
+    staff_chat: int,
+    team: Team,
+    forum: bool,
+    now: datetime,
 ) -> None:
     if forum:
         await uow.outbox.enqueue(
-            chat_id=staff_chat, method="createForumTopic",
-            params={"chat_id": staff_chat, "name": case_ui.topic_name(case_id, draft.category, draft.language)},
-            kind="topic", case_id=case_id, dedupe_key=f"case:{case_id}:topic", now=now,
+            chat_id=staff_chat,
+            method="createForumTopic",
+            params={
+                "chat_id": staff_chat,
+                "name": case_ui.topic_name(case_id, draft.category, draft.language),
+            },
+            kind="topic",
+            case_id=case_id,
+            dedupe_key=f"case:{case_id}:topic",
+            now=now,
         )
     await uow.outbox.enqueue(
-            chat_id=staff_chat, method="sendMessage",
-        params={"chat_id": staff_chat, "text": "$card", "parse_mode": "HTML", "message_thread_id": THREAD},
-        kind="card", case_id=case_id, dedupe_key=f"case:{case_id}:card", now=now,
+        chat_id=staff_chat,
+        method="sendMessage",
+        params={
+            "chat_id": staff_chat,
+            "text": "$card",
+            "parse_mode": "HTML",
+            "message_thread_id": THREAD,
+        },
+        kind="card",
+        case_id=case_id,
+        dedupe_key=f"case:{case_id}:card",
+        now=now,
     )
     if forum and team.thread:
         tr = staff_tr(services)
         await uow.outbox.enqueue(
-            chat_id=staff_chat, method="sendMessage",
-            params={"chat_id": staff_chat, "message_thread_id": TEAM_THREAD, "parse_mode": "HTML",
-                    "text": "🆕 " + esc(tr._("New case #{number}: {category}, {language}. Open its topic to take it.",
-                                             number=case_id, category=draft.category, language=draft.language))},
-            kind="team_note", case_id=case_id, dedupe_key=f"case:{case_id}:team", now=now,
+            chat_id=staff_chat,
+            method="sendMessage",
+            params={
+                "chat_id": staff_chat,
+                "message_thread_id": TEAM_THREAD,
+                "parse_mode": "HTML",
+                "text": "🆕 "
+                + esc(
+                    tr._(
+                        "New case #{number}: {category}, {language}. Open its topic to take it.",
+                        number=case_id,
+                        category=draft.category,
+                        language=draft.language,
+                    )
+                ),
+            },
+            kind="team_note",
+            case_id=case_id,
+            dedupe_key=f"case:{case_id}:team",
+            now=now,
         )
     for part in draft.parts:
         await _enqueue_person_part(
-            services, uow, case_id=case_id, staff_chat=staff_chat, person_chat=draft.user_id, part=part,
-            dedupe=f"case:{case_id}:part:{part.message_id}", now=now,
+            services,
+            uow,
+            case_id=case_id,
+            staff_chat=staff_chat,
+            person_chat=draft.user_id,
+            part=part,
+            dedupe=f"case:{case_id}:part:{part.message_id}",
+            now=now,
         )
 
 
@@ -194,8 +262,15 @@ _COPIED_BARE = frozenset({"sticker", "video_note", "dice", "location", "venue", 
 
 
 async def _enqueue_person_part(
-    services: Services, uow: UnitOfWork, *, case_id: int, staff_chat: int, person_chat: int,
-    part: Part, dedupe: str, now: datetime,
+    services: Services,
+    uow: UnitOfWork,
+    *,
+    case_id: int,
+    staff_chat: int,
+    person_chat: int,
+    part: Part,
+    dedupe: str,
+    now: datetime,
 ) -> None:
     """One of the person's messages into the case topic, unmistakably marked as theirs.
 
@@ -208,17 +283,39 @@ async def _enqueue_person_part(
     header = "💬 <b>" + esc(tr._("From the person")) + f"</b> · #{case_id}"
 
     async def send(html: str, key: str) -> None:
-        await uow.outbox.enqueue(chat_id=staff_chat, method="sendMessage",
-                      params={"chat_id": staff_chat, "text": html, "parse_mode": "HTML", "message_thread_id": THREAD},
-                      kind="to_staff", case_id=case_id, dedupe_key=key, now=now)
+        await uow.outbox.enqueue(
+            chat_id=staff_chat,
+            method="sendMessage",
+            params={
+                "chat_id": staff_chat,
+                "text": html,
+                "parse_mode": "HTML",
+                "message_thread_id": THREAD,
+            },
+            kind="to_staff",
+            case_id=case_id,
+            dedupe_key=key,
+            now=now,
+        )
 
     async def copy(key: str, caption: str | None = None) -> None:
-        params: dict[str, Any] = {"chat_id": staff_chat, "from_chat_id": person_chat,
-                                  "message_id": part.message_id, "message_thread_id": THREAD}
+        params: dict[str, Any] = {
+            "chat_id": staff_chat,
+            "from_chat_id": person_chat,
+            "message_id": part.message_id,
+            "message_thread_id": THREAD,
+        }
         if caption is not None:
             params.update(caption=caption, parse_mode="HTML")
-        await uow.outbox.enqueue(chat_id=staff_chat, method="copyMessage", params=params,
-                      kind="to_staff", case_id=case_id, dedupe_key=key, now=now)
+        await uow.outbox.enqueue(
+            chat_id=staff_chat,
+            method="copyMessage",
+            params=params,
+            kind="to_staff",
+            case_id=case_id,
+            dedupe_key=key,
+            now=now,
+        )
 
     if part.kind == "text":
         for n, html in enumerate(isolated_pieces(header, part.text or "", TEXT_LIMIT)):
@@ -236,12 +333,20 @@ async def _enqueue_person_part(
         await copy(dedupe)
     else:
         what = tr._(case_ui.PART_KIND_LABELS["other"])
-        await send(f"{header}\n" + esc(tr._("sent {what}. Ask them to send it another way if you need it.",
-                                              what=what)), dedupe)
+        await send(
+            f"{header}\n"
+            + esc(tr._("sent {what}. Ask them to send it another way if you need it.", what=what)),
+            dedupe,
+        )
 
 
 async def relay_from_person(
-    services: Services, row: CaseRow, message_id: int, kind: str, text: str | None, file_id: str | None,
+    services: Services,
+    row: CaseRow,
+    message_id: int,
+    kind: str,
+    text: str | None,
+    file_id: str | None,
     update_id: int,
 ) -> CaseRow | None:
     """A person's message about their case: store it, reopen if needed, copy it to the staff.
@@ -255,8 +360,14 @@ async def relay_from_person(
         if current is None or current.deleted_at is not None or current.user_id is None:
             return None
         fresh = await uow.cases.add_message(
-                case_id=current.id, direction="in", author_id=None, text=text,
-            media_kind=None if kind == "text" else kind, file_id=file_id, update_id=update_id, now=now,
+            case_id=current.id,
+            direction="in",
+            author_id=None,
+            text=text,
+            media_kind=None if kind == "text" else kind,
+            file_id=file_id,
+            update_id=update_id,
+            now=now,
         )
         if not fresh:
             return current  # a replayed update: already relayed
@@ -266,17 +377,33 @@ async def relay_from_person(
         staff_chat = current.staff_chat_id
         if staff_chat is not None:
             await _enqueue_person_part(
-                services, uow, case_id=current.id, staff_chat=staff_chat, person_chat=current.user_id,
-                part=Part(message_id, kind, text, file_id), dedupe=f"u:{update_id}:to_staff", now=now,
+                services,
+                uow,
+                case_id=current.id,
+                staff_chat=staff_chat,
+                person_chat=current.user_id,
+                part=Part(message_id, kind, text, file_id),
+                dedupe=f"u:{update_id}:to_staff",
+                now=now,
             )
             log.debug("case %s: person's %s queued for the staff chat", current.id, kind)
             if record.status != current.status:
                 await _enqueue_staff_note(
-                    services, uow, current, staff_chat, now, f"u:{update_id}:reopen",
-                    "🔁 " + staff_tr(services)._("The person wrote again; the case is {status} now.",
-                                                  status=staff_tr(services)._(case_ui.STAFF_STATUS_LABELS[record.status])),
+                    services,
+                    uow,
+                    current,
+                    staff_chat,
+                    now,
+                    f"u:{update_id}:reopen",
+                    "🔁 "
+                    + staff_tr(services)._(
+                        "The person wrote again; the case is {status} now.",
+                        status=staff_tr(services)._(case_ui.STAFF_STATUS_LABELS[record.status]),
+                    ),
                 )
-                await _enqueue_card_refresh(services, uow, current, staff_chat, now, f"u:{update_id}:card")
+                await _enqueue_card_refresh(
+                    services, uow, current, staff_chat, now, f"u:{update_id}:card"
+                )
     services.wake_outbox()
     return current
 
@@ -304,14 +431,22 @@ async def relay_to_person(
         return False
     now = services.clock.now()
     tr = services.catalogs.tr(row.record.language)
-    signer = author_name if services.settings.staff_signature == "first_name" and author_name else tr._("Caseworker")
+    signer = (
+        author_name
+        if services.settings.staff_signature == "first_name" and author_name
+        else tr._("Caseworker")
+    )
     number = tr.isolate(f"#{row.id}")
     header = f"👤 <b>{esc(signer)}</b> · {esc(number)}"
     header_units = utf16_len(f"👤 {signer} · {number}\n\n")
     async with services.store.transaction() as uow:
         current = await uow.cases.current(row.id)
-        if (current is None or current.user_id is None or current.deleted_at is not None
-                or current.status in ("closed", "deleted")):
+        if (
+            current is None
+            or current.user_id is None
+            or current.deleted_at is not None
+            or current.status in ("closed", "deleted")
+        ):
             return False
         row = current
         record = row.record
@@ -324,8 +459,14 @@ async def relay_to_person(
                 record = lifecycle.transition(record, "in_progress", now)
         assert row.user_id is not None
         fresh = await uow.cases.add_message(
-                case_id=row.id, direction="out", author_id=author_id, text=text or caption,
-            media_kind=None if kind == "text" else kind, file_id=file_id, update_id=update_id, now=now,
+            case_id=row.id,
+            direction="out",
+            author_id=author_id,
+            text=text or caption,
+            media_kind=None if kind == "text" else kind,
+            file_id=file_id,
+            update_id=update_id,
+            now=now,
         )
         if not fresh:
             return False
@@ -333,10 +474,15 @@ async def relay_to_person(
         if kind == "text" and text is not None:
             # Telegram counts characters after parsing: cut the plain text, never the HTML.
             for n, html in enumerate(isolated_pieces(header, text, TEXT_LIMIT)):
-                await uow.outbox.enqueue(chat_id=row.user_id, method="sendMessage",
-                              params={"chat_id": row.user_id, "text": html, "parse_mode": "HTML"},
-                              kind="to_person", case_id=row.id,
-                              dedupe_key=f"u:{update_id}:to_person" + (f":{n}" if n else ""), now=now)
+                await uow.outbox.enqueue(
+                    chat_id=row.user_id,
+                    method="sendMessage",
+                    params={"chat_id": row.user_id, "text": html, "parse_mode": "HTML"},
+                    kind="to_person",
+                    case_id=row.id,
+                    dedupe_key=f"u:{update_id}:to_person" + (f":{n}" if n else ""),
+                    now=now,
+                )
         else:
             # A caption holds 1,024 UTF-16 units with the header; what does not fit follows
             # as text, so nothing the caseworker wrote is lost (or fails the whole copy).
@@ -344,22 +490,39 @@ async def relay_to_person(
             cap = isolate_html(f"{header}\n\n{esc(shown)}" if shown else header)
             if plain_units(cap) > CAPTION_LIMIT:  # isolation marks pushed it over: text follows
                 shown, cap = "", isolate_html(header)
-            params = {"chat_id": row.user_id, "from_chat_id": staff_chat_id, "message_id": staff_message_id,
-                      "caption": cap, "parse_mode": "HTML"}
-            await uow.outbox.enqueue(chat_id=row.user_id, method="copyMessage", params=params, kind="to_person",
-                          case_id=row.id, dedupe_key=f"u:{update_id}:to_person", now=now)
+            params = {
+                "chat_id": row.user_id,
+                "from_chat_id": staff_chat_id,
+                "message_id": staff_message_id,
+                "caption": cap,
+                "parse_mode": "HTML",
+            }
+            await uow.outbox.enqueue(
+                chat_id=row.user_id,
+                method="copyMessage",
+                params=params,
+                kind="to_person",
+                case_id=row.id,
+                dedupe_key=f"u:{update_id}:to_person",
+                now=now,
+            )
             if caption and shown != caption:
                 for n, html in enumerate(isolated_pieces(header, caption, TEXT_LIMIT)):
-                    await uow.outbox.enqueue(chat_id=row.user_id, method="sendMessage",
-                                  params={"chat_id": row.user_id, "text": html, "parse_mode": "HTML"},
-                                  kind="to_person", case_id=row.id,
-                                  dedupe_key=f"u:{update_id}:to_person:caption:{n}", now=now)
+                    await uow.outbox.enqueue(
+                        chat_id=row.user_id,
+                        method="sendMessage",
+                        params={"chat_id": row.user_id, "text": html, "parse_mode": "HTML"},
+                        kind="to_person",
+                        case_id=row.id,
+                        dedupe_key=f"u:{update_id}:to_person:caption:{n}",
+                        now=now,
+                    )
         if record.status != row.status or record.assignee_id != row.record.assignee_id:
-            await _enqueue_card_refresh(services, uow, row, staff_chat_id, now, f"u:{update_id}:card")
+            await _enqueue_card_refresh(
+                services, uow, row, staff_chat_id, now, f"u:{update_id}:card"
+            )
     services.wake_outbox()
     return True
-
-
 
 
 async def change(
@@ -392,9 +555,13 @@ async def change(
         await uow.cases.save(record, now)
         await uow.records.audit(actor_id, action, current.id, now, detail)
         if current.staff_chat_id is not None:
-            await _enqueue_card_refresh(services, uow, current, current.staff_chat_id, now, f"{dedupe}:card", view)
+            await _enqueue_card_refresh(
+                services, uow, current, current.staff_chat_id, now, f"{dedupe}:card", view
+            )
         if notify_person and record.status != current.status and current.user_id is not None:
-            await enqueue_status_notice(services, uow, current, record.status, now, f"{dedupe}:notice")
+            await enqueue_status_notice(
+                services, uow, current, record.status, now, f"{dedupe}:notice"
+            )
     services.wake_outbox()
     return record
 
@@ -406,18 +573,36 @@ async def enqueue_status_notice(
     if row.user_id is None:
         return
     tr = services.catalogs.tr(row.record.language)
-    text = "🔔 " + esc(tr._("Your request {number} is now: {status}.", number=tr.isolate(f"#{row.id}"),
-                                   status=tr._(case_ui.STATUS_LABELS[status])))
+    text = "🔔 " + esc(
+        tr._(
+            "Your request {number} is now: {status}.",
+            number=tr.isolate(f"#{row.id}"),
+            status=tr._(case_ui.STATUS_LABELS[status]),
+        )
+    )
     params: dict[str, Any] = {"chat_id": row.user_id, "text": text, "parse_mode": "HTML"}
     if status in ("closed", "resolved"):
         rating = case_ui.rating_request(tr, row.id)
         params["text"] = text + "\n\n" + esc(rating.text)
         params["reply_markup"] = _markup(rating.rows)
     elif status == "waiting":
-        params["text"] = text + "\n" + esc(tr._("Your caseworker is waiting for an answer or a document from you. Reply here."))
+        params["text"] = (
+            text
+            + "\n"
+            + esc(
+                tr._("Your caseworker is waiting for an answer or a document from you. Reply here.")
+            )
+        )
     params["text"] = isolate_html(params["text"])
-    await uow.outbox.enqueue(chat_id=row.user_id, method="sendMessage", params=params, kind="notice",
-                  case_id=row.id, dedupe_key=dedupe, now=now)
+    await uow.outbox.enqueue(
+        chat_id=row.user_id,
+        method="sendMessage",
+        params=params,
+        kind="notice",
+        case_id=row.id,
+        dedupe_key=dedupe,
+        now=now,
+    )
 
 
 async def refresh_card(services: Services, row: CaseRow, dedupe: str) -> None:
@@ -425,7 +610,9 @@ async def refresh_card(services: Services, row: CaseRow, dedupe: str) -> None:
     if row.staff_chat_id is None:
         return
     async with services.store.transaction() as uow:
-        await _enqueue_card_refresh(services, uow, row, row.staff_chat_id, services.clock.now(), dedupe)
+        await _enqueue_card_refresh(
+            services, uow, row, row.staff_chat_id, services.clock.now(), dedupe
+        )
     services.wake_outbox()
 
 
@@ -434,36 +621,83 @@ async def resend_card(services: Services, row: CaseRow, dedupe: str, view: str =
     message becomes the card."""
     if row.staff_chat_id is None:
         return
-    params: dict[str, Any] = {"chat_id": row.staff_chat_id, "text": "$card", "parse_mode": "HTML",
-                              "message_thread_id": THREAD}
+    params: dict[str, Any] = {
+        "chat_id": row.staff_chat_id,
+        "text": "$card",
+        "parse_mode": "HTML",
+        "message_thread_id": THREAD,
+    }
     if view != "main":
         params["$view"] = view
     async with services.store.transaction() as uow:
-        await uow.outbox.enqueue(chat_id=row.staff_chat_id, method="sendMessage", params=params, kind="card",
-                      case_id=row.id, dedupe_key=dedupe, now=services.clock.now())
+        await uow.outbox.enqueue(
+            chat_id=row.staff_chat_id,
+            method="sendMessage",
+            params=params,
+            kind="card",
+            case_id=row.id,
+            dedupe_key=dedupe,
+            now=services.clock.now(),
+        )
     services.wake_outbox()
 
 
 async def _enqueue_card_refresh(
-    services: Services, uow: UnitOfWork, row: CaseRow, staff_chat: int, now: datetime, dedupe: str,
+    services: Services,
+    uow: UnitOfWork,
+    row: CaseRow,
+    staff_chat: int,
+    now: datetime,
+    dedupe: str,
     view: str = "main",
 ) -> None:
-    params: dict[str, Any] = {"chat_id": staff_chat, "message_id": "$card_id", "text": "$card", "parse_mode": "HTML"}
+    params: dict[str, Any] = {
+        "chat_id": staff_chat,
+        "message_id": "$card_id",
+        "text": "$card",
+        "parse_mode": "HTML",
+    }
     if view != "main":
         params["$view"] = view
-    await uow.outbox.enqueue(chat_id=staff_chat, method="editMessageText", params=params,
-                  kind="card_edit", case_id=row.id, dedupe_key=dedupe, now=now)
+    await uow.outbox.enqueue(
+        chat_id=staff_chat,
+        method="editMessageText",
+        params=params,
+        kind="card_edit",
+        case_id=row.id,
+        dedupe_key=dedupe,
+        now=now,
+    )
 
 
 async def _enqueue_staff_note(
-    services: Services, uow: UnitOfWork, row: CaseRow, staff_chat: int, now: datetime, dedupe: str, html: str
+    services: Services,
+    uow: UnitOfWork,
+    row: CaseRow,
+    staff_chat: int,
+    now: datetime,
+    dedupe: str,
+    html: str,
 ) -> None:
-    await uow.outbox.enqueue(chat_id=staff_chat, method="sendMessage",
-                  params={"chat_id": staff_chat, "text": html, "parse_mode": "HTML", "message_thread_id": THREAD},
-                  kind="staff_note", case_id=row.id, dedupe_key=dedupe, now=now)
+    await uow.outbox.enqueue(
+        chat_id=staff_chat,
+        method="sendMessage",
+        params={
+            "chat_id": staff_chat,
+            "text": html,
+            "parse_mode": "HTML",
+            "message_thread_id": THREAD,
+        },
+        kind="staff_note",
+        case_id=row.id,
+        dedupe_key=dedupe,
+        now=now,
+    )
 
 
-async def save_rating_comment(services: Services, row: CaseRow, comment: str, update_id: int) -> None:
+async def save_rating_comment(
+    services: Services, row: CaseRow, comment: str, update_id: int
+) -> None:
     """The person's comment on the help they got: stored with the end of their step (one
     transaction, so a replay after a crash is recognised by their last_update_id), then shown
     in the case topic."""
@@ -471,19 +705,39 @@ async def save_rating_comment(services: Services, row: CaseRow, comment: str, up
         await uow.cases.update(row.id, services.clock.now(), rating_comment=comment)
         if row.user_id is not None:
             await uow.people.set_state(row.user_id, None, update_id=update_id)
-    await post_to_case(services, row, "💬 " + esc(staff_tr(services)._(
-        "The person's comment on the help they got: {comment}", comment=comment)), f"u:{update_id}:comment")
+    await post_to_case(
+        services,
+        row,
+        "💬 "
+        + esc(
+            staff_tr(services)._(
+                "The person's comment on the help they got: {comment}", comment=comment
+            )
+        ),
+        f"u:{update_id}:comment",
+    )
 
 
 async def add_note(
-    services: Services, row: CaseRow, author_id: int | None, audit_id: int | None, text: str, update_id: int
+    services: Services,
+    row: CaseRow,
+    author_id: int | None,
+    audit_id: int | None,
+    text: str,
+    update_id: int,
 ) -> None:
     """An internal note in a case: stored and audited together, never sent to the person."""
     now = services.clock.now()
     async with services.store.transaction() as uow:
         await uow.cases.add_message(
-            case_id=row.id, direction="note", author_id=author_id, text=text, media_kind=None,
-            file_id=None, update_id=update_id, now=now,
+            case_id=row.id,
+            direction="note",
+            author_id=author_id,
+            text=text,
+            media_kind=None,
+            file_id=None,
+            update_id=update_id,
+            now=now,
         )
         await uow.records.audit(audit_id, "note", row.id, now)
 
@@ -493,11 +747,15 @@ async def post_to_case(services: Services, row: CaseRow, html: str, dedupe: str)
     if row.staff_chat_id is None:
         return
     async with services.store.transaction() as uow:
-        await _enqueue_staff_note(services, uow, row, row.staff_chat_id, services.clock.now(), dedupe, html)
+        await _enqueue_staff_note(
+            services, uow, row, row.staff_chat_id, services.clock.now(), dedupe, html
+        )
     services.wake_outbox()
 
 
-def draft_from_state(user_id: int, language: str, audience: str | None, data: dict[str, Any]) -> Draft:
+def draft_from_state(
+    user_id: int, language: str, audience: str | None, data: dict[str, Any]
+) -> Draft:
     """Rebuild the intake draft stored in the person's state."""
     flow = data.get("flow")
     return Draft(

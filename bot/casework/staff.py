@@ -79,7 +79,9 @@ class StaffDirectory:
         try:
             chat = await self.bot.get_chat(self.staff_chat_id)
         except TelegramError as exc:
-            log.error("cannot read the staff chat (%s): is the bot a member of it?", type(exc).__name__)
+            log.error(
+                "cannot read the staff chat (%s): is the bot a member of it?", type(exc).__name__
+            )
             return None
         self.forum = bool(chat.is_forum)
         if not self.forum:

@@ -40,7 +40,9 @@ class CoverageRow:
 
     @property
     def draft_count(self) -> int:
-        return sum(min(self.drafts.get(column, 0), done) for column, (done, _t) in self.counts.items())
+        return sum(
+            min(self.drafts.get(column, 0), done) for column, (done, _t) in self.counts.items()
+        )
 
     @property
     def reviewed_count(self) -> int:

@@ -73,7 +73,9 @@ class _Pattern:
 class PhraseMatcher:
     """Finds which phrases a message contains: an index of phrase words built once."""
 
-    def __init__(self, phrases: Iterable[tuple[str, tuple[_Pattern, ...]]], typo_from: int = TYPO_FROM) -> None:
+    def __init__(
+        self, phrases: Iterable[tuple[str, tuple[_Pattern, ...]]], typo_from: int = TYPO_FROM
+    ) -> None:
         self._typo_from = typo_from
         self._phrases: list[tuple[str, tuple[int, ...]]] = []
         ids: dict[_Pattern, int] = {}
@@ -186,9 +188,16 @@ class Intents:
         for words in self.filler.values():
             for word in words:
                 ignorable.update(rules.normalize(word).split())
-        object.__setattr__(self, "_anywhere", PhraseMatcher(
-            (e for e in entries if e[1] and match_of[e[0]] == "anywhere"), TYPO_FROM_ANYWHERE))
-        object.__setattr__(self, "_whole", PhraseMatcher(e for e in entries if e[1] and match_of[e[0]] == "whole"))
+        object.__setattr__(
+            self,
+            "_anywhere",
+            PhraseMatcher(
+                (e for e in entries if e[1] and match_of[e[0]] == "anywhere"), TYPO_FROM_ANYWHERE
+            ),
+        )
+        object.__setattr__(
+            self, "_whole", PhraseMatcher(e for e in entries if e[1] and match_of[e[0]] == "whole")
+        )
         object.__setattr__(self, "_answers", {k: v for k, v in answers.items() if k})
         object.__setattr__(self, "_ignorable", frozenset(ignorable))
         object.__setattr__(self, "_by_id", {d.id: d for d in self.defs})
@@ -231,7 +240,7 @@ class Intents:
         return self._by_id[best]
 
     def yes_no(self, text: str) -> str | None:
-        """"yes" or "no" if the message starts with a yes/no phrase of any language, else None."""
+        """ "yes" or "no" if the message starts with a yes/no phrase of any language, else None."""
         tokens = message_tokens(text, self.rules)[:_ANSWER_WORDS]
         for n in range(len(tokens), 0, -1):
             found = self._answers.get(" ".join(tokens[:n]))
@@ -334,7 +343,9 @@ class _Loader:
         for key in data:
             if key not in allowed:
                 names = ", ".join(sorted(allowed))
-                self.error(path, data.line_of(key), f"{what}: unknown key {key!r} (allowed: {names})")
+                self.error(
+                    path, data.line_of(key), f"{what}: unknown key {key!r} (allowed: {names})"
+                )
 
     def words(self, path: Path, data: LineDict, key: str, what: str) -> tuple[str, ...]:
         value = data.get(key)
@@ -347,7 +358,11 @@ class _Loader:
         for entry in value:
             if isinstance(entry, bool):
                 # yes/no/on/off unquoted read as booleans in YAML
-                self.error(path, data.line_of(key), f"{what}: quote {str(entry).lower()!r} so it stays text")
+                self.error(
+                    path,
+                    data.line_of(key),
+                    f"{what}: quote {str(entry).lower()!r} so it stays text",
+                )
             elif isinstance(entry, str | int | float) and str(entry).strip():
                 phrase = str(entry).strip()
                 bad = [
@@ -357,11 +372,14 @@ class _Loader:
                 ]
                 if bad:
                     self.error(
-                        path, data.line_of(key),
+                        path,
+                        data.line_of(key),
                         f"{what}: {phrase!r}: a word ending in * needs at least {MIN_PREFIX} letters",
                     )
                 elif not parse_phrase(phrase, self.rules):
-                    self.error(path, data.line_of(key), f"{what}: {phrase!r} has no letters or digits")
+                    self.error(
+                        path, data.line_of(key), f"{what}: {phrase!r} has no letters or digits"
+                    )
                 else:
                     out.append(phrase)
             else:
@@ -373,8 +391,13 @@ class _Loader:
         data = self.read(path)
         if data is None:
             if not path.is_file():
-                self.error(path, 0, "no intents.yaml: greetings, emergencies in words and requests "
-                           "for a person are not recognised", "warning")
+                self.error(
+                    path,
+                    0,
+                    "no intents.yaml: greetings, emergencies in words and requests "
+                    "for a person are not recognised",
+                    "warning",
+                )
             return (), DEFAULT_MIN_CONFIDENCE
         self.unknown_keys(path, data, FILE_NAME, {"search", "intents"})
         confidence = DEFAULT_MIN_CONFIDENCE
@@ -385,9 +408,16 @@ class _Loader:
             else:
                 self.unknown_keys(path, search, "search", {"min_confidence"})
                 value = search.get("min_confidence", DEFAULT_MIN_CONFIDENCE)
-                if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-                    self.error(path, search.line_of("min_confidence"),
-                               "search: min_confidence must be a number from 0 to 1")
+                if (
+                    isinstance(value, bool)
+                    or not isinstance(value, int | float)
+                    or not 0 <= value <= 1
+                ):
+                    self.error(
+                        path,
+                        search.line_of("min_confidence"),
+                        "search: min_confidence must be a number from 0 to 1",
+                    )
                 else:
                     confidence = float(value)
         defs: list[IntentDef] = []
@@ -400,36 +430,56 @@ class _Loader:
         seen: set[str] = set()
         for entry in entries:
             if not isinstance(entry, LineDict):
-                self.error(path, getattr(entries, "line", 0), "each intent must be a mapping with id, reply, match")
+                self.error(
+                    path,
+                    getattr(entries, "line", 0),
+                    "each intent must be a mapping with id, reply, match",
+                )
                 continue
             self.unknown_keys(path, entry, "intent", {"id", "reply", "match"})
-            intent_id, reply, match = entry.get("id"), entry.get("reply"), entry.get("match", "anywhere")
+            intent_id, reply, match = (
+                entry.get("id"),
+                entry.get("reply"),
+                entry.get("match", "anywhere"),
+            )
             if not isinstance(intent_id, str) or not _ID.match(intent_id):
-                self.error(path, entry.line_of("id"), f"intent id {intent_id!r} must be lowercase ASCII")
+                self.error(
+                    path, entry.line_of("id"), f"intent id {intent_id!r} must be lowercase ASCII"
+                )
                 continue
             if intent_id in seen:
                 self.error(path, entry.line_of("id"), f"intent {intent_id!r} is defined twice")
                 continue
             if reply not in REPLIES:
-                self.error(path, entry.line_of("reply"),
-                           f"intent {intent_id!r}: reply must be one of {', '.join(REPLIES)}")
+                self.error(
+                    path,
+                    entry.line_of("reply"),
+                    f"intent {intent_id!r}: reply must be one of {', '.join(REPLIES)}",
+                )
                 continue
             if match not in MATCHES:
-                self.error(path, entry.line_of("match"),
-                           f"intent {intent_id!r}: match must be one of {', '.join(MATCHES)}")
+                self.error(
+                    path,
+                    entry.line_of("match"),
+                    f"intent {intent_id!r}: match must be one of {', '.join(MATCHES)}",
+                )
                 continue
             seen.add(intent_id)
             defs.append(IntentDef(intent_id, str(reply), str(match)))
         return tuple(defs), confidence
 
-    def texts(self, lang: str, known: set[str]) -> tuple[
+    def texts(
+        self, lang: str, known: set[str]
+    ) -> tuple[
         dict[str, tuple[str, ...]], tuple[str, ...], dict[str, tuple[str, ...]], dict[str, str]
     ]:
         path = self.root / "text" / lang / FILE_NAME
         data = self.read(path)
         if data is None:
             return {}, (), {}, {}
-        self.unknown_keys(path, data, FILE_NAME, {"draft", "intents", "filler", "answers", "equivalents"})
+        self.unknown_keys(
+            path, data, FILE_NAME, {"draft", "intents", "filler", "answers", "equivalents"}
+        )
         if not isinstance(data.get("draft", False), bool):
             self.error(path, data.line_of("draft"), "draft: must be true or false")
         self.drafts[lang] = data.get("draft") is True
@@ -438,13 +488,19 @@ class _Loader:
         if isinstance(section, LineDict):
             for intent_id in section:
                 if intent_id not in known:
-                    self.error(path, section.line_of(intent_id), f"phrases for unknown intent {intent_id!r}")
+                    self.error(
+                        path,
+                        section.line_of(intent_id),
+                        f"phrases for unknown intent {intent_id!r}",
+                    )
                     continue
                 sub = LineDict({intent_id: section[intent_id]})
                 sub.line, sub.key_lines = section.line, {intent_id: section.line_of(intent_id)}
                 phrases[intent_id] = self.words(path, sub, intent_id, f"intent {intent_id!r}")
         elif section is not None:
-            self.error(path, data.line_of("intents"), "intents: must map intent ids to phrase lists")
+            self.error(
+                path, data.line_of("intents"), "intents: must map intent ids to phrase lists"
+            )
         filler = self.words(path, data, "filler", "filler")
         answers: dict[str, tuple[str, ...]] = {}
         section = data.get("answers")
@@ -466,8 +522,11 @@ class _Loader:
                 key = self.rules.normalize(str(word))
                 value = self.rules.normalize(str(target)) if isinstance(target, str) else ""
                 if " " in key or not key or not value:
-                    self.error(path, section.line_of(word),
-                               f"equivalents: {word!r} must be one word mapped to words the pack uses")
+                    self.error(
+                        path,
+                        section.line_of(word),
+                        f"equivalents: {word!r} must be one word mapped to words the pack uses",
+                    )
                     continue
                 equivalents[key] = value
         elif section is not None:
@@ -475,7 +534,9 @@ class _Loader:
         return phrases, filler, answers, equivalents
 
 
-def collisions(intents: Intents, texts: Mapping[str, Mapping[str, str]], root: Path) -> list[Problem]:
+def collisions(
+    intents: Intents, texts: Mapping[str, Mapping[str, str]], root: Path
+) -> list[Problem]:
     """Warnings for one-word phrases of `anywhere` intents that are common words of another
     language's answers but not of their own ("gun" is Azerbaijani "gün", day, once folded):
     such a message would be taken for an emergency. `texts`: language -> item -> its text."""
@@ -506,11 +567,16 @@ def collisions(intents: Intents, texts: Mapping[str, Mapping[str, str]], root: P
                         continue
                     hits = sum(1 for words in item_tokens if uses(words))
                     if hits >= 2:
-                        problems.append(Problem(
-                            relative(root / "text" / lang / FILE_NAME, root), 0,
-                            f"intent {intent_id!r}: the phrase {phrase!r} is also a word of {hits} "
-                            f"{other} answers: messages with it would be taken as {intent_id}; "
-                            "add a second word to the phrase", "warning"))
+                        problems.append(
+                            Problem(
+                                relative(root / "text" / lang / FILE_NAME, root),
+                                0,
+                                f"intent {intent_id!r}: the phrase {phrase!r} is also a word of {hits} "
+                                f"{other} answers: messages with it would be taken as {intent_id}; "
+                                "add a second word to the phrase",
+                                "warning",
+                            )
+                        )
     return problems
 
 
@@ -536,8 +602,12 @@ def load_intents(
         coverage[lang] = (done, len(defs), done if loader.drafts.get(lang) else 0)
     for definition in defs:
         if not phrases.get(default_language, {}).get(definition.id):
-            loader.error(root / "text" / default_language / FILE_NAME, 0,
-                         f"intent {definition.id!r} has no phrases in the default language "
-                         f"{default_language!r}", "warning")
+            loader.error(
+                root / "text" / default_language / FILE_NAME,
+                0,
+                f"intent {definition.id!r} has no phrases in the default language "
+                f"{default_language!r}",
+                "warning",
+            )
     intents = Intents(defs, confidence, phrases, filler, answers, equivalents, rules)
     return intents, loader.problems, coverage

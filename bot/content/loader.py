@@ -45,8 +45,15 @@ _HOST = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}$", re.IGNORECASE)
 # How a language is written (stop words, folds, keyboard ...): text/<lang>/language.yaml.
 LANGUAGE_FILE = "language.yaml"
 _LANGUAGE_KEYS = {
-    "stop_words", "negations", "folds", "keyboard", "transliteration", "stemming", "alphabet",
-    "durations", "duration_filler",
+    "stop_words",
+    "negations",
+    "folds",
+    "keyboard",
+    "transliteration",
+    "stemming",
+    "alphabet",
+    "durations",
+    "duration_filler",
 }
 _WORD = re.compile(r"^[^\W\d_]+$")
 _TRANSLIT_KEY = re.compile(r"^[a-z']+$")
@@ -397,7 +404,9 @@ class _PackLoader:
         entries = self.entries_of(path, data, "languages")
         for entry in entries:
             what = "language"
-            self.keys(path, entry, what, {"code", "name"}, {"direction", "fallback", "enabled", "aliases"})
+            self.keys(
+                path, entry, what, {"code", "name"}, {"direction", "fallback", "enabled", "aliases"}
+            )
             code = self.text_field(path, entry, "code", what)
             if code is None:
                 continue
@@ -448,11 +457,21 @@ class _PackLoader:
             line = self.lines[("language", code)].line_of("aliases")
             for alias in lang.aliases:
                 if not _LANG_CODE.match(alias):
-                    self.error(path, line, f"language {code!r}: alias {alias!r} is not like 'uz' or 'fa-af'")
+                    self.error(
+                        path,
+                        line,
+                        f"language {code!r}: alias {alias!r} is not like 'uz' or 'fa-af'",
+                    )
                 elif alias in self.languages:
-                    self.error(path, line, f"language {code!r}: alias {alias!r} is a language of the pack")
+                    self.error(
+                        path, line, f"language {code!r}: alias {alias!r} is a language of the pack"
+                    )
                 elif alias in aliased:
-                    self.error(path, line, f"alias {alias!r} is given to both {aliased[alias]!r} and {code!r}")
+                    self.error(
+                        path,
+                        line,
+                        f"alias {alias!r} is given to both {aliased[alias]!r} and {code!r}",
+                    )
                 else:
                     aliased[alias] = code
         for code, lang in self.languages.items():
@@ -733,8 +752,11 @@ class _PackLoader:
             if not isinstance(welcome, str) or not welcome.strip():
                 self.error(path, data.line_of("welcome"), "welcome must be non-empty text")
             elif len(welcome) > MAX_WELCOME_CHARS:
-                self.error(path, data.line_of("welcome"),
-                           f"welcome has {len(welcome)} characters; at most {MAX_WELCOME_CHARS}")
+                self.error(
+                    path,
+                    data.line_of("welcome"),
+                    f"welcome has {len(welcome)} characters; at most {MAX_WELCOME_CHARS}",
+                )
             else:
                 self.welcome[code] = " ".join(welcome.split())
         kinds = _SECTION_KIND
@@ -786,12 +808,18 @@ class _PackLoader:
             line = entries.line_of(key)
             is_url = _is_http_url(key)
             if not is_url and not _HOST.match(key):
-                self.error(path, line, f"sources: {key!r} must be a host like migration.gov.az or an http(s) URL")
+                self.error(
+                    path,
+                    line,
+                    f"sources: {key!r} must be a host like migration.gov.az or an http(s) URL",
+                )
                 continue
             if not isinstance(value, str) or not value.strip():
                 self.error(path, line, f"sources: the name of {key!r} must be non-empty text")
                 continue
-            found[key.rstrip("/") if is_url else key.lower().removeprefix("www.")] = " ".join(value.split())
+            found[key.rstrip("/") if is_url else key.lower().removeprefix("www.")] = " ".join(
+                value.split()
+            )
 
     # --- how each language is written ------------------------------------------------
 
@@ -805,7 +833,8 @@ class _PackLoader:
                     self.language_rules[code] = rules
             elif lang.enabled:
                 self.warning(
-                    path, 0,
+                    path,
+                    0,
                     f"no {LANGUAGE_FILE} for language {code!r}: search knows none of its stop"
                     " words, letters typed interchangeably or keyboard layout (see"
                     " content/README.md)",
@@ -832,7 +861,8 @@ class _PackLoader:
             if isinstance(entry, bool):
                 # yes/no/on/off unquoted read as booleans in YAML
                 self.error(
-                    path, d.line_of(key),
+                    path,
+                    d.line_of(key),
                     f"{what}: {key!r}: quote {str(entry).lower()!r} so it stays text",
                 )
             elif isinstance(entry, str | int | float) and str(entry).strip():
@@ -855,7 +885,8 @@ class _PackLoader:
             letters = ""
         if stemming and not letters:
             self.error(
-                path, data.line_of("stemming"),
+                path,
+                data.line_of("stemming"),
                 f"{what}: 'stemming' needs the 'alphabet':"
                 " which letters this language's words start with",
             )
@@ -898,7 +929,8 @@ class _PackLoader:
         for unit in value:
             if unit not in DAYS_PER_UNIT:
                 self.error(
-                    path, value.line_of(unit),
+                    path,
+                    value.line_of(unit),
                     f"{what}: durations: unknown unit {unit!r} (allowed: {units})",
                 )
                 continue
@@ -915,7 +947,8 @@ class _PackLoader:
             return ()
         if not isinstance(value, LineDict):
             self.error(
-                path, d.line_of("folds"),
+                path,
+                d.line_of("folds"),
                 f"{what}: 'folds' must map a character to what it reads as",
             )
             return ()
@@ -927,7 +960,8 @@ class _PackLoader:
                 self.error(path, line, f"{what}: folds: {key!r} must be one character")
             elif plain != key:
                 self.error(
-                    path, line,
+                    path,
+                    line,
                     f"{what}: folds: {key!r} is already read as {plain!r} (lower case, accents and"
                     f" marks dropped); fold {plain!r} instead, or leave it out",
                 )
@@ -948,7 +982,8 @@ class _PackLoader:
         repeated = sorted({ch for ch in keys if keys.count(ch) > 1})
         if len(keys) != KEYBOARD_KEYS or any(ch.isspace() for ch in keys):
             self.error(
-                path, line,
+                path,
+                line,
                 f"{what}: 'keyboard' must list {KEYBOARD_KEYS} keys without spaces, got {len(keys)}"
                 " characters (the key left of 1, then the three letter rows)",
             )
@@ -966,7 +1001,8 @@ class _PackLoader:
             return ()
         if not isinstance(value, LineDict):
             self.error(
-                path, d.line_of("transliteration"),
+                path,
+                d.line_of("transliteration"),
                 f"{what}: 'transliteration' must map Latin letters to this language's letters",
             )
             return ()
@@ -975,7 +1011,8 @@ class _PackLoader:
             line = value.line_of(key)
             if not _TRANSLIT_KEY.match(key):
                 self.error(
-                    path, line,
+                    path,
+                    line,
                     f"{what}: transliteration: {key!r} must be lower-case Latin letters a-z (or ')",
                 )
             elif not isinstance(target, str) or not target.strip():

@@ -17,7 +17,6 @@ Direction = Literal["ltr", "rtl"]
 LABEL_SECTIONS: tuple[str, ...] = ("topics", "audiences", "contacts", "categories")
 
 
-
 @dataclass(frozen=True)
 class Language:
     """A language the pack carries texts in."""
@@ -254,7 +253,10 @@ class Pack:
         parts = urlsplit(source.url)
         host = (parts.hostname or "").removeprefix("www.")
         labels = host.split(".")
-        keys = [source.url.rstrip("/"), *(".".join(labels[i:]) for i in range(max(1, len(labels) - 1)))]
+        keys = [
+            source.url.rstrip("/"),
+            *(".".join(labels[i:]) for i in range(max(1, len(labels) - 1))),
+        ]
         for candidate in self._langs.chain(lang):
             names = self.source_names.get(candidate, {})
             for key in keys:

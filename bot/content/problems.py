@@ -68,8 +68,10 @@ class Reporter:
         known = sorted(set(allowed) | needed)
         for key in node:
             if key not in known:
-                self.error(_line_of(node, key),
-                           f"{what}: unknown key {key!r} (allowed: {', '.join(known)})")
+                self.error(
+                    _line_of(node, key),
+                    f"{what}: unknown key {key!r} (allowed: {', '.join(known)})",
+                )
         for key in sorted(needed - set(node)):
             self.error(line_of(node, 0), f"{what}: missing key {key!r}")
 

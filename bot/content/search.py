@@ -50,6 +50,7 @@ TYPO_ONLY = 0.8
 # bm25 column weights: item_id (unindexed), title, keywords+synonyms, answer.
 _WEIGHTS = (0.0, 10.0, 8.0, 1.0)
 
+
 @dataclass(frozen=True)
 class Hit:
     """A search result: the item, its relevance (higher is better), the text's language.
@@ -268,7 +269,8 @@ class SearchIndex:
             vocab[lang] = _Vocabulary(doc_freq, len(rows))
             focus[lang] = {item_id: f"{title} {keys}" for item_id, title, keys, _answer in rows}
             rowids[lang] = {
-                item_id: rowid for rowid, item_id in conn.execute(f"SELECT rowid, item_id FROM {table}")
+                item_id: rowid
+                for rowid, item_id in conn.execute(f"SELECT rowid, item_id FROM {table}")
             }
         conn.commit()
         return cls(conn, tables, vocab, focus, rowids, rules)
@@ -379,8 +381,11 @@ class SearchIndex:
         return self._ranked(found, chain, near, limit)
 
     def _ranked(
-        self, found: dict[str, _Candidate], chain: list[str],
-        near: dict[tuple[str, str], list[str]], limit: int,
+        self,
+        found: dict[str, _Candidate],
+        chain: list[str],
+        near: dict[tuple[str, str], list[str]],
+        limit: int,
     ) -> list[Hit]:
         """Hits with their confidence, most confident first (stage order breaks ties)."""
         scored = [(c, *self._confidence(c, chain, near)) for c in found.values()]
@@ -389,7 +394,9 @@ class SearchIndex:
         # and a private held-out set the sum ranks better than either alone.
         order = {c.item_id: n for n, c in enumerate(found.values())}
         scored.sort(key=lambda t: (-round(t[1] + t[2], 3), order[t[0].item_id]))
-        return [Hit(c.item_id, c.score, c.lang, confidence) for c, confidence, _rel in scored[:limit]]
+        return [
+            Hit(c.item_id, c.score, c.lang, confidence) for c, confidence, _rel in scored[:limit]
+        ]
 
     def _confidence(
         self, candidate: _Candidate, chain: list[str], near: dict[tuple[str, str], list[str]]
@@ -456,17 +463,23 @@ class SearchIndex:
             chosen = sorted(groups, key=lambda i: vocab.doc_freq.get(words[i], 0))[:ANY_WORDS]
             if not chosen:
                 continue
-            rows = self._run(code, " OR ".join(groups[i] for i in sorted(chosen)), max(limit * 6, 30))
+            rows = self._run(
+                code, " OR ".join(groups[i] for i in sorted(chosen)), max(limit * 6, 30)
+            )
             for item_id, score in rows:
                 if item_id not in best:
                     best[item_id] = (position, score, code)
             for i, item_id in self._which_words(code, [(i, groups[i]) for i in chosen], rows):
                 covered.setdefault(item_id, set()).add(i)
-        ranked = sorted(
-            covered, key=lambda i: (-len(covered[i]), best[i][0], -best[i][1], i)
-        )
+        ranked = sorted(covered, key=lambda i: (-len(covered[i]), best[i][0], -best[i][1], i))
         return [
-            _Candidate(item_id, best[item_id][1], best[item_id][2], tuple(words), frozenset(covered[item_id]))
+            _Candidate(
+                item_id,
+                best[item_id][1],
+                best[item_id][2],
+                tuple(words),
+                frozenset(covered[item_id]),
+            )
             for item_id in ranked[:limit]
         ]
 
@@ -486,9 +499,13 @@ class SearchIndex:
         with self._lock:
             for index, group in groups:
                 try:
-                    out += [(index, item_id) for (item_id,) in self._conn.execute(sql, (group, *ids))]
+                    out += [
+                        (index, item_id) for (item_id,) in self._conn.execute(sql, (group, *ids))
+                    ]
                 except sqlite3.OperationalError:
-                    log.warning("FTS query failed (the query is not logged: it is what a person typed)")
+                    log.warning(
+                        "FTS query failed (the query is not logged: it is what a person typed)"
+                    )
         return out
 
     def _match(

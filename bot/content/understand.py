@@ -54,8 +54,12 @@ def search(bundle: Knowledge, text: str, lang: str, limit: int = MAX_RESULTS) ->
     chain = bundle.pack.language_chain(lang)
     intents = bundle.intents
     return bundle.search.search(
-        text[:MAX_QUERY], chain[0], chain[1:], limit=limit,
-        ignore=intents.ignorable, expand=lambda words: intents.expand(words, chain),
+        text[:MAX_QUERY],
+        chain[0],
+        chain[1:],
+        limit=limit,
+        ignore=intents.ignorable,
+        expand=lambda words: intents.expand(words, chain),
     )
 
 

@@ -71,17 +71,28 @@ def install_announcement_hooks(worker: OutboxWorker, services: Services) -> None
         # A 429 or a refused connection surely delivered nothing: the call may be made again.
         # A timeout may have delivered: the record stays 'sending', and the next attempt finds
         # it so and leaves it ('uncertain') rather than risk a second copy.
-        if isinstance(exc, RetryAfter) or (isinstance(exc, NetworkError) and not isinstance(exc, TimedOut)):
+        if isinstance(exc, RetryAfter) or (
+            isinstance(exc, NetworkError) and not isinstance(exc, TimedOut)
+        ):
             await broadcasts.requeue(*ids(item))
 
-    worker.add_hooks(KIND, prepare=prepare, after=after, failed=failed, blocked=blocked, retrying=retrying)
+    worker.add_hooks(
+        KIND, prepare=prepare, after=after, failed=failed, blocked=blocked, retrying=retrying
+    )
 
 
 class BroadcastSender:
     """Feeds the running broadcast to the outbox, edits its progress, closes it with a report."""
 
-    def __init__(self, services: Services, bot: Bot, *, per_second: float, progress_seconds: float,
-                 window: int | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        bot: Bot,
+        *,
+        per_second: float,
+        progress_seconds: float,
+        window: int | None = None,
+    ) -> None:
         self.services = services
         self.bot = bot
         self.per_second = per_second
@@ -135,7 +146,10 @@ class BroadcastSender:
             # Everything fed and nothing left in the outbox, yet records open: a crash came
             # between an outbox row's end and its record's. Settle them; never resend.
             if await store.broadcasts.settle_orphans(b.id):
-                log.warning("broadcast %s: delivery records without an outbox row settled as uncertain", b.id)
+                log.warning(
+                    "broadcast %s: delivery records without an outbox row settled as uncertain",
+                    b.id,
+                )
             b = await store.broadcasts.get(b.id) or b
         if b.fed_all and b.outstanding <= 0:
             await self._close(b)
@@ -149,7 +163,11 @@ class BroadcastSender:
         bodies: dict[str, tuple[str, dict[str, object]]] = {}
         prepared = services.content.announcements.prepared.get(b.announcement_id or "")
         if b.announcement_id is not None and prepared is None:
-            log.error("broadcast %s: announcement %r is no longer in the pack; cancelled", b.id, b.announcement_id)
+            log.error(
+                "broadcast %s: announcement %r is no longer in the pack; cancelled",
+                b.id,
+                b.announcement_id,
+            )
             await services.store.broadcasts.cancel(b.id)
             return 0
         pack = services.content.pack
@@ -178,10 +196,18 @@ class BroadcastSender:
                     continue  # a second topic of the same person
                 text, markup = body(r.language)
                 await uow.outbox.enqueue(
-                    chat_id=r.user_id, method="sendMessage", kind=KIND, now=now,
-                    params={"chat_id": r.user_id, "text": text, "parse_mode": ParseMode.HTML,
-                            "link_preview_options": {"is_disabled": True}, "reply_markup": markup,
-                            BROADCAST_KEY: b.id},
+                    chat_id=r.user_id,
+                    method="sendMessage",
+                    kind=KIND,
+                    now=now,
+                    params={
+                        "chat_id": r.user_id,
+                        "text": text,
+                        "parse_mode": ParseMode.HTML,
+                        "link_preview_options": {"is_disabled": True},
+                        "reply_markup": markup,
+                        BROADCAST_KEY: b.id,
+                    },
                 )
                 queued += 1
             await uow.broadcasts.advance(b.id, cursor, queued, fed_all=len(recipients) < room)
@@ -200,8 +226,12 @@ class BroadcastSender:
         if text == last_text or (not final and now - last_at < self.progress_seconds):
             return
         store = self.services.store
-        if store.shared and not final and not await store.leases.take_job(
-            f"broadcast-progress-{b.id}", time.time(), self.progress_seconds
+        if (
+            store.shared
+            and not final
+            and not await store.leases.take_job(
+                f"broadcast-progress-{b.id}", time.time(), self.progress_seconds
+            )
         ):
             return
         self._last_progress[b.id] = (now, text)
@@ -217,19 +247,37 @@ class BroadcastSender:
         if not await services.store.broadcasts.close(b.id, services.clock.now()):
             return
         done = await services.store.broadcasts.get(b.id) or b
-        log.info("broadcast %s %s: sent %s, failed %s, blocked %s, uncertain %s, skipped %s", done.id,
-                 done.status, done.sent, done.failed, done.blocked, done.uncertain, done.skipped)
+        log.info(
+            "broadcast %s %s: sent %s, failed %s, blocked %s, uncertain %s, skipped %s",
+            done.id,
+            done.status,
+            done.sent,
+            done.failed,
+            done.blocked,
+            done.uncertain,
+            done.skipped,
+        )
         await self._progress(done, final=True)
-        params: dict[str, object] = {"chat_id": done.chat_id, "text": ui.report_text(done, self._staff_tr()),
-                                     "parse_mode": ParseMode.HTML}
+        params: dict[str, object] = {
+            "chat_id": done.chat_id,
+            "text": ui.report_text(done, self._staff_tr()),
+            "parse_mode": ParseMode.HTML,
+        }
         if done.thread_id:
             params["message_thread_id"] = done.thread_id
-        await services.outbox.enqueue(chat_id=done.chat_id, method="sendMessage", params=params,
-                                      now=services.clock.now(), kind="broadcast_report",
-                                      dedupe_key=f"broadcast:{done.id}:report")
+        await services.outbox.enqueue(
+            chat_id=done.chat_id,
+            method="sendMessage",
+            params=params,
+            now=services.clock.now(),
+            kind="broadcast_report",
+            dedupe_key=f"broadcast:{done.id}:report",
+        )
         self._last_progress.pop(done.id, None)
         services.wake_outbox()
 
     def _staff_tr(self) -> Tr:
         services = self.services
-        return services.catalogs.tr(services.settings.staff_language or services.content.pack.default_language)
+        return services.catalogs.tr(
+            services.settings.staff_language or services.content.pack.default_language
+        )

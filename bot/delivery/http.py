@@ -105,7 +105,9 @@ class AiohttpRequest(BaseRequest):
         pool = self._pick(pool_timeout, self._pool_timeout)
         # aiohttp has no separate write timeout: the whole exchange may take the read and
         # write budgets together; waiting for a free connection counts as connecting.
-        total = None if read is None or write is None else read + write + (connect or 0) + (pool or 0)
+        total = (
+            None if read is None or write is None else read + write + (connect or 0) + (pool or 0)
+        )
         timeout = aiohttp.ClientTimeout(
             total=total,
             connect=None if connect is None and pool is None else (connect or 0) + (pool or 0),
@@ -131,4 +133,3 @@ def _file_field(field: Any) -> tuple[str | None, Any, str | None]:
         mime = field[2] if len(field) > 2 else None
         return filename, content, mime
     return None, field, None
-

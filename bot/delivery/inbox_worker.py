@@ -31,6 +31,7 @@ current_outcome: contextvars.ContextVar[UpdateOutcome | None] = contextvars.Cont
     "current_outcome", default=None
 )
 
+
 def describe_error(exc: BaseException) -> str:
     """Exception type and where it was raised; never its message, which may quote a person."""
     frame = None
@@ -63,7 +64,9 @@ def capped_lane(lane: str) -> bool:
 class InboxDispatcher:
     """Runs each lane's updates in order; lanes run concurrently up to a bound."""
 
-    def __init__(self, inbox: InboxRepo, process: ProcessFn, clock: Clock, max_concurrency: int = 64) -> None:
+    def __init__(
+        self, inbox: InboxRepo, process: ProcessFn, clock: Clock, max_concurrency: int = 64
+    ) -> None:
         self._inbox = inbox
         self._process = process
         self._clock = clock

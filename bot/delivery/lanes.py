@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-_MESSAGE_KEYS = ("message", "edited_message", "channel_post", "edited_channel_post",
-                 "business_message", "edited_business_message")
+_MESSAGE_KEYS = (
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "business_message",
+    "edited_business_message",
+)
 
 
 def lane_of(update: dict[str, Any]) -> str:

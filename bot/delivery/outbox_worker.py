@@ -216,7 +216,9 @@ class OutboxWorker:
             # chat whose message is in flight is not read (and skipped) in a tight loop.
             # Not longer than the shortest pacing wait, though: with a bulk item due in 40 ms
             # and a round trip of 100 ms, waiting for the send would halve the bulk pace.
-            await asyncio.wait(set(self._in_flight), timeout=shortest, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                set(self._in_flight), timeout=shortest, return_when=asyncio.FIRST_COMPLETED
+            )
         return started, shortest
 
     async def _send_in_flight(self, item: OutboxItem) -> None:
@@ -342,7 +344,9 @@ class OutboxWorker:
             await self._repo.retry_later(item.id, now + timedelta(seconds=seconds), "RetryAfter")
             return
         except Forbidden as exc:
-            log.warning("outbox %s: chat %s is unreachable (%s)", item.id, item.chat_id, exc.message)
+            log.warning(
+                "outbox %s: chat %s is unreachable (%s)", item.id, item.chat_id, exc.message
+            )
             blocked = self._blocked.get(item.kind)
             if blocked is not None:  # before the row is settled: a crash in between repeats it
                 reason = exc.message
@@ -397,4 +401,3 @@ class OutboxWorker:
         if settled[0] is not True:
             await self._record(lambda: self._repo.mark_sent(item.id, message_id, self._clock.now()))
         self.sent += 1
-

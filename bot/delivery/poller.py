@@ -98,14 +98,18 @@ class UpdatePoller:
             except (TimedOut, NetworkError, TelegramError) as exc:
                 # Anything else Telegram (or a proxy in front of it) answers, e.g. a 200 whose
                 # body is not JSON, is retried too: nothing was confirmed, so nothing is lost.
-                log.warning("getUpdates failed (%s); retrying in %.1fs", type(exc).__name__, backoff)
+                log.warning(
+                    "getUpdates failed (%s); retrying in %.1fs", type(exc).__name__, backoff
+                )
                 await self._sleep(backoff)
                 backoff = min(backoff * 2, 30)
                 continue
             backoff = 0.5
             if not raw:
                 continue
-            updates = [u for u in raw if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
+            updates = [
+                u for u in raw if isinstance(u, dict) and isinstance(u.get("update_id"), int)
+            ]
             if not updates:
                 continue
             # Commit first; only then does the next call's offset confirm them to Telegram.
@@ -118,8 +122,7 @@ class UpdatePoller:
                 if fault == "fatal":
                     raise as_storage_error(exc) from exc
                 if not locked:
-                    log.warning("%s; fetching the same updates again",
-                                as_storage_error(exc))
+                    log.warning("%s; fetching the same updates again", as_storage_error(exc))
                 await self._sleep(min(30.0, 0.5 * 2**locked))
                 locked += 1
                 continue
@@ -158,7 +161,11 @@ class UpdatePoller:
     async def _fetch(self, offset: int) -> list[Any]:
         result = await self._bot.do_api_request(
             "getUpdates",
-            api_kwargs={"offset": offset, "timeout": self._timeout, "allowed_updates": list(ALLOWED_UPDATES)},
+            api_kwargs={
+                "offset": offset,
+                "timeout": self._timeout,
+                "allowed_updates": list(ALLOWED_UPDATES),
+            },
             read_timeout=self._timeout + 10,
         )
         return list(result or [])
@@ -168,4 +175,3 @@ class UpdatePoller:
             await asyncio.wait_for(self._stop.wait(), timeout=seconds)
         except TimeoutError:
             pass
-

@@ -125,7 +125,9 @@ class WebhookServer:
             await site.start()
         except OSError as exc:
             await runner.cleanup()
-            raise OSError(exc.errno, f"cannot listen on WEBHOOK_LISTEN {host}:{port}: {exc.strerror}") from exc
+            raise OSError(
+                exc.errno, f"cannot listen on WEBHOOK_LISTEN {host}:{port}: {exc.strerror}"
+            ) from exc
         self._runner = runner
         server = getattr(site, "_server", None)
         sockets = getattr(server, "sockets", None) or []
@@ -148,8 +150,10 @@ class WebhookServer:
         if not hmac.compare_digest(given, self._secret):
             self.stats.unauthorized += 1
             if self.stats.unauthorized in (1, 10) or self.stats.unauthorized % 1000 == 0:
-                log.warning("webhook: %s requests without the right secret token (401)",
-                            self.stats.unauthorized)
+                log.warning(
+                    "webhook: %s requests without the right secret token (401)",
+                    self.stats.unauthorized,
+                )
             return web.Response(status=401, text="unauthorized")
         if request.content_length is not None and request.content_length > self.max_body:
             return self._too_large()
@@ -175,8 +179,10 @@ class WebhookServer:
             return web.Response(status=503, text="store unavailable", headers={"Retry-After": "1"})
         self.stats.stored += 1
         if self._failing_since is not None:
-            log.warning("webhook: updates are stored again (after %.0fs of 503s)",
-                        time.monotonic() - self._failing_since)
+            log.warning(
+                "webhook: updates are stored again (after %.0fs of 503s)",
+                time.monotonic() - self._failing_since,
+            )
             self._failing_since = None
         return web.Response(status=200)
 
@@ -189,7 +195,9 @@ class WebhookServer:
         if self._failing_since is None:
             self._failing_since = time.monotonic()
             reason = str(exc) if isinstance(exc, Unavailable | StorageError) else type(exc).__name__
-            log.warning("webhook: cannot store updates (%s); answering 503, Telegram will retry", reason)
+            log.warning(
+                "webhook: cannot store updates (%s); answering 503, Telegram will retry", reason
+            )
 
     async def handle_health(self, request: web.Request) -> web.StreamResponse:
         try:
@@ -197,11 +205,13 @@ class WebhookServer:
         except Exception as exc:
             log.warning("healthz: the store does not answer (%s)", type(exc).__name__)
             return web.json_response({"store": "unavailable"}, status=503)
-        return web.json_response({
-            "store": "ok",
-            "inbox_pending": health.pending,
-            "oldest_pending_seconds": round(health.oldest_pending_seconds, 3),
-        })
+        return web.json_response(
+            {
+                "store": "ok",
+                "inbox_pending": health.pending,
+                "oldest_pending_seconds": round(health.oldest_pending_seconds, 3),
+            }
+        )
 
     # ----------------------------------------------------------------- group commit
 

@@ -320,7 +320,8 @@ def _parse_sources(data: LineDict, rep: Reporter) -> tuple[Source, ...]:
             or not str(item["url"]).startswith(("https://", "http://"))
         ):
             rep.error(
-                line_of(item, data.line_of("sources")), "a source is {title, url} with an http(s) url"
+                line_of(item, data.line_of("sources")),
+                "a source is {title, url} with an http(s) url",
             )
             continue
         sources.append(Source(item["title"], item["url"]))
@@ -511,7 +512,9 @@ def _text(value: Any, key: str, line: int, rep: Reporter) -> TextValue | None:
     if ".opt." in key and len(value.strip()) > MAX_LABEL:
         rep.warning(line, f"{key}: button label longer than {MAX_LABEL} characters")
     if key.endswith(".label") and (len(value.strip()) > MAX_RESULT_LABEL or "\n" in value.strip()):
-        rep.warning(line, f"{key}: a result label is one short line (at most {MAX_RESULT_LABEL} characters)")
+        rep.warning(
+            line, f"{key}: a result label is one short line (at most {MAX_RESULT_LABEL} characters)"
+        )
     if key == "answer_line":
         try:
             value.format(question="q", answer="a")
@@ -609,7 +612,9 @@ def _flatten_flow(
         for option, label in labels.items():
             oid = _key(option)
             if question and oid not in question.options:
-                rep.warning(labels.line_of(option), f"{fid}.{qid}: label for unknown option {oid!r}")
+                rep.warning(
+                    labels.line_of(option), f"{fid}.{qid}: label for unknown option {oid!r}"
+                )
             put(f"q.{qid}.opt.{oid}", label, labels.line_of(option))
     outcomes = entry.get("outcomes", LineDict())
     if not isinstance(outcomes, LineDict):

@@ -42,11 +42,23 @@ async def on_button(update: Update, context: BotContext) -> None:
     if pressed.action == "ok":
         topics = ui.decode_topics(pressed.topics, ann)
         store = context.services.store
-        await store.subscriptions.replace(person.user_id, topics, context.tr.lang, context.services.clock.now())
+        await store.subscriptions.replace(
+            person.user_id, topics, context.tr.lang, context.services.clock.now()
+        )
         await answer_query(update, context.tr._("Saved.") if topics else None)
         text = ui.subscribed_text(ann, topics, context.tr)
-        await show(update, Screen(text, ((Button("🔔 " + context.tr._("Change"), cb.Subscriptions().pack()),
-                                          Button("🏠 " + context.tr._("Main menu"), cb.Menu().pack())),)))
+        await show(
+            update,
+            Screen(
+                text,
+                (
+                    (
+                        Button("🔔 " + context.tr._("Change"), cb.Subscriptions().pack()),
+                        Button("🏠 " + context.tr._("Main menu"), cb.Menu().pack()),
+                    ),
+                ),
+            ),
+        )
         return
     await answer_query(update)
     await _screen(update, context)
@@ -61,7 +73,9 @@ async def _screen(update: Update, context: BotContext, *, new: bool = False) -> 
     await show(update, ui.subscribe_screen(ann, ann.known(saved), context.tr, saved=saved), new=new)
 
 
-async def _unsubscribe(update: Update, context: BotContext, *, under_announcement: bool = False) -> None:
+async def _unsubscribe(
+    update: Update, context: BotContext, *, under_announcement: bool = False
+) -> None:
     person = context.person
     if person is None:
         return

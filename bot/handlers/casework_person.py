@@ -44,9 +44,15 @@ async def relay_if_open_case(update: Update, context: BotContext) -> bool:
     if row is None or lifecycle.person_wrote(row.record, services.clock.now()) is None:
         return False
     if person.blocked:
-        await show(update, Screen(context.tr._(
-            "Your messages cannot be passed to a caseworker at the moment. For urgent help, call the "
-            "numbers under “Emergency numbers”.")))
+        await show(
+            update,
+            Screen(
+                context.tr._(
+                    "Your messages cannot be passed to a caseworker at the moment. For urgent help, call the "
+                    "numbers under “Emergency numbers”."
+                )
+            ),
+        )
         return True
     if row.status == "closed":
         return False
@@ -74,11 +80,19 @@ async def _relay(update: Update, context: BotContext, row: CaseRow) -> None:
     assert message is not None
     kind, file_id = media_of(message)
     text = message.text if kind == "text" else message.caption
-    relayed = await relay_from_person(context.services, row, message.message_id, kind, text, file_id,
-                                      update.update_id)
+    relayed = await relay_from_person(
+        context.services, row, message.message_id, kind, text, file_id, update.update_id
+    )
     tr = context.tr
     if relayed is None:  # erased meanwhile: nothing went anywhere
-        await show(update, Screen(tr._("This request no longer exists. Start a new one from the menu if you need help.")))
+        await show(
+            update,
+            Screen(
+                tr._(
+                    "This request no longer exists. Start a new one from the menu if you need help."
+                )
+            ),
+        )
         return
     await message.reply_text(
         tr._("Sent to your caseworker (request {number}).", number=tr.isolate(f"#{row.id}")),
@@ -104,8 +118,15 @@ async def on_state_text(update: Update, context: BotContext) -> None:
         await show(update, menus.main_menu(services.content.pack, person.audience, context.tr))
         return
     if person.state == COMMENT:
-        await show(update, menus.main_menu(services.content.pack, person.audience, context.tr,
-                                           notice=context.tr._("Thank you for your feedback!")))
+        await show(
+            update,
+            menus.main_menu(
+                services.content.pack,
+                person.audience,
+                context.tr,
+                notice=context.tr._("Thank you for your feedback!"),
+            ),
+        )
         # Last, and in one transaction: the comment and the end of the step (a replay after
         # a crash is then recognised by the person's last_update_id and skipped).
         comment = (message.text or "")[:1000]
@@ -146,23 +167,53 @@ async def _reopen(update: Update, context: BotContext, row: CaseRow) -> None:
     assert person is not None
     now = services.clock.now()
     if person.blocked or row.status != "closed" or not lifecycle.should_reopen(row.record, now):
-        await answer_query(update, tr._("This request cannot be reopened any more. Please start a new one."),
-                           alert=True)
+        await answer_query(
+            update,
+            tr._("This request cannot be reopened any more. Please start a new one."),
+            alert=True,
+        )
         return
     await answer_query(update)
-    if await change(services, row, lambda r: lifecycle.reopen(r, now), actor_id=None,
-                    action="reopened_by_person", detail=None, dedupe=f"u:{update.update_id}",
-                    notify_person=False) is None:
-        await answer_query(update, tr._("This request cannot be reopened any more. Please start a new one."),
-                           alert=True)
+    if (
+        await change(
+            services,
+            row,
+            lambda r: lifecycle.reopen(r, now),
+            actor_id=None,
+            action="reopened_by_person",
+            detail=None,
+            dedupe=f"u:{update.update_id}",
+            notify_person=False,
+        )
+        is None
+    ):
+        await answer_query(
+            update,
+            tr._("This request cannot be reopened any more. Please start a new one."),
+            alert=True,
+        )
         return
-    await post_to_case(services, row, "🔁 " + staff_tr(services)._("The person reopened this request."),
-                       f"u:{update.update_id}:reopen-note")
-    await show(update, Screen(
-        tr._("Request {number} is open again. Write your message here: it goes to your caseworker.",
-             number=tr.isolate(f"#{row.id}")),
-        ((Button("📂 " + tr._("My requests"), cb.Requests("list").pack()), Button("🏠 " + tr._("Main menu"), cb.Menu().pack())),),
-    ))
+    await post_to_case(
+        services,
+        row,
+        "🔁 " + staff_tr(services)._("The person reopened this request."),
+        f"u:{update.update_id}:reopen-note",
+    )
+    await show(
+        update,
+        Screen(
+            tr._(
+                "Request {number} is open again. Write your message here: it goes to your caseworker.",
+                number=tr.isolate(f"#{row.id}"),
+            ),
+            (
+                (
+                    Button("📂 " + tr._("My requests"), cb.Requests("list").pack()),
+                    Button("🏠 " + tr._("Main menu"), cb.Menu().pack()),
+                ),
+            ),
+        ),
+    )
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -199,27 +250,67 @@ async def on_button(update: Update, context: BotContext) -> None:
         await _reopen(update, context, row)
     elif action == "add":
         await answer_query(update)
-        await services.people.set_state(person.user_id, ADD, {"case": row.id}, update_id=update.update_id)
-        await show(update, Screen(tr._("Write your message, or send a photo or document, for request {number}.",
-                                       number=tr.isolate(f"#{row.id}")),
-                                  ((Button("✖️ " + tr._("Cancel"), cb.Menu().pack()),),)))
+        await services.people.set_state(
+            person.user_id, ADD, {"case": row.id}, update_id=update.update_id
+        )
+        await show(
+            update,
+            Screen(
+                tr._(
+                    "Write your message, or send a photo or document, for request {number}.",
+                    number=tr.isolate(f"#{row.id}"),
+                ),
+                ((Button("✖️ " + tr._("Cancel"), cb.Menu().pack()),),),
+            ),
+        )
     elif action == "close":
         await answer_query(update)
-        await show(update, Screen(
-            tr._("Close request {number}? Your caseworker will be told.", number=tr.isolate(f"#{row.id}")),
-            ((Button("✅ " + tr._("Yes, close it"), cb.Requests("closeok", str(row.id)).pack()), Button("✖️ " + tr._("No"), cb.Requests("list").pack())),),
-        ))
+        await show(
+            update,
+            Screen(
+                tr._(
+                    "Close request {number}? Your caseworker will be told.",
+                    number=tr.isolate(f"#{row.id}"),
+                ),
+                (
+                    (
+                        Button(
+                            "✅ " + tr._("Yes, close it"),
+                            cb.Requests("closeok", str(row.id)).pack(),
+                        ),
+                        Button("✖️ " + tr._("No"), cb.Requests("list").pack()),
+                    ),
+                ),
+            ),
+        )
     elif action == "closeok":
         await answer_query(update)
         now = services.clock.now()
 
         def close(record: CaseRecord) -> CaseRecord:
-            return lifecycle.transition(record, "closed", now) if lifecycle.is_open(record) else record
+            return (
+                lifecycle.transition(record, "closed", now) if lifecycle.is_open(record) else record
+            )
 
-        if await change(services, row, close, actor_id=None, action="closed_by_person",
-                        detail=None, dedupe=f"u:{update.update_id}", notify_person=False) is not None:
-            await post_to_case(services, row, "🏁 " + staff_tr(services)._("The person closed this request."),
-                               f"u:{update.update_id}:closed-note")
+        if (
+            await change(
+                services,
+                row,
+                close,
+                actor_id=None,
+                action="closed_by_person",
+                detail=None,
+                dedupe=f"u:{update.update_id}",
+                notify_person=False,
+            )
+            is not None
+        ):
+            await post_to_case(
+                services,
+                row,
+                "🏁 " + staff_tr(services)._("The person closed this request."),
+                f"u:{update.update_id}:closed-note",
+            )
         await show(update, case_ui.rating_request(tr, row.id))
     elif action == "rate":
         value = (parse_int(pressed.value, low=1, high=5) if pressed else None) or 0
@@ -227,25 +318,46 @@ async def on_button(update: Update, context: BotContext) -> None:
             await answer_query(update, tr._("Thank you, your rating is already saved."))
             return
         try:
-            rated = await change(services, row,
-                                 lambda r: r if r.rating is not None else lifecycle.set_rating(r, value),
-                                 actor_id=None,
-                                 action="rated_by_person", detail=None, dedupe=f"u:{update.update_id}",
-                                 notify_person=False)
+            rated = await change(
+                services,
+                row,
+                lambda r: r if r.rating is not None else lifecycle.set_rating(r, value),
+                actor_id=None,
+                action="rated_by_person",
+                detail=None,
+                dedupe=f"u:{update.update_id}",
+                notify_person=False,
+            )
         except lifecycle.CaseError:
-            await answer_query(update, tr._("You can rate a request once it is resolved or closed."))
+            await answer_query(
+                update, tr._("You can rate a request once it is resolved or closed.")
+            )
             return
         if rated is None:
             await answer_query(update, tr._("Thank you, your rating is already saved."))
             return
         await answer_query(update, tr._("Thank you!"))
-        await post_to_case(services, row, esc(staff_tr(services)._(
-            "The person rated the help: {stars} ({rating} of 5).", stars="⭐" * value, rating=value)),
-            f"u:{update.update_id}:rating")
-        await services.people.set_state(person.user_id, COMMENT, {"case": row.id}, update_id=update.update_id)
-        await show(update, Screen(
-            tr._("Thank you! Would you like to add a comment? Type it, or press “Skip”."),
-            ((Button("➡️ " + tr._("Skip"), cb.Menu().pack()),),),
-        ))
+        await post_to_case(
+            services,
+            row,
+            esc(
+                staff_tr(services)._(
+                    "The person rated the help: {stars} ({rating} of 5).",
+                    stars="⭐" * value,
+                    rating=value,
+                )
+            ),
+            f"u:{update.update_id}:rating",
+        )
+        await services.people.set_state(
+            person.user_id, COMMENT, {"case": row.id}, update_id=update.update_id
+        )
+        await show(
+            update,
+            Screen(
+                tr._("Thank you! Would you like to add a comment? Type it, or press “Skip”."),
+                ((Button("➡️ " + tr._("Skip"), cb.Menu().pack()),),),
+            ),
+        )
     else:
         await answer_query(update)

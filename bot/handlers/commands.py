@@ -30,22 +30,48 @@ class Command:
 
 COMMANDS: tuple[Command, ...] = (
     Command("start", "person", common.start, N_("Main menu"), N_("main menu")),
-    Command("language", "person", menu.language_command, N_("Change language"),
-            N_("change language")),
-    Command("requests", "person", casework_person.requests_command,
-            N_("My requests to caseworkers"), N_("your requests to caseworkers")),
-    Command("emergency", "person", menu.emergency_command, N_("Emergency numbers"),
-            N_("emergency numbers")),
-    Command("subscribe", "person", announce.subscribe_command,
-            N_("Announcements: rule changes and events"),
-            N_("announcements about rule changes and events")),
+    Command(
+        "language", "person", menu.language_command, N_("Change language"), N_("change language")
+    ),
+    Command(
+        "requests",
+        "person",
+        casework_person.requests_command,
+        N_("My requests to caseworkers"),
+        N_("your requests to caseworkers"),
+    ),
+    Command(
+        "emergency",
+        "person",
+        menu.emergency_command,
+        N_("Emergency numbers"),
+        N_("emergency numbers"),
+    ),
+    Command(
+        "subscribe",
+        "person",
+        announce.subscribe_command,
+        N_("Announcements: rule changes and events"),
+        N_("announcements about rule changes and events"),
+    ),
     Command("unsubscribe", "person", announce.unsubscribe_command),
-    Command("privacy", "person", privacy.privacy_command, N_("What we store and why"),
-            N_("what we store and why")),
-    Command("mydata", "person", privacy.mydata_command, N_("See your data"),
-            N_("see what is stored about you")),
-    Command("delete", "person", privacy.delete_command, N_("Delete your data"),
-            N_("delete your data")),
+    Command(
+        "privacy",
+        "person",
+        privacy.privacy_command,
+        N_("What we store and why"),
+        N_("what we store and why"),
+    ),
+    Command(
+        "mydata",
+        "person",
+        privacy.mydata_command,
+        N_("See your data"),
+        N_("see what is stored about you"),
+    ),
+    Command(
+        "delete", "person", privacy.delete_command, N_("Delete your data"), N_("delete your data")
+    ),
     Command("help", "person", common.help_command, N_("Help")),
     Command("cancel", "person", common.cancel, None, N_("stop what you are doing")),
     Command("about", "person", menu.about_command),
@@ -60,8 +86,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("unblock", "staff", desk.block_command, N_("Unblock the person of a case")),
     Command("audit", "staff", desk.audit_command, N_("Audit log of a case (admins)")),
     Command("reload", "staff", desk.reload_command, N_("Reload content (admins)")),
-    Command("announce", "staff", staff_announce.announce_command,
-            N_("Send an announcement to subscribers (admins)")),
+    Command(
+        "announce",
+        "staff",
+        staff_announce.announce_command,
+        N_("Send an announcement to subscribers (admins)"),
+    ),
 )
 
 

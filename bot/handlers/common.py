@@ -30,10 +30,16 @@ async def ignore_unserved(update: Update, context: BotContext) -> None:
     A business message in particular looks like a private chat, but belongs to a Telegram
     Business account's customer: answering it would write to the wrong person.
     """
-    if (update.message is not None or update.callback_query is not None
-            or update.edited_message is not None or update.my_chat_member is not None):
+    if (
+        update.message is not None
+        or update.callback_query is not None
+        or update.edited_message is not None
+        or update.my_chat_member is not None
+    ):
         return  # ALLOWED_UPDATES, spelled out: this runs for every update
-    kind = next((k for k, v in (update.to_dict() or {}).items() if k != "update_id" and v), "unknown")
+    kind = next(
+        (k for k, v in (update.to_dict() or {}).items() if k != "update_id" and v), "unknown"
+    )
     if kind not in _ignored_kinds:
         _ignored_kinds.add(kind)
         log.info("ignoring %s updates: this bot does not serve them", kind)
@@ -81,7 +87,9 @@ async def resolve_person(update: Update, context: BotContext) -> None:
             await answer_query(update)
         elif update.message is not None and services.flood.first_over(count):
             await chat.send_message(
-                context.tr._("You are sending messages very fast. Please wait a minute, then go on.")
+                context.tr._(
+                    "You are sending messages very fast. Please wait a minute, then go on."
+                )
             )
         raise ApplicationHandlerStop
 
@@ -118,13 +126,19 @@ async def cancel(update: Update, context: BotContext) -> None:
         return
     notice = context.tr._("Cancelled. Nothing was sent.") if person.state else ""
     await leave_step(context)
-    await show(update, menus.main_menu(context.services.content.pack, person.audience, context.tr, notice=notice))
+    await show(
+        update,
+        menus.main_menu(context.services.content.pack, person.audience, context.tr, notice=notice),
+    )
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     """A command we do not know: say so and point to /help."""
     if update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
-        await show(update, Screen(context.tr._("I don't know that command. Send /help to see what I can do.")))
+        await show(
+            update,
+            Screen(context.tr._("I don't know that command. Send /help to see what I can do.")),
+        )
 
 
 async def unknown_callback(update: Update, context: BotContext) -> None:
@@ -151,10 +165,16 @@ async def on_error(update: object, context: BotContext) -> None:
         update_id,
         describe_error(error) if error else "unknown",
     )
-    if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
+    if (
+        isinstance(update, Update)
+        and update.effective_chat
+        and update.effective_chat.type == ChatType.PRIVATE
+    ):
         try:
             await update.effective_chat.send_message(
-                context.tr._("Sorry, something went wrong on our side. Please try again, or send /start.")
+                context.tr._(
+                    "Sorry, something went wrong on our side. Please try again, or send /start."
+                )
             )
         except Exception:  # the apology is best effort; the failure is already recorded
             log.debug("could not send the apology for update %s", update_id)
@@ -171,5 +191,9 @@ async def on_my_chat_member(update: Update, context: BotContext) -> None:
             await context.services.people.mark_unreachable(change.chat.id)
         return
     staff = context.services.settings.staff_chat_id
-    note = "" if change.chat.id == staff else " (set STAFF_CHAT_ID to this id if it is the staff group)"
+    note = (
+        ""
+        if change.chat.id == staff
+        else " (set STAFF_CHAT_ID to this id if it is the staff group)"
+    )
     log.info("bot is now %s in chat %s%s", change.new_chat_member.status, change.chat.id, note)

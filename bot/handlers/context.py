@@ -42,6 +42,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     def tr(self, value: Tr) -> None:
         self._tr = value
 
+
 C = TypeVar("C", bound=CallbackData)
 
 

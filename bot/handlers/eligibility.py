@@ -32,7 +32,13 @@ def eligibility_menu(context: BotContext) -> Screen:
 
 
 async def _present(
-    update: Update, context: BotContext, flow: Flow, session: FlowSession, *, notice: str = "", intro: bool = False
+    update: Update,
+    context: BotContext,
+    flow: Flow,
+    session: FlowSession,
+    *,
+    notice: str = "",
+    intro: bool = False,
 ) -> None:
     """Show the session's current step; at an outcome, store the result and end the session."""
     services = context.services
@@ -90,11 +96,24 @@ async def on_answer(update: Update, context: BotContext) -> None:
         return
     version, qid, answer = parsed.version, parsed.question, parsed.answer
     session = await services.records.flow_session(person.user_id)
-    if version != flow.version or session is None or session.flow_id != flow.id or session.version != flow.version:
+    if (
+        version != flow.version
+        or session is None
+        or session.flow_id != flow.id
+        or session.version != flow.version
+    ):
         await answer_query(update)
-        notice = "🔄 " + context.tr._("The questions have changed since this message. Here is the current version.")
-        await _present(update, context, flow, FlowSession(person.user_id, flow.id, flow.version, []),
-                       notice=notice, intro=True)
+        notice = "🔄 " + context.tr._(
+            "The questions have changed since this message. Here is the current version."
+        )
+        await _present(
+            update,
+            context,
+            flow,
+            FlowSession(person.user_id, flow.id, flow.version, []),
+            notice=notice,
+            intro=True,
+        )
         return
     try:
         current = view(flow, session.answers, [context.tr.lang])
@@ -112,7 +131,12 @@ async def on_answer(update: Update, context: BotContext) -> None:
         await _present(update, context, flow, session)
         return
     await answer_query(update)
-    await _present(update, context, flow, FlowSession(person.user_id, flow.id, flow.version, [*session.answers, (qid, value)]))
+    await _present(
+        update,
+        context,
+        flow,
+        FlowSession(person.user_id, flow.id, flow.version, [*session.answers, (qid, value)]),
+    )
 
 
 async def on_back(update: Update, context: BotContext) -> None:
@@ -125,10 +149,20 @@ async def on_back(update: Update, context: BotContext) -> None:
     pressed = pressed_data(update, cb.FlowBack)
     flow = services.content.flows.get(pressed.flow) if pressed else None
     session = await services.records.flow_session(person.user_id)
-    if flow is None or session is None or session.flow_id != flow.id or session.version != flow.version:
+    if (
+        flow is None
+        or session is None
+        or session.flow_id != flow.id
+        or session.version != flow.version
+    ):
         await show(update, eligibility_menu(context))
         return
-    await _present(update, context, flow, FlowSession(person.user_id, flow.id, flow.version, session.answers[:-1]))
+    await _present(
+        update,
+        context,
+        flow,
+        FlowSession(person.user_id, flow.id, flow.version, session.answers[:-1]),
+    )
 
 
 async def on_exit(update: Update, context: BotContext) -> None:
@@ -157,7 +191,9 @@ async def on_typed_answer(update: Update, context: BotContext) -> None:
     try:
         current = view(flow, session.answers, services.content.pack.language_chain(context.tr.lang))
     except StaleAnswers:
-        await _present(update, context, flow, FlowSession(person.user_id, flow.id, flow.version, []))
+        await _present(
+            update, context, flow, FlowSession(person.user_id, flow.id, flow.version, [])
+        )
         return
     if isinstance(current, OutcomeView):
         return
@@ -182,7 +218,16 @@ async def on_typed_answer(update: Update, context: BotContext) -> None:
         if intent is not None or (question.has_buttons and len(text.split()) > 3):
             await search_faq(update, context, text)  # a message of its own, not an answer
             return
-        hint = context.tr._(flow_ui.INVALID_ANSWER.get(problem, flow_ui.INVALID_ANSWER["not_an_option"]))
+        hint = context.tr._(
+            flow_ui.INVALID_ANSWER.get(problem, flow_ui.INVALID_ANSWER["not_an_option"])
+        )
         await _present(update, context, flow, session, notice="⚠️ " + hint)
         return
-    await _present(update, context, flow, FlowSession(person.user_id, flow.id, flow.version, [*session.answers, (question.id, value)]))
+    await _present(
+        update,
+        context,
+        flow,
+        FlowSession(
+            person.user_id, flow.id, flow.version, [*session.answers, (question.id, value)]
+        ),
+    )

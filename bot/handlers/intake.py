@@ -25,7 +25,9 @@ INTAKE = "intake"
 async def _save(context: BotContext, data: dict[str, Any]) -> None:
     person = context.person
     assert person is not None
-    await context.services.people.set_state(person.user_id, INTAKE, data, update_id=context.update_id)
+    await context.services.people.set_state(
+        person.user_id, INTAKE, data, update_id=context.update_id
+    )
     person.state, person.state_data = INTAKE, data
 
 
@@ -41,7 +43,9 @@ async def _requests_today(context: BotContext) -> int:
     return await services.abuse.requests_on(person.user_id, now.date())
 
 
-async def begin(update: Update, context: BotContext, *, item_id: str | None = None, flow_id: str | None = None) -> None:
+async def begin(
+    update: Update, context: BotContext, *, item_id: str | None = None, flow_id: str | None = None
+) -> None:
     """Start a request, unless one is open (then talk to it) or a limit applies."""
     person = context.person
     if person is None:
@@ -50,22 +54,43 @@ async def begin(update: Update, context: BotContext, *, item_id: str | None = No
     tr = context.tr
     pack = services.content.pack
     if person.blocked:
-        await show(update, Screen(tr._(
-            "You cannot open new requests at the moment. For urgent help, call the numbers "
-            "under “Emergency numbers”.")))
+        await show(
+            update,
+            Screen(
+                tr._(
+                    "You cannot open new requests at the moment. For urgent help, call the numbers "
+                    "under “Emergency numbers”."
+                )
+            ),
+        )
         return
     open_row = await services.cases.open_case_of(person.user_id)
     if open_row is not None:
-        await show(update, Screen(
-            tr._("You already have an open request {number}. Write here and your message goes to your "
-                 "caseworker.", number=tr.isolate(f"#{open_row.id}")),
-            ((Button("📂 " + tr._("My requests"), cb.Requests("list").pack()),), (Button("🏠 " + tr._("Main menu"), cb.Menu().pack()),)),
-        ))
+        await show(
+            update,
+            Screen(
+                tr._(
+                    "You already have an open request {number}. Write here and your message goes to your "
+                    "caseworker.",
+                    number=tr.isolate(f"#{open_row.id}"),
+                ),
+                (
+                    (Button("📂 " + tr._("My requests"), cb.Requests("list").pack()),),
+                    (Button("🏠 " + tr._("Main menu"), cb.Menu().pack()),),
+                ),
+            ),
+        )
         return
     if await _requests_today(context) >= services.settings.max_requests_per_day:
-        await show(update, Screen(tr._(
-            "You have sent several requests today. Please wait until tomorrow, or write in your "
-            "last request. For urgent help, call the numbers under “Emergency numbers”.")))
+        await show(
+            update,
+            Screen(
+                tr._(
+                    "You have sent several requests today. Please wait until tomorrow, or write in your "
+                    "last request. For urgent help, call the numbers under “Emergency numbers”."
+                )
+            ),
+        )
         return
     about = ""
     flow_answers: list[Any] | None = None
@@ -77,9 +102,16 @@ async def begin(update: Update, context: BotContext, *, item_id: str | None = No
         if result and flow:
             import json
 
-            flow_answers = [flow_id, result["flow_version"], json.loads(str(result["answers"])), result["outcome"]]
-            about = tr._("Your answers to “{title}” will be attached.",
-                         title=str(flow.texts.title(pack.language_chain(tr.lang))))
+            flow_answers = [
+                flow_id,
+                result["flow_version"],
+                json.loads(str(result["answers"])),
+                result["outcome"],
+            ]
+            about = tr._(
+                "Your answers to “{title}” will be attached.",
+                title=str(flow.texts.title(pack.language_chain(tr.lang))),
+            )
     form = IntakeForm.start(item_id=item_id if item_id in pack.items else None, flow=flow_answers)
     await _save(context, form.data)
     await show(update, case_ui.intake_category(pack, tr, about))
@@ -99,7 +131,9 @@ async def on_text(update: Update, context: BotContext) -> None:
 def _typed_category(context: BotContext, text: str) -> str | None:
     """The request category a typed word names ("Документы", "sənəd"), else None."""
     pack = context.services.content.pack
-    return match_choice(text, {c: pack.label("categories", c, context.tr.lang) for c in pack.categories})
+    return match_choice(
+        text, {c: pack.label("categories", c, context.tr.lang) for c in pack.categories}
+    )
 
 
 async def on_media(update: Update, context: BotContext) -> None:
@@ -122,8 +156,10 @@ async def on_contact(update: Update, context: BotContext) -> None:
     own = message.contact.user_id == person.user_id
     outcome = form.contact(message.contact.phone_number, own) if person.state == INTAKE else None
     if outcome is None or outcome.kind == "closed":
-        await message.reply_text(context.tr._("Thank you. I only use a phone number inside a request."),
-                                 reply_markup=ReplyKeyboardRemove())
+        await message.reply_text(
+            context.tr._("Thank you. I only use a phone number inside a request."),
+            reply_markup=ReplyKeyboardRemove(),
+        )
         return
     await _after(update, context, form, outcome, message)
 
@@ -142,7 +178,10 @@ async def on_button(update: Update, context: BotContext) -> None:
     if action == "x":
         await answer_query(update)
         await services.people.set_state(person.user_id, None)
-        await show(update, menus.main_menu(pack, person.audience, tr, notice=tr._("Cancelled. Nothing was sent.")))
+        await show(
+            update,
+            menus.main_menu(pack, person.audience, tr, notice=tr._("Cancelled. Nothing was sent.")),
+        )
         return
     if person.state != INTAKE:
         await answer_query(update, tr._("This request form is no longer open."))
@@ -173,7 +212,9 @@ async def _after(
     notes = {
         "no_phone": tr._("Fine: no phone number. A caseworker will answer you here in this chat."),
         "phone_saved": tr._("Phone number saved for this request."),
-        "not_own_phone": tr._("Please share your own number with the button, not someone else's contact."),
+        "not_own_phone": tr._(
+            "Please share your own number with the button, not someone else's contact."
+        ),
     }
     chat = update.effective_chat
     if outcome.note is not None and chat is not None:
@@ -183,9 +224,12 @@ async def _after(
     if outcome.step == "phone" and chat is not None:
         keyboard = ReplyKeyboardMarkup(
             [[KeyboardButton("📞 " + tr._("Share my phone number"), request_contact=True)]],
-            resize_keyboard=True, one_time_keyboard=True,
+            resize_keyboard=True,
+            one_time_keyboard=True,
         )
-        await chat.send_message(tr._("Use the button below, or press “Skip” above."), reply_markup=keyboard)
+        await chat.send_message(
+            tr._("Use the button below, or press “Skip” above."), reply_markup=keyboard
+        )
 
 
 def _screen(context: BotContext, form: IntakeForm) -> Screen | None:
@@ -200,21 +244,29 @@ def _screen(context: BotContext, form: IntakeForm) -> Screen | None:
         "adults": lambda: case_ui.intake_household(tr, "adults"),
         "children": lambda: case_ui.intake_household(tr, "children"),
         "vuln": lambda: case_ui.intake_vulnerabilities(tr, form.vulnerabilities),
-        "consent": lambda: case_ui.intake_consent(tr, context.services.settings.retention_closed_days,
-                                                  sorted(form.vulnerabilities)),
+        "consent": lambda: case_ui.intake_consent(
+            tr, context.services.settings.retention_closed_days, sorted(form.vulnerabilities)
+        ),
     }
     build = screens.get(str(form.step))
     return build() if build is not None else None
 
 
-async def _add_part(update: Update, context: BotContext, form: IntakeForm, message: Message) -> None:
+async def _add_part(
+    update: Update, context: BotContext, form: IntakeForm, message: Message
+) -> None:
     tr = context.tr
     kind, file_id = media_of(message)
     text = message.text if kind == "text" else message.caption
     outcome = form.add_part(message.message_id, kind, text, file_id)
     if outcome.kind == "full":
-        await show(update, Screen(tr._("That is a lot already: press “Done” to send it, and add more afterwards."),
-                                  case_ui.intake_describe(tr, len(form.parts)).rows))
+        await show(
+            update,
+            Screen(
+                tr._("That is a lot already: press “Done” to send it, and add more afterwards."),
+                case_ui.intake_describe(tr, len(form.parts)).rows,
+            ),
+        )
         return
     if outcome.kind == "duplicate":
         return  # the same message again (an update replayed after a crash)
@@ -234,7 +286,11 @@ async def _reshow(update: Update, context: BotContext, form: IntakeForm) -> None
         await context.services.people.set_state(context.person.user_id, None)  # type: ignore[union-attr]
         await show(update, menus.main_menu(context.services.content.pack, None, tr))
         return
-    await show(update, Screen("👆 " + tr._("Please use the buttons.") + "\n\n" + screen.text, screen.rows), new=True)
+    await show(
+        update,
+        Screen("👆 " + tr._("Please use the buttons.") + "\n\n" + screen.text, screen.rows),
+        new=True,
+    )
 
 
 async def _submit(update: Update, context: BotContext, form: IntakeForm) -> None:

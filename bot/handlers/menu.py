@@ -71,17 +71,25 @@ async def on_feedback(update: Update, context: BotContext) -> None:
         return
     item_id, helpful = pressed.item, pressed.helpful == 1
     services = context.services
-    await services.records.vote(person.user_id, item_id, context.tr.lang, helpful, services.clock.now())
+    await services.records.vote(
+        person.user_id, item_id, context.tr.lang, helpful, services.clock.now()
+    )
     await answer_query(update, context.tr._("Thank you for your feedback!"))
     item = pack.items[item_id]
     screen = menus.item_page(
-        pack, item, 1, context.tr,
-        flow_titles=services.content.flow_titles(item.flows, context.tr.lang), voted=True,
+        pack,
+        item,
+        1,
+        context.tr,
+        flow_titles=services.content.flow_titles(item.flows, context.tr.lang),
+        voted=True,
     )
     if not helpful:
         # Not helpful: the most useful next step is a person, so say how to reach one.
         screen = menus.Screen(
-            screen.text + "\n\n" + context.tr._(
+            screen.text
+            + "\n\n"
+            + context.tr._(
                 "Sorry this did not help. You can ask a caseworker with the button below."
             ),
             screen.rows,

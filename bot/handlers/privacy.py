@@ -18,7 +18,12 @@ from bot.ui import privacy as privacy_ui
 async def privacy_command(update: Update, context: BotContext) -> None:
     """/privacy — the plain-language notice in the person's language."""
     settings = context.services.settings
-    await show(update, privacy_ui.notice(context.tr, settings.retention_closed_days, settings.retention_inactive_days))
+    await show(
+        update,
+        privacy_ui.notice(
+            context.tr, settings.retention_closed_days, settings.retention_inactive_days
+        ),
+    )
 
 
 async def mydata_command(update: Update, context: BotContext) -> None:
@@ -57,4 +62,6 @@ async def on_button(update: Update, context: BotContext) -> None:
     context.person = None
     chat = update.effective_chat
     if chat is not None:  # a new message: the pressed one may be one the bot can no longer see
-        await chat.send_message(privacy_ui.deleted_text(tr, len(erasure.cases)), parse_mode=ParseMode.HTML)
+        await chat.send_message(
+            privacy_ui.deleted_text(tr, len(erasure.cases)), parse_mode=ParseMode.HTML
+        )

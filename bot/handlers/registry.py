@@ -72,26 +72,45 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     application.add_handler(CallbackQueryHandler(common.unknown_callback))
 
     application.add_handler(MessageHandler(PRIVATE & NEW & filters.CONTACT, intake.on_contact))
-    application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND,
-                                           text.on_private_text))
-    application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & filters.COMMAND, common.unknown_command))
-    application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & ~filters.TEXT, text.on_private_media))
+    application.add_handler(
+        MessageHandler(
+            PRIVATE & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND,
+            text.on_private_text,
+        )
+    )
+    application.add_handler(
+        MessageHandler(
+            PRIVATE & filters.UpdateType.MESSAGE & filters.COMMAND, common.unknown_command
+        )
+    )
+    application.add_handler(
+        MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & ~filters.TEXT, text.on_private_media)
+    )
     application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, text.on_edited))
 
     staff_chats = staff_chat_ids(services)
     if staff_chats:
-        application.add_handler(MessageHandler(
-            filters.Chat(staff_chats) & filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
-            relay.on_staff_message,
-        ))
+        application.add_handler(
+            MessageHandler(
+                filters.Chat(staff_chats)
+                & filters.UpdateType.MESSAGE
+                & ~filters.COMMAND
+                & ~filters.StatusUpdate.ALL,
+                relay.on_staff_message,
+            )
+        )
 
-    application.add_handler(ChatMemberHandler(common.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(
+        ChatMemberHandler(common.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
 
     application.add_error_handler(common.on_error)
 
 
 def staff_chat_ids(services: Services) -> list[int]:
     """The main staff chat and any team chats from routing.yaml."""
-    ids = {services.settings.staff_chat_id} if services.settings.staff_chat_id is not None else set()
+    ids = (
+        {services.settings.staff_chat_id} if services.settings.staff_chat_id is not None else set()
+    )
     ids |= {t.chat_id for t in services.content.routing.teams.values() if t.chat_id is not None}
     return sorted(i for i in ids if i is not None)

@@ -29,7 +29,8 @@ def markup(screen: Screen) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(isolate_label(b.label), url=b.url) if b.url
+                InlineKeyboardButton(isolate_label(b.label), url=b.url)
+                if b.url
                 else InlineKeyboardButton(isolate_label(b.label), callback_data=b.data)
                 for b in row
             ]
@@ -57,9 +58,12 @@ def keyboard_json(screen: Screen) -> dict[str, Any] | None:
         return None
     return {
         "inline_keyboard": [
-            [{"text": isolate_label(b.label), "url": b.url} if b.url
-             else {"text": isolate_label(b.label), "callback_data": b.data}
-             for b in row]
+            [
+                {"text": isolate_label(b.label), "url": b.url}
+                if b.url
+                else {"text": isolate_label(b.label), "callback_data": b.data}
+                for b in row
+            ]
             for row in screen.rows
         ]
     }
@@ -68,7 +72,9 @@ def keyboard_json(screen: Screen) -> dict[str, Any] | None:
 def _params(screen: Screen) -> dict[str, Any]:
     """sendMessage/editMessageText parameters; numbers and Latin names isolated in Persian."""
     params: dict[str, Any] = {
-        "text": isolate_html(screen.text), "parse_mode": "HTML", "link_preview_options": _NO_PREVIEW,
+        "text": isolate_html(screen.text),
+        "parse_mode": "HTML",
+        "link_preview_options": _NO_PREVIEW,
     }
     keyboard = keyboard_json(screen)
     if keyboard is not None:
@@ -97,7 +103,10 @@ async def show(update: Update, screen: Screen, *, new: bool = False) -> None:
         except BadRequest as exc:
             if "not modified" in exc.message.lower():
                 return  # a double tap: the screen is already what was asked for
-            if "not found" not in exc.message.lower() and "can't be edited" not in exc.message.lower():
+            if (
+                "not found" not in exc.message.lower()
+                and "can't be edited" not in exc.message.lower()
+            ):
                 raise
     chat = update.effective_chat
     if chat is None:
@@ -118,16 +127,22 @@ async def show_in(update: Update, message_id: int | None, screen: Screen) -> int
     if message_id is not None:
         try:
             await bot.do_api_request(
-                "editMessageText", api_kwargs={**params, "chat_id": chat.id, "message_id": message_id}
+                "editMessageText",
+                api_kwargs={**params, "chat_id": chat.id, "message_id": message_id},
             )
             return message_id
         except BadRequest as exc:
             if "not modified" in exc.message.lower():
                 return message_id
-            if "not found" not in exc.message.lower() and "can't be edited" not in exc.message.lower():
+            if (
+                "not found" not in exc.message.lower()
+                and "can't be edited" not in exc.message.lower()
+            ):
                 raise
     result = await bot.do_api_request("sendMessage", api_kwargs={**params, "chat_id": chat.id})
-    return int(result["message_id"]) if isinstance(result, dict) and "message_id" in result else None
+    return (
+        int(result["message_id"]) if isinstance(result, dict) and "message_id" in result else None
+    )
 
 
 _answers: set[asyncio.Task[None]] = set()
@@ -174,4 +189,3 @@ async def answer_query(update: Update, text: str | None = None, alert: bool = Fa
     task = asyncio.create_task(_answer())
     _answers.add(task)
     task.add_done_callback(_answers.discard)
-

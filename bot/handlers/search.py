@@ -17,8 +17,13 @@ async def search_faq(update: Update, context: BotContext, text: str) -> None:
     bundle = context.services.content
     person = context.person
     reaction = understand(bundle, text, context.tr.lang)
-    screen = react(bundle.pack, reaction, person.audience if person else None, context.tr,
-                   context.services.help_commands)
+    screen = react(
+        bundle.pack,
+        reaction,
+        person.audience if person else None,
+        context.tr,
+        context.services.help_commands,
+    )
     ended = await closed_case(context)
     if ended is not None:
         screen = with_closed_choice(screen, *ended, context.tr, after=reaction.reply == "emergency")

@@ -18,9 +18,14 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-async def prepare_staff(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+
+async def prepare_staff(
+    application: Application[Any, Any, Any, Any, Any, Any], services: Services
+) -> None:
     """Know the staff chat (and whether it has topics) before the first update is handled."""
-    staff = StaffDirectory(application.bot, services.settings.staff_chat_id, services.settings.admin_ids)
+    staff = StaffDirectory(
+        application.bot, services.settings.staff_chat_id, services.settings.admin_ids
+    )
     services.staff = staff
     if services.settings.staff_chat_id is None:
         log.warning("STAFF_CHAT_ID is not set: requests are stored but no caseworker sees them")
@@ -28,7 +33,9 @@ async def prepare_staff(application: Application[Any, Any, Any, Any, Any, Any], 
     await staff.refresh_forum()
 
 
-async def post_start(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+async def post_start(
+    application: Application[Any, Any, Any, Any, Any, Any], services: Services
+) -> None:
     """Register commands in every language and schedule the jobs."""
     try:
         await _set_commands(application, services)
@@ -43,28 +50,39 @@ async def post_start(application: Application[Any, Any, Any, Any, Any, Any], ser
             jobs.run_repeating(_follow_content_job, interval=15, first=15, name="content")
 
 
-async def _set_commands(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+async def _set_commands(
+    application: Application[Any, Any, Any, Any, Any, Any], services: Services
+) -> None:
     bot = application.bot
     pack = services.content.pack
     default = services.catalogs.tr(pack.default_language)
-    await bot.set_my_commands([BotCommand(c, default._(d)) for c, d in menu_entries("person")],
-                              scope=BotCommandScopeAllPrivateChats())
+    await bot.set_my_commands(
+        [BotCommand(c, default._(d)) for c, d in menu_entries("person")],
+        scope=BotCommandScopeAllPrivateChats(),
+    )
     for lang in pack.enabled_languages():
         if lang.code == pack.default_language:
             continue
         tr = services.catalogs.tr(lang.code)
-        await bot.set_my_commands([BotCommand(c, tr._(d)) for c, d in menu_entries("person")],
-                                  scope=BotCommandScopeAllPrivateChats(), language_code=lang.code)
+        await bot.set_my_commands(
+            [BotCommand(c, tr._(d)) for c, d in menu_entries("person")],
+            scope=BotCommandScopeAllPrivateChats(),
+            language_code=lang.code,
+        )
     if services.settings.staff_chat_id is not None:
         tr = services.catalogs.tr(services.settings.staff_language or pack.default_language)
-        await bot.set_my_commands([BotCommand(c, tr._(d)) for c, d in menu_entries("staff")],
-                                  scope=BotCommandScopeChat(services.settings.staff_chat_id))
+        await bot.set_my_commands(
+            [BotCommand(c, tr._(d)) for c, d in menu_entries("staff")],
+            scope=BotCommandScopeChat(services.settings.staff_chat_id),
+        )
 
 
 async def _sla_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Every minute: overdue cases get a reminder, then an escalation (once across instances)."""
     services: Services = context.application.bot_data["services"]
-    if await services.store.leases.take_job("sla", time.time(), services.settings.sla_check_seconds * 0.9):
+    if await services.store.leases.take_job(
+        "sla", time.time(), services.settings.sla_check_seconds * 0.9
+    ):
         await check_overdue(services)
 
 

@@ -81,5 +81,7 @@ async def on_edited(update: Update, context: BotContext) -> None:
         await note_staff_edit(update, context, message)
         return
     await message.reply_text(
-        context.tr._("I don't see edits to earlier messages. Please send the correction as a new message.")
+        context.tr._(
+            "I don't see edits to earlier messages. Please send the correction as a new message."
+        )
     )

@@ -29,11 +29,17 @@ async def collect(services: Services, user_id: int) -> dict[str, Any]:
         # Each with both directions of messages, the caseworkers' internal notes and history.
         "cases": await privacy.cases(user_id),
         "eligibility_answers": [
-            {**r, "answers": json.loads(str(r["answers"]))} for r in await services.records.flow_results_of(user_id)
+            {**r, "answers": json.loads(str(r["answers"]))}
+            for r in await services.records.flow_results_of(user_id)
         ],
         "open_questionnaire": (
-            {"flow_id": session.flow_id, "flow_version": session.version, "answers": session.answers}
-            if session is not None else None
+            {
+                "flow_id": session.flow_id,
+                "flow_version": session.version,
+                "answers": session.answers,
+            }
+            if session is not None
+            else None
         ),
         "feedback": await privacy.feedback(user_id),
         # Announcements they opted into (topics, language, since when), and any being sent now.
@@ -58,7 +64,8 @@ async def erase_and_tell_staff(services: Services, user_id: int, now: datetime) 
     erasure = await erase_person(services, user_id, now)
     staff = staff_tr(services)
     note = "🗑 " + staff._(
-        "The person asked to delete their data. This case is closed and its texts were erased.")
+        "The person asked to delete their data. This case is closed and its texts were erased."
+    )
     for case_id in erasure.cases:
         row = await services.cases.get(case_id)
         if row is not None:

@@ -243,10 +243,14 @@ class _ChatWatcher:
         for err in errors[-5:]:
             lines.append(f"  FAILED {err['method']}: {err['error_code']} {err['description']}")
         if emu.webhook is not None:
-            lines.append(f"  (webhook: {emu.webhook_deliveries} update(s) delivered, "
-                         f"{emu.webhook_failures} refused or failed)")
+            lines.append(
+                f"  (webhook: {emu.webhook_deliveries} update(s) delivered, "
+                f"{emu.webhook_failures} refused or failed)"
+            )
             if emu.undelivered_updates:
-                lines.append(f"  ({emu.undelivered_updates} update(s) not yet confirmed by the bot)")
+                lines.append(
+                    f"  ({emu.undelivered_updates} update(s) not yet confirmed by the bot)"
+                )
         else:
             if emu.last_poll_t is None:
                 lines.append("  (the bot never called getUpdates)")

@@ -45,9 +45,21 @@ Pop-up answers to buttons show as (pop-up: ...), reply keyboards as ⌨ [...].""
 class Playground:
     """A terminal chat over the emulator: one person, one caseworker, one staff forum."""
 
-    def __init__(self, emu: Emulator, person: UserDriver, caseworker: UserDriver, staff: GroupDriver,
-                 out: TextIO) -> None:
-        self.emu, self.person, self.caseworker, self.staff, self.out = emu, person, caseworker, staff, out
+    def __init__(
+        self,
+        emu: Emulator,
+        person: UserDriver,
+        caseworker: UserDriver,
+        staff: GroupDriver,
+        out: TextIO,
+    ) -> None:
+        self.emu, self.person, self.caseworker, self.staff, self.out = (
+            emu,
+            person,
+            caseworker,
+            staff,
+            out,
+        )
         self.as_staff = False
         self.thread: int | None = None
         self._shown: dict[tuple[int, int], str] = {}
@@ -59,15 +71,21 @@ class Playground:
             lines[0] = f"[{message.media_kind}] {message.text}"
         keyboard = message.reply_keyboard
         if keyboard:
-            lines.append("   ⌨ " + "  ".join(f"[{label}]" for row in keyboard for label in row)
-                         + "   (a keyboard under the text field: type !contact to share the phone)")
+            lines.append(
+                "   ⌨ "
+                + "  ".join(f"[{label}]" for row in keyboard for label in row)
+                + "   (a keyboard under the text field: type !contact to share the phone)"
+            )
         return "\n".join(lines) + "".join(
             "\n   " + "  ".join(f"[{label}]" for label in row) for row in self._numbered(message)
         )
 
     def _numbered(self, message: BotMessage) -> list[list[str]]:
         latest = self._latest_with_buttons()
-        if latest is None or (latest.chat_id, latest.message_id) != (message.chat_id, message.message_id):
+        if latest is None or (latest.chat_id, latest.message_id) != (
+            message.chat_id,
+            message.message_id,
+        ):
             return [[b.text for b in row] for row in message.buttons]
         rows, n = [], 0
         for row in message.buttons:
@@ -105,7 +123,7 @@ class Playground:
                 self.out.write(f"\n{title}{where}{edited}:\n{rendered}\n")
         for driver in (self.person, self.caseworker):
             answers = driver.callback_answers
-            for answer in answers[self._popups[driver.user_id]:]:
+            for answer in answers[self._popups[driver.user_id] :]:
                 if answer.get("text"):
                     kind = "alert" if answer.get("show_alert") else "pop-up"
                     self.out.write(f"({kind} for {driver.first_name}: {answer['text']})\n")
@@ -179,8 +197,10 @@ class Playground:
                 self.out.write(f"(writing in topic {self.thread}: {live[self.thread].name})\n")
             else:
                 known = ", ".join(str(t) for t in live) or "none yet"
-                self.out.write(f"(no topic {value!r}; topics: {known}. Still writing in "
-                               f"{'topic ' + str(self.thread) if self.thread else 'the General topic'})\n")
+                self.out.write(
+                    f"(no topic {value!r}; topics: {known}. Still writing in "
+                    f"{'topic ' + str(self.thread) if self.thread else 'the General topic'})\n"
+                )
 
     async def _settle(self) -> None:
         """Wait for the bot's answer to the last action, then until it is quiet."""
@@ -231,8 +251,12 @@ def _readable(stdin: TextIO) -> TextIO:
     buffer = getattr(stdin, "buffer", None)
     if buffer is None or getattr(stdin, "errors", "") == "replace" or _has_fd(stdin):
         return stdin  # a real file descriptor is read raw and decoded in _read_lines
-    return io.TextIOWrapper(buffer, encoding=getattr(stdin, "encoding", None) or "utf-8",
-                            errors="replace", line_buffering=True)
+    return io.TextIOWrapper(
+        buffer,
+        encoding=getattr(stdin, "encoding", None) or "utf-8",
+        errors="replace",
+        line_buffering=True,
+    )
 
 
 def _has_fd(stream: TextIO) -> bool:
@@ -243,13 +267,16 @@ def _has_fd(stream: TextIO) -> bool:
     return True
 
 
-def _read_lines(stdin: TextIO, loop: asyncio.AbstractEventLoop, lines: asyncio.Queue[str | None]) -> None:
+def _read_lines(
+    stdin: TextIO, loop: asyncio.AbstractEventLoop, lines: asyncio.Queue[str | None]
+) -> None:
     """In a daemon thread: every line into the queue, then None (end of input, or an error).
 
     Not asyncio.to_thread: a thread blocked reading would hold up the event loop's shutdown
     after Ctrl-C. A real terminal, pipe or file is read with os.read, which holds no Python
     lock (a daemon thread inside a buffered readline aborts the interpreter at exit).
     """
+
     def put(item: str | None) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is already closed: nobody listens
             loop.call_soon_threadsafe(lines.put_nowait, item)
@@ -337,14 +364,21 @@ async def run_playground(
         caseworker = emu.add_user("Caseworker", language_code="en")
         staff = emu.add_group("Caseworkers", forum=True, members=[caseworker], admins=[caseworker])
         settings = settings.with_overrides(
-            bot_token=emu.token, bot_api_url=emu.base_url, database_path=db_path,
-            staff_chat_id=staff.chat_id, admin_ids=frozenset({caseworker.user_id}), poll_timeout=1,
-            pace_chat_interval=0.0, pace_group_per_minute=10_000, pace_overall_per_second=10_000.0,
+            bot_token=emu.token,
+            bot_api_url=emu.base_url,
+            database_path=db_path,
+            staff_chat_id=staff.chat_id,
+            admin_ids=frozenset({caseworker.user_id}),
+            poll_timeout=1,
+            pace_chat_interval=0.0,
+            pace_group_per_minute=10_000,
+            pace_overall_per_second=10_000.0,
         )
         if webhook:  # the emulator posts updates to the bot on a free local port
             port = _free_port()
             settings = settings.with_overrides(
-                webhook_url=f"http://127.0.0.1:{port}/telegram", webhook_listen=("127.0.0.1", port),
+                webhook_url=f"http://127.0.0.1:{port}/telegram",
+                webhook_listen=("127.0.0.1", port),
                 webhook_secret=secrets.token_urlsafe(24),
             )
         else:
@@ -360,8 +394,9 @@ async def run_playground(
         out.write(HELP + "\n")
         out.flush()
         lines: asyncio.Queue[str | None] = asyncio.Queue()
-        threading.Thread(target=_read_lines, args=(stdin, loop, lines), daemon=True,
-                         name="playground-stdin").start()
+        threading.Thread(
+            target=_read_lines, args=(stdin, loop, lines), daemon=True, name="playground-stdin"
+        ).start()
         while not stop.is_set():
             if interactive:
                 out.write(("staff" if play.as_staff else "you") + "> ")

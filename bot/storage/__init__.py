@@ -13,7 +13,9 @@ from bot.storage.store import Store, UnitOfWork
 __all__ = ["StorageError", "Store", "UnitOfWork", "open_store", "storage_fault"]
 
 
-async def open_store(database: Path | str, *, abuse_key: str = "", max_connections: int = 20) -> Store:
+async def open_store(
+    database: Path | str, *, abuse_key: str = "", max_connections: int = 20
+) -> Store:
     """The store for DATABASE_URL's target: a SQLite path, or a postgresql:// URL."""
     driver: Driver
     if isinstance(database, str) and database.split("://", 1)[0] in ("postgresql", "postgres"):

@@ -82,10 +82,15 @@ class AbuseRepo:
         )
         if row is None:
             return None
-        return {"blocked": bool(row["blocked"]), "day": row["day"], "requests_that_day": row["requests"]}
+        return {
+            "blocked": bool(row["blocked"]),
+            "day": row["day"],
+            "requests_that_day": row["requests"],
+        }
 
     async def prune(self, before: date) -> int:
         """Forget records that hold nothing any more: not blocked, no requests since `before`."""
         return await self.db.execute(
-            "DELETE FROM abuse WHERE blocked = 0 AND (day IS NULL OR day < ?)", (before.isoformat(),)
+            "DELETE FROM abuse WHERE blocked = 0 AND (day IS NULL OR day < ?)",
+            (before.isoformat(),),
         )

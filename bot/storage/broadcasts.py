@@ -70,21 +70,36 @@ class BroadcastsRepo:
     # -- drafts -------------------------------------------------------------------------------
 
     async def create_draft(
-        self, *, author_id: int | None, chat_id: int, thread_id: int | None, now: datetime,
-        announcement_id: str | None = None, step: str = "text", topics: tuple[str, ...] = ("*",),
+        self,
+        *,
+        author_id: int | None,
+        chat_id: int,
+        thread_id: int | None,
+        now: datetime,
+        announcement_id: str | None = None,
+        step: str = "text",
+        topics: tuple[str, ...] = ("*",),
     ) -> int:
         """A new draft; the author's earlier drafts are dropped (one draft per admin)."""
         async with self.db.transaction() as tx:
             await tx.execute(
                 "DELETE FROM broadcasts WHERE status = 'draft' AND author_id IS NOT DISTINCT FROM ?"
-                if tx.dialect.name == "postgres" else
-                "DELETE FROM broadcasts WHERE status = 'draft' AND author_id IS ?",
+                if tx.dialect.name == "postgres"
+                else "DELETE FROM broadcasts WHERE status = 'draft' AND author_id IS ?",
                 (author_id,),
             )
             row = await tx.fetchone(
                 "INSERT INTO broadcasts (status, step, author_id, chat_id, thread_id, announcement_id,"
                 " topics, created_at) VALUES ('draft', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (step, author_id, chat_id, thread_id, announcement_id, ",".join(topics), to_db(now)),
+                (
+                    step,
+                    author_id,
+                    chat_id,
+                    thread_id,
+                    announcement_id,
+                    ",".join(topics),
+                    to_db(now),
+                ),
             )
         assert row is not None
         return int(row["id"])
@@ -107,19 +122,26 @@ class BroadcastsRepo:
         unknown = set(changes) - _EDITABLE
         if unknown:
             raise ValueError(f"not editable: {sorted(unknown)}")
-        values = [",".join(v) if k == "topics" and isinstance(v, tuple | list) else v for k, v in changes.items()]
+        values = [
+            ",".join(v) if k == "topics" and isinstance(v, tuple | list) else v
+            for k, v in changes.items()
+        ]
         sets = "".join(f", {k} = ?" for k in changes)
-        return bool(await self.db.execute(
-            f"UPDATE broadcasts SET version = version + 1{sets} WHERE id = ? AND version = ?"
-            " AND status = 'draft'",
-            (*values, broadcast_id, version),
-        ))
+        return bool(
+            await self.db.execute(
+                f"UPDATE broadcasts SET version = version + 1{sets} WHERE id = ? AND version = ?"
+                " AND status = 'draft'",
+                (*values, broadcast_id, version),
+            )
+        )
 
     async def discard_draft(self, broadcast_id: int) -> bool:
-        return bool(await self.db.execute(
-            "UPDATE broadcasts SET status = 'cancelled', version = version + 1 WHERE id = ? AND status = 'draft'",
-            (broadcast_id,),
-        ))
+        return bool(
+            await self.db.execute(
+                "UPDATE broadcasts SET status = 'cancelled', version = version + 1 WHERE id = ? AND status = 'draft'",
+                (broadcast_id,),
+            )
+        )
 
     # -- running ------------------------------------------------------------------------------
 
@@ -133,11 +155,13 @@ class BroadcastsRepo:
             busy = await tx.fetchone("SELECT id FROM broadcasts WHERE status = 'running'")
             if busy is not None:
                 return False
-            return bool(await tx.execute(
-                "UPDATE broadcasts SET status = 'running', version = version + 1, total = ?,"
-                " started_at = ? WHERE id = ? AND version = ? AND status = 'draft'",
-                (total, to_db(now), broadcast_id, version),
-            ))
+            return bool(
+                await tx.execute(
+                    "UPDATE broadcasts SET status = 'running', version = version + 1, total = ?,"
+                    " started_at = ? WHERE id = ? AND version = ? AND status = 'draft'",
+                    (total, to_db(now), broadcast_id, version),
+                )
+            )
 
     async def lock(self, broadcast_id: int) -> Broadcast | None:
         """Inside a unit of work: the broadcast, locked against a second feeder."""
@@ -148,11 +172,13 @@ class BroadcastsRepo:
 
     async def add_delivery(self, broadcast_id: int, user_id: int) -> bool:
         """A delivery record; False if this person has one for this broadcast already."""
-        return bool(await self.db.execute(
-            "INSERT INTO broadcast_deliveries (broadcast_id, user_id) VALUES (?, ?)"
-            " ON CONFLICT (broadcast_id, user_id) DO NOTHING",
-            (broadcast_id, user_id),
-        ))
+        return bool(
+            await self.db.execute(
+                "INSERT INTO broadcast_deliveries (broadcast_id, user_id) VALUES (?, ?)"
+                " ON CONFLICT (broadcast_id, user_id) DO NOTHING",
+                (broadcast_id, user_id),
+            )
+        )
 
     async def advance(self, broadcast_id: int, cursor: int, queued: int, fed_all: bool) -> None:
         await self.db.execute(
@@ -212,7 +238,9 @@ class BroadcastsRepo:
                 (broadcast_id,),
             )
             for r in rows:
-                await _finish(tx, broadcast_id, int(r["user_id"]), "uncertain", ("queued", "sending"))
+                await _finish(
+                    tx, broadcast_id, int(r["user_id"]), "uncertain", ("queued", "sending")
+                )
         return len(rows)
 
     async def set_progress_message(self, broadcast_id: int, message_id: int) -> None:
@@ -222,10 +250,12 @@ class BroadcastsRepo:
 
     async def cancel(self, broadcast_id: int) -> bool:
         """Running → cancelled: what is queued is skipped when its turn comes."""
-        return bool(await self.db.execute(
-            "UPDATE broadcasts SET status = 'cancelled', version = version + 1 WHERE id = ? AND status = 'running'",
-            (broadcast_id,),
-        ))
+        return bool(
+            await self.db.execute(
+                "UPDATE broadcasts SET status = 'cancelled', version = version + 1 WHERE id = ? AND status = 'running'",
+                (broadcast_id,),
+            )
+        )
 
     async def close(self, broadcast_id: int, now: datetime) -> bool:
         """The end (all sent, or cancelled and drained): the delivery records go (who got it
@@ -236,7 +266,9 @@ class BroadcastsRepo:
                 " finished_at = ? WHERE id = ? AND status IN ('running', 'cancelled') AND finished_at IS NULL",
                 (to_db(now), broadcast_id),
             )
-            await tx.execute("DELETE FROM broadcast_deliveries WHERE broadcast_id = ?", (broadcast_id,))
+            await tx.execute(
+                "DELETE FROM broadcast_deliveries WHERE broadcast_id = ?", (broadcast_id,)
+            )
         return bool(changed)
 
     async def unfinished_cancelled(self) -> list[Broadcast]:
@@ -269,7 +301,8 @@ class BroadcastsRepo:
         )
         for r in rows:
             await self.db.execute(
-                "UPDATE broadcasts SET skipped = skipped + 1 WHERE id = ?", (int(r["broadcast_id"]),)
+                "UPDATE broadcasts SET skipped = skipped + 1 WHERE id = ?",
+                (int(r["broadcast_id"]),),
             )
         await self.db.execute("DELETE FROM broadcast_deliveries WHERE user_id = ?", (user_id,))
 
@@ -288,14 +321,18 @@ class BroadcastsRepo:
         return _broadcast(row) if row else None
 
 
-async def _finish(tx: Executor, broadcast_id: int, user_id: int, status: str, from_: tuple[str, ...]) -> bool:
+async def _finish(
+    tx: Executor, broadcast_id: int, user_id: int, status: str, from_: tuple[str, ...]
+) -> bool:
     marks = ", ".join("?" * len(from_))
     changed = await tx.execute(
         f"UPDATE broadcast_deliveries SET status = ? WHERE broadcast_id = ? AND user_id = ? AND status IN ({marks})",
         (status, broadcast_id, user_id, *from_),
     )
     if changed:
-        await tx.execute(f"UPDATE broadcasts SET {status} = {status} + 1 WHERE id = ?", (broadcast_id,))
+        await tx.execute(
+            f"UPDATE broadcasts SET {status} = {status} + 1 WHERE id = ?", (broadcast_id,)
+        )
     return bool(changed)
 
 

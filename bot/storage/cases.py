@@ -18,9 +18,26 @@ _OPEN_SQL = "(" + ",".join("?" * len(_OPEN)) + ")"
 
 # Columns a caller may change through update(); everything else has its own method.
 _UPDATABLE = {
-    "status", "priority", "assignee_id", "team", "staff_chat_id", "thread_id", "card_message_id",
-    "services", "outcome", "rating", "rating_comment", "first_response_at", "resolved_at",
-    "closed_at", "reminded_at", "escalated_at", "region", "adults", "children", "vulnerabilities",
+    "status",
+    "priority",
+    "assignee_id",
+    "team",
+    "staff_chat_id",
+    "thread_id",
+    "card_message_id",
+    "services",
+    "outcome",
+    "rating",
+    "rating_comment",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "reminded_at",
+    "escalated_at",
+    "region",
+    "adults",
+    "children",
+    "vulnerabilities",
 }
 
 
@@ -143,11 +160,25 @@ class CasesRepo:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (source_update_id) DO NOTHING RETURNING id",
             (
-                user_id, source_update_id, category, language, audience, region, adults, children,
-                join_set(vulnerabilities), description, priority, team, staff_chat_id,
-                flow[0] if flow else None, flow[1] if flow else None,
-                json.dumps(flow[2]) if flow else None, flow[3] if flow else None,
-                to_db(now), to_db(now),
+                user_id,
+                source_update_id,
+                category,
+                language,
+                audience,
+                region,
+                adults,
+                children,
+                join_set(vulnerabilities),
+                description,
+                priority,
+                team,
+                staff_chat_id,
+                flow[0] if flow else None,
+                flow[1] if flow else None,
+                json.dumps(flow[2]) if flow else None,
+                flow[3] if flow else None,
+                to_db(now),
+                to_db(now),
             ),
         )
         return int(row["id"]) if row else None
@@ -156,7 +187,9 @@ class CasesRepo:
         """The case as it is now, locked for the rest of the unit of work (SQLite's write
         transaction holds the database; PostgreSQL locks the row): read-modify-write on it
         cannot lose a concurrent change."""
-        row = await self.db.fetchone(f"SELECT * FROM cases WHERE id = ?{self.db.dialect.for_update}", (case_id,))
+        row = await self.db.fetchone(
+            f"SELECT * FROM cases WHERE id = ?{self.db.dialect.for_update}", (case_id,)
+        )
         return _row(row) if row else None
 
     async def get(self, case_id: int) -> CaseRow | None:
@@ -176,7 +209,9 @@ class CasesRepo:
         return _row(row) if row else None
 
     async def cases_of(self, user_id: int) -> list[CaseRow]:
-        rows = await self.db.fetchall("SELECT * FROM cases WHERE user_id = ? ORDER BY id DESC", (user_id,))
+        rows = await self.db.fetchall(
+            "SELECT * FROM cases WHERE user_id = ? ORDER BY id DESC", (user_id,)
+        )
         return [_row(r) for r in rows]
 
     async def opened_since(self, user_id: int, since: datetime) -> int:
@@ -234,20 +269,30 @@ class CasesRepo:
         now: datetime,
     ) -> bool:
         """Record one message of a case; False if this update was already recorded."""
-        return bool(await self.db.execute(
-            "INSERT INTO case_messages (case_id, update_id, direction, author_id, text,"
-            " media_kind, file_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (update_id) DO NOTHING",
-            (case_id, update_id, direction, author_id, text, media_kind, file_id, to_db(now)),
-        ))
+        return bool(
+            await self.db.execute(
+                "INSERT INTO case_messages (case_id, update_id, direction, author_id, text,"
+                " media_kind, file_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (update_id) DO NOTHING",
+                (case_id, update_id, direction, author_id, text, media_kind, file_id, to_db(now)),
+            )
+        )
 
     async def messages(self, case_id: int) -> list[CaseMessage]:
         rows = await self.db.fetchall(
             "SELECT * FROM case_messages WHERE case_id = ? ORDER BY id", (case_id,)
         )
         return [
-            CaseMessage(r["id"], r["case_id"], r["direction"], r["author_id"], r["text"],
-                        r["media_kind"], r["file_id"], from_db(r["created_at"]) or datetime.min)
+            CaseMessage(
+                r["id"],
+                r["case_id"],
+                r["direction"],
+                r["author_id"],
+                r["text"],
+                r["media_kind"],
+                r["file_id"],
+                from_db(r["created_at"]) or datetime.min,
+            )
             for r in rows
         ]
 
@@ -266,13 +311,16 @@ class CasesRepo:
         return [_row(r) for r in rows]
 
     async def count_open(self) -> int:
-        row = await self.db.fetchone(f"SELECT COUNT(*) AS n FROM cases WHERE status IN {_OPEN_SQL}", _OPEN)
+        row = await self.db.fetchone(
+            f"SELECT COUNT(*) AS n FROM cases WHERE status IN {_OPEN_SQL}", _OPEN
+        )
         return int(row["n"]) if row else 0
 
     async def count_unclaimed(self) -> int:
         """Open cases nobody is assigned to (what /mine points to)."""
         row = await self.db.fetchone(
-            f"SELECT COUNT(*) AS n FROM cases WHERE status IN {_OPEN_SQL} AND assignee_id IS NULL", _OPEN
+            f"SELECT COUNT(*) AS n FROM cases WHERE status IN {_OPEN_SQL} AND assignee_id IS NULL",
+            _OPEN,
         )
         return int(row["n"]) if row else 0
 
@@ -318,7 +366,8 @@ class CasesRepo:
                 where.append("created_at < ?")
                 params.append(to_db(end))  # type: ignore[arg-type]
             rows = await self.db.fetchall(
-                f"SELECT * FROM cases WHERE {' AND '.join(where)} ORDER BY id LIMIT ?", (*params, batch)
+                f"SELECT * FROM cases WHERE {' AND '.join(where)} ORDER BY id LIMIT ?",
+                (*params, batch),
             )
             if not rows:
                 return

@@ -46,8 +46,12 @@ def _convert(kind: str) -> Callable[[Any], Any]:
     if kind in ("double precision", "real", "numeric"):
         return lambda v: None if v is None else float(v)
     if kind == "text":
-        return lambda v: None if v is None else (v.decode("utf-8") if isinstance(v, bytes) else str(v))
-    raise StorageError(f"cannot copy a column of type {kind}: the copy knows integers, reals and text")
+        return lambda v: (
+            None if v is None else (v.decode("utf-8") if isinstance(v, bytes) else str(v))
+        )
+    raise StorageError(
+        f"cannot copy a column of type {kind}: the copy knows integers, reals and text"
+    )
 
 
 async def _target_tables(conn: asyncpg.Connection) -> dict[str, dict[str, str]]:
@@ -84,7 +88,10 @@ async def _parents_first(conn: asyncpg.Connection, tables: list[str]) -> list[st
 
 
 async def copy_sqlite_to_postgres(
-    source: Path, target_url: str, *, progress: Callable[[str, int], None] | None = None,
+    source: Path,
+    target_url: str,
+    *,
+    progress: Callable[[str, int], None] | None = None,
 ) -> CopyReport:
     """Copy every row of the SQLite store at `source` into the empty database at `target_url`.
 
@@ -129,10 +136,16 @@ async def _refuse_foreign_tables(url: str, where: str) -> None:
     try:
         conn = await asyncpg.connect(dsn=url)
     except (asyncpg.PostgresError, OSError) as exc:
-        raise StorageError(f"cannot reach the database {where} ({type(exc).__name__}): is it created and the URL right?") from exc
+        raise StorageError(
+            f"cannot reach the database {where} ({type(exc).__name__}): is it created and the URL right?"
+        ) from exc
     try:
-        names = {r["table_name"] for r in await conn.fetch(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")}
+        names = {
+            r["table_name"]
+            for r in await conn.fetch(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+            )
+        }
     finally:
         await conn.close()
     if names and "schema_version" not in names:
@@ -143,8 +156,11 @@ async def _refuse_foreign_tables(url: str, where: str) -> None:
 
 
 async def _copy_tables(
-    conn: asyncpg.Connection, src: sqlite3.Connection, order: list[str],
-    tables: dict[str, dict[str, str]], progress: Callable[[str, int], None] | None,
+    conn: asyncpg.Connection,
+    src: sqlite3.Connection,
+    order: list[str],
+    tables: dict[str, dict[str, str]],
+    progress: Callable[[str, int], None] | None,
 ) -> dict[str, int]:
     source_tables = {
         r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -155,8 +171,11 @@ async def _copy_tables(
             f"only in PostgreSQL {sorted(set(tables) - source_tables)}"
         )
     # SQLite's AUTOINCREMENT never hands out an id again, even a pruned row's: nor will we.
-    used = dict(src.execute("SELECT name, seq FROM sqlite_sequence").fetchall()) if any(
-        src.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")) else {}
+    used = (
+        dict(src.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
+        if any(src.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'"))
+        else {}
+    )
     copied: dict[str, int] = {}
     async with conn.transaction():
         for table in order:
@@ -166,10 +185,14 @@ async def _copy_tables(
                 raise StorageError(f"table {table} has other columns in SQLite than in PostgreSQL")
             columns = list(target_cols)
             converters = [_convert(target_cols[c]) for c in columns]
-            cursor = src.execute(f"SELECT {', '.join(chr(34) + c + chr(34) for c in columns)} FROM \"{table}\"")
+            cursor = src.execute(
+                f'SELECT {", ".join(chr(34) + c + chr(34) for c in columns)} FROM "{table}"'
+            )
             n = 0
             while batch := cursor.fetchmany(BATCH):
-                records = [tuple(f(v) for f, v in zip(converters, row, strict=True)) for row in batch]
+                records = [
+                    tuple(f(v) for f, v in zip(converters, row, strict=True)) for row in batch
+                ]
                 await conn.copy_records_to_table(table, records=records, columns=columns)
                 n += len(records)
             copied[table] = n
@@ -177,10 +200,17 @@ async def _copy_tables(
                 progress(table, n)
         # Identity columns go on from the highest copied id, not from 1.
         for table, cols in tables.items():
-            if "id" in cols and await conn.fetchval("SELECT pg_get_serial_sequence($1, 'id')", table):
-                top = max(int(await conn.fetchval(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')),
-                          int(used.get(table) or 0))
+            if "id" in cols and await conn.fetchval(
+                "SELECT pg_get_serial_sequence($1, 'id')", table
+            ):
+                top = max(
+                    int(await conn.fetchval(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')),
+                    int(used.get(table) or 0),
+                )
                 await conn.execute(
-                    "SELECT setval(pg_get_serial_sequence($1, 'id'), $2, $3)", table, max(top, 1), top > 0
+                    "SELECT setval(pg_get_serial_sequence($1, 'id'), $2, $3)",
+                    table,
+                    max(top, 1),
+                    top > 0,
                 )
     return copied

@@ -85,7 +85,9 @@ class InboxRepo:
         """
         batch = self._open_batch
         if batch is None:
-            batch = self._open_batch = _DoneBatch(written=asyncio.get_running_loop().create_future())
+            batch = self._open_batch = _DoneBatch(
+                written=asyncio.get_running_loop().create_future()
+            )
         batch.ids.append(update_id)
         batch.finished_at = now if batch.finished_at is None else max(batch.finished_at, now)
         if self._writer is None or self._writer.done():
@@ -148,7 +150,9 @@ class InboxRepo:
             if not row or row["top"] is None:
                 return 0
             top = int(row["top"])
-            floor = tx.dialect.max_of("CAST(meta.value AS BIGINT)", "CAST(excluded.value AS BIGINT)")
+            floor = tx.dialect.max_of(
+                "CAST(meta.value AS BIGINT)", "CAST(excluded.value AS BIGINT)"
+            )
             await tx.execute(
                 "INSERT INTO meta (key, value) VALUES ('inbox_floor', ?)"
                 f" ON CONFLICT (key) DO UPDATE SET value = CAST({floor} AS TEXT)",

@@ -15,7 +15,9 @@ class LeaseRepo:
     def __init__(self, db: Executor) -> None:
         self.db = db
 
-    async def claim_lanes(self, owner: str, now: float, lease: float, limit: int = 200) -> list[str]:
+    async def claim_lanes(
+        self, owner: str, now: float, lease: float, limit: int = 200
+    ) -> list[str]:
         """Lanes with waiting updates that are free, expired, or ours already; now ours until
         now + lease. Oldest waiting first."""
         rows = await self.db.fetchall(
@@ -67,6 +69,9 @@ class LeaseRepo:
         await self.db.execute(
             "INSERT INTO jobs (name, last_run) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", (name,)
         )
-        return bool(await self.db.execute(
-            "UPDATE jobs SET last_run = ? WHERE name = ? AND last_run <= ?", (now, name, now - every)
-        ))
+        return bool(
+            await self.db.execute(
+                "UPDATE jobs SET last_run = ? WHERE name = ? AND last_run <= ?",
+                (now, name, now - every),
+            )
+        )

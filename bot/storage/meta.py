@@ -24,9 +24,12 @@ class MetaRepo:
     async def put_once(self, key: str, value: str) -> bool:
         """Store the fact unless it is there already; True if this call stored it (a latch:
         two instances, or a double tap, cannot both win)."""
-        return bool(await self.db.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", (key, value)
-        ))
+        return bool(
+            await self.db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                (key, value),
+            )
+        )
 
     async def forget_prefix(self, prefix: str) -> int:
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -37,7 +40,9 @@ class MetaRepo:
     async def bump(self, key: str) -> int:
         """Add one to a counter (created at 1) and return it."""
         async with self.db.transaction() as tx:
-            row = await tx.fetchone(f"SELECT value FROM meta WHERE key = ?{tx.dialect.for_update}", (key,))
+            row = await tx.fetchone(
+                f"SELECT value FROM meta WHERE key = ?{tx.dialect.for_update}", (key,)
+            )
             value = int(row["value"]) + 1 if row else 1
             await tx.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?)"

@@ -135,7 +135,6 @@ class OutboxRepo:
         return {r["status"]: int(r["n"]) for r in rows}
 
 
-
 def _item(row: Row) -> OutboxItem:
     return OutboxItem(
         id=row["id"],

@@ -85,7 +85,11 @@ class PeopleRepo:
         )
 
     async def set_state(
-        self, user_id: int, state: str | None, data: dict[str, Any] | None = None, update_id: int = 0,
+        self,
+        user_id: int,
+        state: str | None,
+        data: dict[str, Any] | None = None,
+        update_id: int = 0,
     ) -> None:
         """Remember which step a typed answer belongs to (survives restarts).
 
@@ -97,7 +101,12 @@ class PeopleRepo:
         await self.db.execute(
             "UPDATE people SET state = ?, state_data = ?, state_version = state_version + 1,"
             f" last_update_id = {latest} WHERE user_id = ?",
-            (state, json.dumps(data or {}, ensure_ascii=False) if state else None, update_id, user_id),
+            (
+                state,
+                json.dumps(data or {}, ensure_ascii=False) if state else None,
+                update_id,
+                user_id,
+            ),
         )
 
     async def leave_intake(self, user_id: int, phone: str | None) -> None:
@@ -131,7 +140,8 @@ class PeopleRepo:
 
     async def consents(self, user_id: int) -> list[dict[str, str]]:
         rows = await self.db.fetchall(
-            "SELECT kind, version, given_at FROM consents WHERE user_id = ? ORDER BY kind", (user_id,)
+            "SELECT kind, version, given_at FROM consents WHERE user_id = ? ORDER BY kind",
+            (user_id,),
         )
         return [dict(r) for r in rows]
 

@@ -39,8 +39,16 @@ def redacted(url: str) -> str:
 
 
 def kind_of(exc: BaseException) -> str:
-    if isinstance(exc, (OSError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError,
-                        asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError)):
+    if isinstance(
+        exc,
+        (
+            OSError,
+            asyncpg.CannotConnectNowError,
+            asyncpg.TooManyConnectionsError,
+            asyncpg.ConnectionDoesNotExistError,
+            asyncpg.InterfaceError,
+        ),
+    ):
         return errors.UNAVAILABLE
     if isinstance(exc, asyncpg.PostgresConnectionError):
         return errors.UNAVAILABLE
@@ -154,7 +162,10 @@ class PostgresDriver:
         driver = cls(url)
         try:
             driver._pool = await asyncpg.create_pool(
-                dsn=url, min_size=1, max_size=max_connections, command_timeout=60,
+                dsn=url,
+                min_size=1,
+                max_size=max_connections,
+                command_timeout=60,
                 # Statements are reused per connection; the dynamic IN-lists add a few more.
                 statement_cache_size=256,
             )
@@ -187,7 +198,9 @@ class PostgresDriver:
             self._pool = None
 
     async def schema_version(self) -> int:
-        row = await self.executor.fetchone("SELECT COALESCE(MAX(version), 0) AS v FROM schema_version")
+        row = await self.executor.fetchone(
+            "SELECT COALESCE(MAX(version), 0) AS v FROM schema_version"
+        )
         return int(row["v"]) if row else 0
 
     async def _migrate(self) -> None:
@@ -199,7 +212,9 @@ class PostgresDriver:
                     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
                     " name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
                 )
-                current = await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+                current = await conn.fetchval(
+                    "SELECT COALESCE(MAX(version), 0) FROM schema_version"
+                )
                 for number, name, script in _migrations("postgres"):
                     if number <= current:
                         continue
@@ -207,7 +222,9 @@ class PostgresDriver:
                     async with conn.transaction():
                         await conn.execute(script)
                         await conn.execute(
-                            "INSERT INTO schema_version (version, name) VALUES ($1, $2)", number, name
+                            "INSERT INTO schema_version (version, name) VALUES ($1, $2)",
+                            number,
+                            name,
                         )
             finally:
                 await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
@@ -240,7 +257,9 @@ class PostgresDriver:
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
             raise self.error(exc) from exc
 
-    async def iterate(self, sql: str, params: Sequence[Any], batch: int) -> AsyncIterator[list[Row]]:
+    async def iterate(
+        self, sql: str, params: Sequence[Any], batch: int
+    ) -> AsyncIterator[list[Row]]:
         """Keyset pages: `sql` must take the last id as its first parameter and a LIMIT last."""
         last = 0
         while True:

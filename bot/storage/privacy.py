@@ -54,18 +54,30 @@ class PrivacyRepo:
         ):
             case = dict(row)
             case["assigned"] = bool(case["assigned"])
-            case["flow_answers"] = json.loads(case["flow_answers"]) if case["flow_answers"] else None
-            case["messages"] = [dict(m) for m in await self.db.fetchall(
-                "SELECT direction, text, media_kind, file_id, created_at FROM case_messages"
-                " WHERE case_id = ? ORDER BY id", (case["id"],))]
-            case["history"] = [dict(h) for h in await self.db.fetchall(
-                "SELECT action, at FROM audit_log WHERE case_id = ? ORDER BY id", (case["id"],))]
+            case["flow_answers"] = (
+                json.loads(case["flow_answers"]) if case["flow_answers"] else None
+            )
+            case["messages"] = [
+                dict(m)
+                for m in await self.db.fetchall(
+                    "SELECT direction, text, media_kind, file_id, created_at FROM case_messages"
+                    " WHERE case_id = ? ORDER BY id",
+                    (case["id"],),
+                )
+            ]
+            case["history"] = [
+                dict(h)
+                for h in await self.db.fetchall(
+                    "SELECT action, at FROM audit_log WHERE case_id = ? ORDER BY id", (case["id"],)
+                )
+            ]
             out.append(case)
         return out
 
     async def feedback(self, user_id: int) -> list[dict[str, Any]]:
         rows = await self.db.fetchall(
-            "SELECT item_id, language, helpful, created_at FROM feedback WHERE user_id = ?", (user_id,)
+            "SELECT item_id, language, helpful, created_at FROM feedback WHERE user_id = ?",
+            (user_id,),
         )
         return [dict(r) for r in rows]
 
@@ -88,11 +100,13 @@ class PrivacyRepo:
             for case_id in open_ids:
                 await tx.execute(
                     "UPDATE cases SET status = 'deleted', closed_at = ?, deleted_at = ?, updated_at = ?"
-                    " WHERE id = ?", (stamp, stamp, stamp, case_id),
+                    " WHERE id = ?",
+                    (stamp, stamp, stamp, case_id),
                 )
             for case_id in case_ids:
                 await tx.execute(
-                    "UPDATE cases SET deleted_at = COALESCE(deleted_at, ?) WHERE id = ?", (stamp, case_id)
+                    "UPDATE cases SET deleted_at = COALESCE(deleted_at, ?) WHERE id = ?",
+                    (stamp, case_id),
                 )
             await _erase_case_texts(tx, case_ids)
             for table in ("feedback", "flow_sessions", "flow_results", "consents"):
@@ -147,7 +161,8 @@ async def _erase_case_texts(tx: Executor, case_ids: list[int]) -> None:
     for case_id in case_ids:
         await tx.execute("DELETE FROM case_messages WHERE case_id = ?", (case_id,))
         await tx.execute(
-            f"DELETE FROM outbox WHERE case_id = ? AND kind IN ({marks})", (case_id, *PERSONAL_KINDS)
+            f"DELETE FROM outbox WHERE case_id = ? AND kind IN ({marks})",
+            (case_id, *PERSONAL_KINDS),
         )
         await tx.execute(
             "UPDATE cases SET user_id = NULL, description = NULL, region = NULL, rating_comment = NULL,"

@@ -32,7 +32,9 @@ class RecordsRepo:
         self.db = db
 
     # -- feedback -------------------------------------------------------------------------
-    async def vote(self, user_id: int, item_id: str, language: str, helpful: bool, now: datetime) -> bool:
+    async def vote(
+        self, user_id: int, item_id: str, language: str, helpful: bool, now: datetime
+    ) -> bool:
         """One vote per person and item; a second tap changes nothing. True if counted."""
         changed = await self.db.execute(
             "INSERT INTO feedback (user_id, item_id, language, helpful, created_at)"
@@ -117,7 +119,11 @@ class RecordsRepo:
 
     # -- audit ----------------------------------------------------------------------------
     async def audit(
-        self, actor_id: int | None, action: str, case_id: int | None, now: datetime,
+        self,
+        actor_id: int | None,
+        action: str,
+        case_id: int | None,
+        now: datetime,
         detail: str | None = None,
     ) -> None:
         """Record a staff action (inside a unit of work: in its transaction)."""
@@ -131,6 +137,12 @@ class RecordsRepo:
             "SELECT * FROM audit_log WHERE case_id = ? ORDER BY id DESC LIMIT ?", (case_id, limit)
         )
         return [
-            AuditEntry(r["actor_id"], r["action"], r["case_id"], r["detail"], from_db(r["at"]) or datetime.min)
+            AuditEntry(
+                r["actor_id"],
+                r["action"],
+                r["case_id"],
+                r["detail"],
+                from_db(r["at"]) or datetime.min,
+            )
             for r in rows
         ][::-1]

@@ -36,7 +36,9 @@ class Dialect:
 
 
 SQLITE = Dialect("sqlite", for_update="", like="LIKE", greatest="MAX({a}, {b})")
-POSTGRES = Dialect("postgres", for_update=" FOR UPDATE", like="ILIKE", greatest="GREATEST({a}, {b})")
+POSTGRES = Dialect(
+    "postgres", for_update=" FOR UPDATE", like="ILIKE", greatest="GREATEST({a}, {b})"
+)
 
 
 class Executor(Protocol):

@@ -55,8 +55,10 @@ def describe(exc: BaseException, path: Path) -> str:
     if "unable to open" in text:
         return f"cannot open the database {path}: check that its folder exists and is writable"
     if "disk i/o error" in text:
-        return (f"cannot write the database {path} (disk I/O error): check the disk, its free "
-                "space and file size limits, then restart")
+        return (
+            f"cannot write the database {path} (disk I/O error): check the disk, its free "
+            "space and file size limits, then restart"
+        )
     if "malformed" in text or "not a database" in text:
         return f"the database {path} is damaged: restore it from a backup"
     return f"database error on {path}: {exc}"
@@ -219,7 +221,9 @@ class SqliteDriver:
             self._conn = None
 
     async def schema_version(self) -> int:
-        row = await self.executor.fetchone("SELECT COALESCE(MAX(version), 0) AS v FROM schema_version")
+        row = await self.executor.fetchone(
+            "SELECT COALESCE(MAX(version), 0) AS v FROM schema_version"
+        )
         return int(row["v"]) if row else 0
 
     async def _migrate(self) -> None:
@@ -249,7 +253,9 @@ class SqliteDriver:
         conn = self.conn
         await conn.execute("BEGIN IMMEDIATE")
         try:
-            await conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('write_check', '')")
+            await conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('write_check', '')"
+            )
         finally:
             if conn.in_transaction:
                 await conn.execute("ROLLBACK")
@@ -301,7 +307,9 @@ class SqliteDriver:
         async with lock:
             yield True
 
-    async def iterate(self, sql: str, params: Sequence[Any], batch: int) -> AsyncIterator[list[Row]]:
+    async def iterate(
+        self, sql: str, params: Sequence[Any], batch: int
+    ) -> AsyncIterator[list[Row]]:
         """Keyset pages: `sql` must take the last id as its first parameter and a LIMIT last."""
         last = 0
         while True:

@@ -56,14 +56,22 @@ class SubscriptionsRepo:
         )
         return [dict(r) for r in rows]
 
-    async def replace(self, user_id: int, topics: Sequence[str], language: str, now: datetime) -> None:
+    async def replace(
+        self, user_id: int, topics: Sequence[str], language: str, now: datetime
+    ) -> None:
         """The person's topics become exactly `topics` (kept rows keep their place)."""
         async with self.db.transaction() as tx:
-            current = {str(r["topic"]) for r in await tx.fetchall(
-                "SELECT topic FROM subscriptions WHERE user_id = ?", (user_id,))}
+            current = {
+                str(r["topic"])
+                for r in await tx.fetchall(
+                    "SELECT topic FROM subscriptions WHERE user_id = ?", (user_id,)
+                )
+            }
             wanted = list(dict.fromkeys(topics))
             for topic in current - set(wanted):
-                await tx.execute("DELETE FROM subscriptions WHERE user_id = ? AND topic = ?", (user_id, topic))
+                await tx.execute(
+                    "DELETE FROM subscriptions WHERE user_id = ? AND topic = ?", (user_id, topic)
+                )
             for topic in wanted:
                 if topic not in current:
                     await tx.execute(
@@ -91,7 +99,9 @@ class SubscriptionsRepo:
     async def count_unreachable(self, topics: Sequence[str]) -> int:
         """Subscribers left out because they blocked the bot (or the staff blocked them)."""
         where, params = _audience_where(topics, None)
-        where = where.replace("p.unreachable = 0 AND p.blocked = 0", "(p.unreachable = 1 OR p.blocked = 1)")
+        where = where.replace(
+            "p.unreachable = 0 AND p.blocked = 0", "(p.unreachable = 1 OR p.blocked = 1)"
+        )
         row = await self.db.fetchone(
             "SELECT COUNT(DISTINCT s.user_id) AS n FROM subscriptions s"
             f" JOIN people p ON p.user_id = s.user_id WHERE {where}",

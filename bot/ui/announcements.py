@@ -38,7 +38,9 @@ def decode_topics(raw: str, known: Announcements) -> list[str]:
 # -- the person's side ------------------------------------------------------------------------
 
 
-def subscribe_screen(ann: Announcements, selected: Sequence[str], tr: Tr, *, saved: Sequence[str] = ()) -> Screen:
+def subscribe_screen(
+    ann: Announcements, selected: Sequence[str], tr: Tr, *, saved: Sequence[str] = ()
+) -> Screen:
     chain = [tr.lang, *tr.chain]
     everything = ALL in selected
     rows: list[tuple[Button, ...]] = []
@@ -53,20 +55,39 @@ def subscribe_screen(ann: Announcements, selected: Sequence[str], tr: Tr, *, sav
         toggled = [t for t in selected if t not in (topic.id, ALL)] if on else [*selected, topic.id]
         if everything and on:
             toggled = [t for t in ann.topics if t != topic.id]
-        label = f"{'✅' if on else '⬜'} {topic.icon} {ann.label(topic.id, chain)}".replace("  ", " ")
+        label = f"{'✅' if on else '⬜'} {topic.icon} {ann.label(topic.id, chain)}".replace(
+            "  ", " "
+        )
         buttons.append(Button(label, data("s", ann.known(toggled))))
     rows.extend(rows_of(buttons, 1))
-    rows.append((Button(("✅ " if everything else "⬜ ") + tr._("Everything"), data("s", [] if everything else [ALL])),))
+    rows.append(
+        (
+            Button(
+                ("✅ " if everything else "⬜ ") + tr._("Everything"),
+                data("s", [] if everything else [ALL]),
+            ),
+        )
+    )
     rows.append((Button("💾 " + tr._("Save"), data("ok", ann.known(selected))),))
     if saved:
         rows.append((Button("🔕 " + tr._("Unsubscribe from all"), UNSUBSCRIBE),))
     rows.append((Button("🏠 " + tr._("Main menu"), cb.Menu().pack()),))
-    text = "\n".join([
-        "🔔 <b>" + esc(tr._("Announcements")) + "</b>",
-        "",
-        esc(tr._("Choose what you want to hear about: rule changes (deadlines, fees) and events such as legal-aid days. We send only what you choose, in your language, and nothing else.")),
-        esc(tr._("You can stop at any time with /unsubscribe or the button under every announcement.")),
-    ])
+    text = "\n".join(
+        [
+            "🔔 <b>" + esc(tr._("Announcements")) + "</b>",
+            "",
+            esc(
+                tr._(
+                    "Choose what you want to hear about: rule changes (deadlines, fees) and events such as legal-aid days. We send only what you choose, in your language, and nothing else."
+                )
+            ),
+            esc(
+                tr._(
+                    "You can stop at any time with /unsubscribe or the button under every announcement."
+                )
+            ),
+        ]
+    )
     return Screen(text, tuple(rows))
 
 
@@ -87,15 +108,28 @@ def unsubscribed_screen(tr: Tr) -> Screen:
     )
 
 
-def announcement_message(body: str, tr: Tr, prepared: Prepared | None = None, pack: Pack | None = None) -> tuple[str, dict[str, object]]:
+def announcement_message(
+    body: str, tr: Tr, prepared: Prepared | None = None, pack: Pack | None = None
+) -> tuple[str, dict[str, object]]:
     """The text a subscriber gets (HTML as checked) and its one button: unsubscribe."""
     text = body
     if prepared is not None:
-        sources = " · ".join(f'<a href="{esc(s.url)}">{esc(pack.source_name(s, tr.lang) if pack else s.title)}</a>'
-                             for s in prepared.sources)
-        text += "\n\n<i>" + esc(tr._("Source:")) + " " + sources + " · " + esc(
-            tr._("checked {date}", date=tr.date(prepared.last_checked))) + "</i>"
-    markup: dict[str, object] = {"inline_keyboard": [[{"text": "🔕 " + tr._("Unsubscribe"), "callback_data": UNSUBSCRIBE}]]}
+        sources = " · ".join(
+            f'<a href="{esc(s.url)}">{esc(pack.source_name(s, tr.lang) if pack else s.title)}</a>'
+            for s in prepared.sources
+        )
+        text += (
+            "\n\n<i>"
+            + esc(tr._("Source:"))
+            + " "
+            + sources
+            + " · "
+            + esc(tr._("checked {date}", date=tr.date(prepared.last_checked)))
+            + "</i>"
+        )
+    markup: dict[str, object] = {
+        "inline_keyboard": [[{"text": "🔕 " + tr._("Unsubscribe"), "callback_data": UNSUBSCRIBE}]]
+    }
     return text, markup
 
 
@@ -107,55 +141,111 @@ def _cb(kind: str, b: Broadcast, extra: str = "") -> str:
 
 
 def ask_text(tr: Tr) -> str:
-    return "\n".join([
-        "📣 " + esc(tr._("New announcement. Send its text as your next message in this chat.")),
-        esc(tr._("Telegram HTML is allowed (<b>, <i>, <a href>); at most 4096 characters. /announce cancel stops.")),
-    ])
+    return "\n".join(
+        [
+            "📣 " + esc(tr._("New announcement. Send its text as your next message in this chat.")),
+            esc(
+                tr._(
+                    "Telegram HTML is allowed (<b>, <i>, <a href>); at most 4096 characters. /announce cancel stops."
+                )
+            ),
+        ]
+    )
 
 
 def audience_screen(b: Broadcast, ann: Announcements, pack: Pack, tr: Tr) -> Screen:
     """Topics (toggles), the language of a typed text, then preview."""
     everything = ALL in b.topics
     topic_buttons = [
-        Button(f"{'✅' if everything or t.id in b.topics else '⬜'} {ann.label(t.id, [tr.lang])}", _cb("t", b, t.id))
+        Button(
+            f"{'✅' if everything or t.id in b.topics else '⬜'} {ann.label(t.id, [tr.lang])}",
+            _cb("t", b, t.id),
+        )
         for t in ann.topics.values()
     ]
     rows = rows_of(topic_buttons, 2)
-    rows.append((Button(f"{'✅' if everything else '⬜'} " + tr._("All topics"), _cb("t", b, ALL)),))
+    rows.append(
+        (Button(f"{'✅' if everything else '⬜'} " + tr._("All topics"), _cb("t", b, ALL)),)
+    )
     if b.announcement_id is None:
-        langs = [Button(f"{'🔘' if b.language is None else '⚪'} " + tr._("All languages"), _cb("l", b, ALL))]
-        langs += [Button(f"{'🔘' if b.language == lang.code else '⚪'} {lang.code}", _cb("l", b, lang.code))
-                  for lang in pack.enabled_languages()]
+        langs = [
+            Button(
+                f"{'🔘' if b.language is None else '⚪'} " + tr._("All languages"), _cb("l", b, ALL)
+            )
+        ]
+        langs += [
+            Button(
+                f"{'🔘' if b.language == lang.code else '⚪'} {lang.code}", _cb("l", b, lang.code)
+            )
+            for lang in pack.enabled_languages()
+        ]
         rows.extend(rows_of(langs, 3))
-    rows.append((Button("👁 " + tr._("Preview"), _cb("p", b)), Button("✖️ " + tr._("Discard"), _cb("x", b))))
-    lines = ["📣 <b>" + esc(tr._("Who gets it?")) + "</b>",
-             esc(tr._("Subscribers of the chosen topics."))]
+    rows.append(
+        (Button("👁 " + tr._("Preview"), _cb("p", b)), Button("✖️ " + tr._("Discard"), _cb("x", b)))
+    )
+    lines = [
+        "📣 <b>" + esc(tr._("Who gets it?")) + "</b>",
+        esc(tr._("Subscribers of the chosen topics.")),
+    ]
     if b.announcement_id is None:
-        lines.append(esc(tr._("Typed text goes to subscribers of one language, or to all when it reads the same in every language (a date, a link).")))
+        lines.append(
+            esc(
+                tr._(
+                    "Typed text goes to subscribers of one language, or to all when it reads the same in every language (a date, a link)."
+                )
+            )
+        )
     return Screen("\n".join(lines), tuple(rows))
 
 
-def preview_screen(b: Broadcast, body: str, recipients: int, unreachable: int, per_second: float, tr: Tr,
-                   ann: Announcements, note: str = "") -> Screen:
-    topics = tr._("all topics") if ALL in b.topics else ", ".join(ann.label(t, [tr.lang]) for t in b.topics)
+def preview_screen(
+    b: Broadcast,
+    body: str,
+    recipients: int,
+    unreachable: int,
+    per_second: float,
+    tr: Tr,
+    ann: Announcements,
+    note: str = "",
+) -> Screen:
+    topics = (
+        tr._("all topics")
+        if ALL in b.topics
+        else ", ".join(ann.label(t, [tr.lang]) for t in b.topics)
+    )
     language = b.language or tr._("all languages")
     lines = [
         "📣 <b>" + esc(tr._("Preview")) + "</b>",
         esc(tr._("Topics: {topics}. Language: {language}.", topics=topics, language=language)),
-        esc(tr.ngettext("{count} recipient", "{count} recipients", recipients)) + " · " +
-        esc(tr._("about {duration} at {rate} a second", duration=duration_text(eta_seconds(recipients, per_second)),
-                 rate=tr.number(per_second))),
+        esc(tr.ngettext("{count} recipient", "{count} recipients", recipients))
+        + " · "
+        + esc(
+            tr._(
+                "about {duration} at {rate} a second",
+                duration=duration_text(eta_seconds(recipients, per_second)),
+                rate=tr.number(per_second),
+            )
+        ),
     ]
     if unreachable:
-        lines.append(esc(tr.ngettext("{count} subscriber blocked the bot and is left out.",
-                                     "{count} subscribers blocked the bot and are left out.", unreachable)))
+        lines.append(
+            esc(
+                tr.ngettext(
+                    "{count} subscriber blocked the bot and is left out.",
+                    "{count} subscribers blocked the bot and are left out.",
+                    unreachable,
+                )
+            )
+        )
     if note:
         lines.append(esc(note))
     lines += ["", "—" * 10, body]
     rows: list[tuple[Button, ...]] = []
     if recipients:
         rows.append((Button("✅ " + tr._("Send to {count}", count=recipients), _cb("go", b)),))
-    rows.append((Button("⬅️ " + tr._("Back"), _cb("t", b, "=")), Button("✖️ " + tr._("Discard"), _cb("x", b))))
+    rows.append(
+        (Button("⬅️ " + tr._("Back"), _cb("t", b, "=")), Button("✖️ " + tr._("Discard"), _cb("x", b)))
+    )
     return Screen("\n".join(lines), tuple(rows))
 
 
@@ -167,15 +257,36 @@ def progress_text(b: Broadcast, per_second: float, tr: Tr, *, final: bool = Fals
         state = tr._("cancelling…") if b.status == "cancelled" else tr._("sending…")
     lines = [
         f"<b>{head}</b> — {esc(state)}",
-        esc(tr._("Sent: {sent} · failed: {failed} · blocked the bot: {blocked}",
-                 sent=b.sent, failed=b.failed, blocked=b.blocked)),
+        esc(
+            tr._(
+                "Sent: {sent} · failed: {failed} · blocked the bot: {blocked}",
+                sent=b.sent,
+                failed=b.failed,
+                blocked=b.blocked,
+            )
+        ),
     ]
     if b.uncertain or b.skipped:
-        lines.append(esc(tr._("Not sent: {skipped} (unsubscribed, deleted or cancelled) · unknown after a restart: {uncertain}",
-                              skipped=b.skipped, uncertain=b.uncertain)))
+        lines.append(
+            esc(
+                tr._(
+                    "Not sent: {skipped} (unsubscribed, deleted or cancelled) · unknown after a restart: {uncertain}",
+                    skipped=b.skipped,
+                    uncertain=b.uncertain,
+                )
+            )
+        )
     if not final:
-        lines.append(esc(tr._("Remaining: {remaining} of {total} · about {eta} left", remaining=b.remaining, total=b.total,
-                              eta=duration_text(eta_seconds(b.remaining, per_second)))))
+        lines.append(
+            esc(
+                tr._(
+                    "Remaining: {remaining} of {total} · about {eta} left",
+                    remaining=b.remaining,
+                    total=b.total,
+                    eta=duration_text(eta_seconds(b.remaining, per_second)),
+                )
+            )
+        )
     return "\n".join(lines)
 
 
@@ -185,16 +296,35 @@ def report_text(b: Broadcast, tr: Tr) -> str:
         took = duration_text((b.finished_at - b.started_at).total_seconds())
     lines = [
         "📣 <b>" + esc(tr._("Announcement #{id}: report", id=b.id)) + "</b>",
-        esc(tr._("Recipients: {total}. Sent: {sent}. Failed: {failed}. Blocked the bot: {blocked}.",
-                 total=b.total, sent=b.sent, failed=b.failed, blocked=b.blocked)),
+        esc(
+            tr._(
+                "Recipients: {total}. Sent: {sent}. Failed: {failed}. Blocked the bot: {blocked}.",
+                total=b.total,
+                sent=b.sent,
+                failed=b.failed,
+                blocked=b.blocked,
+            )
+        ),
     ]
     if b.uncertain:
-        lines.append(esc(tr.ngettext(
-            "{count} send was cut off by a restart and not repeated (never twice): that person may not have it.",
-            "{count} sends were cut off by a restart and not repeated (never twice): those people may not have it.",
-            b.uncertain)))
+        lines.append(
+            esc(
+                tr.ngettext(
+                    "{count} send was cut off by a restart and not repeated (never twice): that person may not have it.",
+                    "{count} sends were cut off by a restart and not repeated (never twice): those people may not have it.",
+                    b.uncertain,
+                )
+            )
+        )
     if b.skipped:
-        lines.append(esc(tr._("Not sent: {count} (unsubscribed, deleted their data, or cancelled).", count=b.skipped)))
+        lines.append(
+            esc(
+                tr._(
+                    "Not sent: {count} (unsubscribed, deleted their data, or cancelled).",
+                    count=b.skipped,
+                )
+            )
+        )
     if b.status == "cancelled":
         lines.append(esc(tr._("Cancelled before the end.")))
     if took:
@@ -204,5 +334,8 @@ def report_text(b: Broadcast, tr: Tr) -> str:
 
 def expired_note(prepared: Prepared, today: date, tr: Tr) -> str | None:
     if prepared.expired(today):
-        return tr._("This announcement expired on {date}; it can no longer be sent.", date=prepared.expires.isoformat() if prepared.expires else "")
+        return tr._(
+            "This announcement expired on {date}; it can no longer be sent.",
+            date=prepared.expires.isoformat() if prepared.expires else "",
+        )
     return None

@@ -30,7 +30,10 @@ INVALID_ANSWER = {
 def flow_list(pack: Pack, flows: dict[str, Flow], tr: Tr) -> Screen:
     """The questionnaires on offer."""
     chain = pack.language_chain(tr.lang)
-    buttons = [(Button("✅ " + str(flow.texts.title(chain)), cb.FlowStart(fid).pack()),) for fid, flow in flows.items()]
+    buttons = [
+        (Button("✅ " + str(flow.texts.title(chain)), cb.FlowStart(fid).pack()),)
+        for fid, flow in flows.items()
+    ]
     buttons.append((Button("🏠 " + tr._("Main menu"), cb.Menu().pack()),))
     text = tr._(
         "Answer a few questions and I will tell you what probably applies to you, and why. "
@@ -46,7 +49,9 @@ def question(flow: Flow, qv: QuestionView, tr: Tr, *, intro: str = "", notice: s
         parts += [notice, ""]
     if intro:
         parts += [esc(intro), ""]
-    parts.append(tr._("Question {number} of {total}", number=tr.number(qv.number), total=tr.number(qv.total)))
+    parts.append(
+        tr._("Question {number} of {total}", number=tr.number(qv.number), total=tr.number(qv.total))
+    )
     parts.append(f"<b>{esc(qv.text)}</b>")
     if qv.hint:
         parts.append(f"<i>{esc(qv.hint)}</i>")
@@ -77,10 +82,22 @@ def outcome(pack: Pack, flow: Flow, ov: OutcomeView, tr: Tr) -> Screen:
     parts += ["", source_line(pack, sources, ov.last_checked, tr, reviewed=ov.reviewed)]
     rows: list[tuple[Button, ...]] = []
     if ov.contact or ov.outcome.result != "likely_eligible":
-        rows.append((Button("💬 " + tr._("Ask a caseworker about this result"), cb.Requests("flow", flow.id).pack()),))
+        rows.append(
+            (
+                Button(
+                    "💬 " + tr._("Ask a caseworker about this result"),
+                    cb.Requests("flow", flow.id).pack(),
+                ),
+            )
+        )
     for item_id in ov.related[:4]:
         if item_id in pack.items:
             text, _ = pack.text(item_id, tr.lang)
             rows.append((Button("📄 " + text.title, cb.Item(item_id).pack()),))
-    rows.append((Button("🔄 " + tr._("Start over"), cb.FlowStart(flow.id).pack()), Button("🏠 " + tr._("Main menu"), cb.Menu().pack())))
+    rows.append(
+        (
+            Button("🔄 " + tr._("Start over"), cb.FlowStart(flow.id).pack()),
+            Button("🏠 " + tr._("Main menu"), cb.Menu().pack()),
+        )
+    )
     return Screen("\n".join(parts), tuple(rows))

@@ -21,19 +21,26 @@ def language_picker(pack: Pack, suggested: str | None, first_time: bool, tr: Tr)
         languages.sort(key=lambda lang: lang.code != suggested)
     start = cb.Language.FIRST if first_time else ""
     buttons = [
-        Button(("✓ " if lang.code == suggested and not first_time else "") + lang.name, cb.Language(lang.code, start).pack())
+        Button(
+            ("✓ " if lang.code == suggested and not first_time else "") + lang.name,
+            cb.Language(lang.code, start).pack(),
+        )
         for lang in languages
     ]
     # Shown before a language is chosen, so the prompt is given in every language we have.
-    text = tr._("Choose your language:") if not first_time else "🌐 " + " · ".join(
-        esc(lang.name) for lang in languages
+    text = (
+        tr._("Choose your language:")
+        if not first_time
+        else "🌐 " + " · ".join(esc(lang.name) for lang in languages)
     )
     return Screen(text, tuple(rows_of(buttons, 2)))
 
 
 def audience_question(pack: Pack, tr: Tr) -> Screen:
     """The optional first question that orders the menus."""
-    buttons = [Button(pack.label("audiences", a, tr.lang), cb.Audience(a).pack()) for a in pack.audiences]
+    buttons = [
+        Button(pack.label("audiences", a, tr.lang), cb.Audience(a).pack()) for a in pack.audiences
+    ]
     buttons.append(Button(tr._("Skip this question"), cb.Audience("-").pack()))
     text = tr._(
         "Which describes you? This only puts the most relevant answers first; you can skip it."
@@ -45,14 +52,23 @@ def welcome(pack: Pack, tr: Tr) -> str:
     """What /start and a greeting say: the operator's words from the pack (labels.yaml
     `welcome`), else a welcome that names no place; as HTML."""
     text = pack.welcome_text(tr.lang)
-    return esc(text) if text else esc(tr._(
-        "Hello! I answer questions about rights, documents, services and eligibility, "
-        "and I can pass your question to a caseworker."))
+    return (
+        esc(text)
+        if text
+        else esc(
+            tr._(
+                "Hello! I answer questions about rights, documents, services and eligibility, "
+                "and I can pass your question to a caseworker."
+            )
+        )
+    )
 
 
 def main_menu(pack: Pack, audience: str | None, tr: Tr, *, notice: str = "") -> Screen:
     """Top-level topics, the Emergency button first, then asking a caseworker and search."""
-    rows: list[tuple[Button, ...]] = [(Button("🆘 " + tr._("Emergency numbers"), cb.Emergency().pack()),)]
+    rows: list[tuple[Button, ...]] = [
+        (Button("🆘 " + tr._("Emergency numbers"), cb.Emergency().pack()),)
+    ]
     topic_buttons = [
         Button(f"{t.icon} {pack.label('topics', t.id, tr.lang)}".strip(), cb.Menu(t.id).pack())
         for t in pack.topics_for(audience)
@@ -62,7 +78,10 @@ def main_menu(pack: Pack, audience: str | None, tr: Tr, *, notice: str = "") -> 
     rows.append((Button("💬 " + tr._("Ask a caseworker"), cb.Requests("new").pack()),))
     rows.append((Button("🔔 " + tr._("Announcements"), cb.Subscriptions().pack()),))
     rows.append(
-        (Button("📂 " + tr._("My requests"), cb.Requests("list").pack()), Button("🌐 " + tr._("Language"), cb.Language("?").pack()))
+        (
+            Button("📂 " + tr._("My requests"), cb.Requests("list").pack()),
+            Button("🌐 " + tr._("Language"), cb.Language("?").pack()),
+        )
     )
     text = tr._("Main menu. Choose a topic, or type your question in your own words.")
     if notice:
@@ -81,7 +100,10 @@ def topic_menu(pack: Pack, topic_id: str, audience: str | None, tr: Tr) -> Scree
         item_text, _lang = pack.text(item.id, tr.lang)
         buttons.append(Button(item_text.title, cb.Item(item.id).pack()))
     back = cb.Menu(topic.parent).pack() if topic.parent else cb.Menu().pack()
-    rows = [*rows_of(buttons), (Button("⬅️ " + tr._("Back"), back), Button("🏠 " + tr._("Main menu"), cb.Menu().pack()))]
+    rows = [
+        *rows_of(buttons),
+        (Button("⬅️ " + tr._("Back"), back), Button("🏠 " + tr._("Main menu"), cb.Menu().pack())),
+    ]
     title = f"{topic.icon} {pack.label('topics', topic_id, tr.lang)}".strip()
     text = f"<b>{esc(title)}</b>"
     if not buttons:
@@ -104,8 +126,14 @@ def item_page(
     page = max(1, min(page, len(pages)))
     parts = [f"<b>{esc(text.title)}</b>", "", esc(pages[page - 1].strip())]
     if len(pages) > 1:
-        parts += ["", tr._("Page {page} of {pages}", page=tr.number(page), pages=tr.number(len(pages)))]
-    parts += ["", footer(pack, item, used_lang, text.draft or pack.text_drafts.get(used_lang, False), tr)]
+        parts += [
+            "",
+            tr._("Page {page} of {pages}", page=tr.number(page), pages=tr.number(len(pages))),
+        ]
+    parts += [
+        "",
+        footer(pack, item, used_lang, text.draft or pack.text_drafts.get(used_lang, False), tr),
+    ]
     rows: list[tuple[Button, ...]] = []
     if len(pages) > 1:
         nav = []
@@ -120,7 +148,9 @@ def item_page(
         if related in pack.items:
             rtext, _ = pack.text(related, tr.lang)
             rows.append((Button("↪️ " + rtext.title, cb.Item(related).pack()),))
-    rows.append((Button("💬 " + tr._("Ask a caseworker about this"), cb.Requests("new", item.id).pack()),))
+    rows.append(
+        (Button("💬 " + tr._("Ask a caseworker about this"), cb.Requests("new", item.id).pack()),)
+    )
     if not voted:
         rows.append(
             (
@@ -128,7 +158,12 @@ def item_page(
                 Button("👎 " + tr._("Not helpful"), cb.Feedback(item.id, 0).pack()),
             )
         )
-    rows.append((Button("⬅️ " + tr._("Back"), cb.Menu(item.topic).pack()), Button("🏠 " + tr._("Main menu"), cb.Menu().pack())))
+    rows.append(
+        (
+            Button("⬅️ " + tr._("Back"), cb.Menu(item.topic).pack()),
+            Button("🏠 " + tr._("Main menu"), cb.Menu().pack()),
+        )
+    )
     return Screen("\n".join(parts), tuple(rows))
 
 
@@ -141,11 +176,20 @@ def source_links(pack: Pack, sources: Iterable[Source], tr: Tr) -> str:
 
 
 def source_line(
-    pack: Pack, sources: Iterable[Source], checked: date, tr: Tr, *,
-    shown_in: str | None = None, draft: bool = False, reviewed: bool = True,
+    pack: Pack,
+    sources: Iterable[Source],
+    checked: date,
+    tr: Tr,
+    *,
+    shown_in: str | None = None,
+    draft: bool = False,
+    reviewed: bool = True,
 ) -> str:
     """One short line under an answer: sources, the date checked, and what to be careful of."""
-    parts = ["📚 " + source_links(pack, sources, tr), "🗓 " + esc(tr._("checked {date}", date=tr.date(checked)))]
+    parts = [
+        "📚 " + source_links(pack, sources, tr),
+        "🗓 " + esc(tr._("checked {date}", date=tr.date(checked))),
+    ]
     if shown_in is not None:
         parts.append("🌐 " + esc(tr._("in {language}: not yet translated", language=shown_in)))
     elif draft:
@@ -158,15 +202,22 @@ def source_line(
 def footer(pack: Pack, item: FaqItem, used_lang: str, draft: bool, tr: Tr) -> str:
     """The answer's one-line footer: sources, last checked, and honest notes on drafts."""
     shown_in = pack.languages[used_lang].name if used_lang != tr.lang else None
-    return source_line(pack, item.sources, item.last_checked, tr, shown_in=shown_in, draft=draft,
-                       reviewed=item.reviewed)
+    return source_line(
+        pack,
+        item.sources,
+        item.last_checked,
+        tr,
+        shown_in=shown_in,
+        draft=draft,
+        reviewed=item.reviewed,
+    )
 
 
 def contact_label(pack: Pack, contact_id: str, number: str, lang: str) -> str:
     """A contact's label without the number repeated at its start ("103 (ambulance)")."""
     label = pack.label("contacts", contact_id, lang)
     if label.startswith(number):
-        rest = label[len(number):].strip(" ()-—–:,.")
+        rest = label[len(number) :].strip(" ()-—–:,.")
         return rest[:1].upper() + rest[1:] if rest else label
     return label
 
@@ -191,12 +242,18 @@ def emergency(pack: Pack, tr: Tr) -> Screen:
     checked = max((c.last_checked for c in pack.contacts.values()), default=None)
     if checked:
         sources = [s for c in pack.contacts.values() for s in c.sources]
-        lines += ["", source_line(pack, sources, checked, tr,
-                                  reviewed=all(c.reviewed for c in pack.contacts.values()))]
+        lines += [
+            "",
+            source_line(
+                pack, sources, checked, tr, reviewed=all(c.reviewed for c in pack.contacts.values())
+            ),
+        ]
     rows = ((Button("🏠 " + tr._("Main menu"), cb.Menu().pack()),),)
     return Screen("\n".join(lines), rows)
 
 
 def menu_changed(pack: Pack, audience: str | None, tr: Tr) -> Screen:
     """A button from an older menu: say so and show the current one."""
-    return main_menu(pack, audience, tr, notice="🔄 " + tr._("This menu has changed. Here is the current one."))
+    return main_menu(
+        pack, audience, tr, notice="🔄 " + tr._("This menu has changed. Here is the current one.")
+    )

@@ -40,7 +40,9 @@ def results(pack: Pack, hits: list[Hit], tr: Tr) -> Screen:
         )
         return Screen(text, (_caseworker(tr), _main(tr)))
     buttons = _hit_buttons(pack, hits, tr)
-    buttons.append((Button("🙋 " + tr._("None of these: ask a caseworker"), cb.Requests("new").pack()),))
+    buttons.append(
+        (Button("🙋 " + tr._("None of these: ask a caseworker"), cb.Requests("new").pack()),)
+    )
     buttons.append(_main(tr))
     return Screen(tr._("Here is what I found:"), tuple(buttons))
 
@@ -63,7 +65,12 @@ def emergency(pack: Pack, hits: tuple[Hit, ...], tr: Tr) -> Screen:
         "",
         esc(tr._("When you are safe, a caseworker can help you further: press the button below.")),
     ]
-    rows = (_caseworker(tr), *_hit_buttons(pack, hits, tr), (Button("☎️ " + tr._("All help lines"), cb.Emergency().pack()),), _main(tr))
+    rows = (
+        _caseworker(tr),
+        *_hit_buttons(pack, hits, tr),
+        (Button("☎️ " + tr._("All help lines"), cb.Emergency().pack()),),
+        _main(tr),
+    )
     return Screen("\n".join(lines), rows)
 
 
@@ -75,7 +82,11 @@ def caseworker(pack: Pack, hits: tuple[Hit, ...], tr: Tr) -> Screen:
     )
     if hits:
         text += "\n\n" + tr._("Or read one of these answers first:")
-    rows = ((Button("💬 " + tr._("Write to a caseworker"), cb.Requests("new").pack()),), *_hit_buttons(pack, hits, tr), _main(tr))
+    rows = (
+        (Button("💬 " + tr._("Write to a caseworker"), cb.Requests("new").pack()),),
+        *_hit_buttons(pack, hits, tr),
+        _main(tr),
+    )
     return Screen(text, rows)
 
 
@@ -89,7 +100,10 @@ def help_screen(
 
 
 def react(
-    pack: Pack, reaction: Reaction, audience: str | None, tr: Tr,
+    pack: Pack,
+    reaction: Reaction,
+    audience: str | None,
+    tr: Tr,
     commands: Sequence[tuple[str, str]] = (),
 ) -> Screen:
     """The screen for a reaction of `understand` (`commands`: what /help lists)."""
@@ -101,8 +115,14 @@ def react(
     if reply == "help":
         return help_screen(pack, audience, tr, commands)
     if reply == "thanks":
-        return menus.main_menu(pack, audience, tr, notice=tr._(
-            "Glad I could help. Write another question at any time, or choose a topic."))
+        return menus.main_menu(
+            pack,
+            audience,
+            tr,
+            notice=tr._(
+                "Glad I could help. Write another question at any time, or choose a topic."
+            ),
+        )
     if reply == "greeting":
         return menus.main_menu(pack, audience, tr, notice=menus.welcome(pack, tr))
     if reply == "unsure":

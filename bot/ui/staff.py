@@ -18,7 +18,11 @@ from bot.ui.screen import esc, fit
 def _age(tr: Tr, since: datetime, now: datetime) -> str:
     minutes = max(0, int((now - since).total_seconds() // 60))
     if minutes < 60:
-        return tr._("just now") if minutes < 2 else tr.ngettext("{count} minute", "{count} minutes", minutes)
+        return (
+            tr._("just now")
+            if minutes < 2
+            else tr.ngettext("{count} minute", "{count} minutes", minutes)
+        )
     hours = minutes // 60
     if hours < 48:
         return tr.ngettext("{count} hour", "{count} hours", hours)
@@ -35,7 +39,9 @@ def case_line(row: CaseRow, tr: Tr, pack: Pack, now: datetime, names: Mapping[in
     flags = ""
     if rec.vulnerabilities:
         count = len(rec.vulnerabilities)
-        flags = " · ⚠️ " + esc(tr.ngettext("{count} vulnerability", "{count} vulnerabilities", count))
+        flags = " · ⚠️ " + esc(
+            tr.ngettext("{count} vulnerability", "{count} vulnerabilities", count)
+        )
     return (
         f"#{rec.id} · {esc(pack.label('categories', rec.category, tr.lang))} · {esc(rec.language)} · "
         f"{esc(tr._(case_ui.PRIORITY_LABELS[rec.priority]))} · {esc(tr._(case_ui.STAFF_STATUS_LABELS[rec.status]))}"
@@ -44,18 +50,37 @@ def case_line(row: CaseRow, tr: Tr, pack: Pack, now: datetime, names: Mapping[in
 
 
 def queue(
-    rows: list[CaseRow], total: int, title: str, tr: Tr, pack: Pack, now: datetime, names: Mapping[int, str],
-    *, unclaimed: int | None = None, empty: str | None = None) -> str:
+    rows: list[CaseRow],
+    total: int,
+    title: str,
+    tr: Tr,
+    pack: Pack,
+    now: datetime,
+    names: Mapping[int, str],
+    *,
+    unclaimed: int | None = None,
+    empty: str | None = None,
+) -> str:
     """A list of cases; for /mine, `unclaimed` says how many open cases nobody has taken."""
     waiting = []
     if unclaimed:
-        waiting = ["", esc(tr.ngettext(
-            "{count} open case is not assigned to anyone yet: see /queue, and claim it on its card.",
-            "{count} open cases are not assigned to anyone yet: see /queue, and claim them on their cards.",
-            unclaimed))]
+        waiting = [
+            "",
+            esc(
+                tr.ngettext(
+                    "{count} open case is not assigned to anyone yet: see /queue, and claim it on its card.",
+                    "{count} open cases are not assigned to anyone yet: see /queue, and claim them on their cards.",
+                    unclaimed,
+                )
+            ),
+        ]
     if not rows:
         if empty is None:
-            empty = tr._("No open cases are assigned to you.") if unclaimed is not None else tr._("No open cases.")
+            empty = (
+                tr._("No open cases are assigned to you.")
+                if unclaimed is not None
+                else tr._("No open cases.")
+            )
         return "\n".join([esc(empty), *waiting])
     lines = [f"<b>{esc(title)}</b> ({total})", ""]
     lines += [case_line(r, tr, pack, now, names) for r in rows]
@@ -73,7 +98,9 @@ def case_summary(row: CaseRow, messages: list[CaseMessage], tr: Tr, card: str) -
         lines.append("<b>" + esc(tr._("Last messages")) + "</b>")
         icons = {"in": "👤", "out": "🧑‍💼", "note": "📝"}
         for msg in messages[-8:]:
-            body = msg.text or "[" + tr._(case_ui.MEDIA_LABELS.get(msg.media_kind or "", "file")) + "]"
+            body = (
+                msg.text or "[" + tr._(case_ui.MEDIA_LABELS.get(msg.media_kind or "", "file")) + "]"
+            )
             lines.append(f"{icons.get(msg.direction, '')} {esc(body[:300])}")
     return fit(lines)
 
@@ -98,25 +125,66 @@ def report(rep: Report, tr: Tr, pack: Pack) -> str:
     """A summary in the shape of the RESTART report: cases (individuals) by dimension."""
     lines = [
         "📊 <b>" + esc(tr._("Report")) + "</b>",
-        esc(tr._("Cases: {cases} · individuals: {people} ({household})", cases=rep.cases,
-                 people=rep.individuals, household=case_ui.household_text(tr, rep.adults, rep.children))),
-        esc(tr._("Open: {open} · with vulnerabilities: {vulnerable}", open=rep.open_cases, vulnerable=rep.vulnerable.cases)),
-        esc(tr._("Median first response: {first} · median resolution: {resolution}",
-                 first=_duration(tr, rep.median_first_response), resolution=_duration(tr, rep.median_resolution))),
+        esc(
+            tr._(
+                "Cases: {cases} · individuals: {people} ({household})",
+                cases=rep.cases,
+                people=rep.individuals,
+                household=case_ui.household_text(tr, rep.adults, rep.children),
+            )
+        ),
+        esc(
+            tr._(
+                "Open: {open} · with vulnerabilities: {vulnerable}",
+                open=rep.open_cases,
+                vulnerable=rep.vulnerable.cases,
+            )
+        ),
+        esc(
+            tr._(
+                "Median first response: {first} · median resolution: {resolution}",
+                first=_duration(tr, rep.median_first_response),
+                resolution=_duration(tr, rep.median_resolution),
+            )
+        ),
     ]
     if rep.ratings.count:
         mean = tr.number(round(rep.ratings.mean or 0, 2))
-        lines.append(esc(tr._("Ratings: {count}, average {mean} of 5", count=rep.ratings.count, mean=mean)))
+        lines.append(
+            esc(tr._("Ratings: {count}, average {mean} of 5", count=rep.ratings.count, mean=mean))
+        )
     lines.append(esc(tr._("Figures are cases (individuals).")))
     lines.append("")
-    lines += _tally_lines(tr._("By status"), rep.by_status, lambda k: tr._(case_ui.STAFF_STATUS_LABELS.get(k, k)))
-    lines += _tally_lines(tr._("By category"), rep.by_category, lambda k: pack.label("categories", k, tr.lang))
+    lines += _tally_lines(
+        tr._("By status"), rep.by_status, lambda k: tr._(case_ui.STAFF_STATUS_LABELS.get(k, k))
+    )
+    lines += _tally_lines(
+        tr._("By category"), rep.by_category, lambda k: pack.label("categories", k, tr.lang)
+    )
     lines += _tally_lines(tr._("By language"), rep.by_language, lambda k: k)
     lines += _tally_lines(tr._("By region"), rep.by_region, lambda k: k or "—")
-    lines += _tally_lines(tr._("By audience"), rep.by_audience, lambda k: pack.label("audiences", k, tr.lang) if k in pack.audiences else k)
-    lines += _tally_lines(tr._("Vulnerabilities"), rep.by_vulnerability, lambda k: tr._(case_ui.VULNERABILITY_LABELS.get(k, k)))
-    lines += _tally_lines(tr._("Services delivered"), rep.services, lambda k: tr._(case_ui.SERVICE_LABELS.get(k, k)))
-    lines += _tally_lines(tr._("Outcome"), rep.by_outcome, lambda k: tr._(case_ui.OUTCOME_LABELS.get(k, k)) if k in case_ui.OUTCOME_LABELS else tr._("none yet"))
+    lines += _tally_lines(
+        tr._("By audience"),
+        rep.by_audience,
+        lambda k: pack.label("audiences", k, tr.lang) if k in pack.audiences else k,
+    )
+    lines += _tally_lines(
+        tr._("Vulnerabilities"),
+        rep.by_vulnerability,
+        lambda k: tr._(case_ui.VULNERABILITY_LABELS.get(k, k)),
+    )
+    lines += _tally_lines(
+        tr._("Services delivered"), rep.services, lambda k: tr._(case_ui.SERVICE_LABELS.get(k, k))
+    )
+    lines += _tally_lines(
+        tr._("Outcome"),
+        rep.by_outcome,
+        lambda k: (
+            tr._(case_ui.OUTCOME_LABELS.get(k, k))
+            if k in case_ui.OUTCOME_LABELS
+            else tr._("none yet")
+        ),
+    )
     return fit(lines)
 
 
@@ -146,9 +214,14 @@ def audit_action(action: str, tr: Tr, names: Mapping[int, str]) -> str:
         return tr._("set the status to “{status}”", status=tr._(case_ui.STAFF_STATUS_LABELS[value]))
     priority = parse_int(value)
     if code == "pr" and priority in case_ui.PRIORITY_LABELS:
-        return tr._("set the priority to “{priority}”", priority=tr._(case_ui.PRIORITY_LABELS[priority]))
+        return tr._(
+            "set the priority to “{priority}”", priority=tr._(case_ui.PRIORITY_LABELS[priority])
+        )
     if code == "sv" and value in case_ui.SERVICE_LABELS:
-        return tr._("ticked or unticked the service “{service}”", service=tr._(case_ui.SERVICE_LABELS[value]))
+        return tr._(
+            "ticked or unticked the service “{service}”",
+            service=tr._(case_ui.SERVICE_LABELS[value]),
+        )
     if code == "oc" and value in case_ui.OUTCOME_LABELS:
         return tr._("set the outcome to “{outcome}”", outcome=tr._(case_ui.OUTCOME_LABELS[value]))
     if code == "reply_template":

@@ -9,7 +9,9 @@ def has_data(prefix: str):
     """A predicate: the message has a button whose callback data starts with `prefix`."""
 
     def check(message: BotMessage) -> bool:
-        return any((b.callback_data or "").startswith(prefix) for row in message.buttons for b in row)
+        return any(
+            (b.callback_data or "").startswith(prefix) for row in message.buttons for b in row
+        )
 
     return check
 
@@ -25,7 +27,12 @@ async def onboard(person: UserDriver, language_label: str = "English") -> BotMes
 
 
 async def open_request(
-    person: UserDriver, description: str, *, category: str = "documents", photo: bool = False, voice: bool = False
+    person: UserDriver,
+    description: str,
+    *,
+    category: str = "documents",
+    photo: bool = False,
+    voice: bool = False,
 ) -> int:
     """Ask a caseworker: category, description (+media), skip details, consent. Returns the case id."""
     await person.press_data("r:new", person.last().message_id)

@@ -76,7 +76,8 @@ class Harness:
         )
         if self.webhook_port is not None:
             base = base.with_overrides(
-                webhook_url=self.webhook_url, webhook_listen=("127.0.0.1", self.webhook_port),
+                webhook_url=self.webhook_url,
+                webhook_listen=("127.0.0.1", self.webhook_port),
                 webhook_secret=WEBHOOK_SECRET,
             )
         self.settings = base.with_overrides(**overrides) if overrides else base
@@ -157,7 +158,11 @@ async def harness_factory(
     made: list[Harness] = []
 
     async def make(
-        *, forum: bool = True, rate_limits: bool = False, webhook: bool = False, postgres: bool = False,
+        *,
+        forum: bool = True,
+        rate_limits: bool = False,
+        webhook: bool = False,
+        postgres: bool = False,
         **overrides: object,
     ) -> Harness:
         emu = Emulator(rate_limits=rate_limits)
@@ -166,8 +171,15 @@ async def harness_factory(
         cw2 = emu.add_user("Murad", language_code="ru")
         admin = emu.add_user("Admin", language_code="en")
         staff = emu.add_group("Caseworkers", forum=forum, members=[cw1, cw2], admins=[admin])
-        h = Harness(emu, tmp_path / f"bot{len(made)}.db", staff, [cw1, cw2], admin,
-                    webhook_port=free_port() if webhook else None, content_cache=content_cache)
+        h = Harness(
+            emu,
+            tmp_path / f"bot{len(made)}.db",
+            staff,
+            [cw1, cw2],
+            admin,
+            webhook_port=free_port() if webhook else None,
+            content_cache=content_cache,
+        )
         if postgres:
             # At the schema already: migrating a blank database is the contract suite's test.
             h.database_url = await stack.enter_async_context(fresh_database(migrated=True))

@@ -20,12 +20,23 @@ async def subscribe(person: UserDriver, *labels: str) -> BotMessage:
     for label in labels:
         await person.press(label, screen)
         screen = await person.wait_for(has_data("n:ok:"))
-    await person.press_data(next(b.callback_data or "" for row in screen.buttons for b in row
-                                 if (b.callback_data or "").startswith("n:ok:")), screen.message_id)
-    return await person.wait_for(lambda m: any(b.callback_data == "n:" for row in m.buttons for b in row))
+    await person.press_data(
+        next(
+            b.callback_data or ""
+            for row in screen.buttons
+            for b in row
+            if (b.callback_data or "").startswith("n:ok:")
+        ),
+        screen.message_id,
+    )
+    return await person.wait_for(
+        lambda m: any(b.callback_data == "n:" for row in m.buttons for b in row)
+    )
 
 
-async def announce_typed(h: Harness, text: str, *, language: str | None = None, topic: str | None = None) -> BotMessage:
+async def announce_typed(
+    h: Harness, text: str, *, language: str | None = None, topic: str | None = None
+) -> BotMessage:
     """The admin writes an announcement and gets to the preview; returns the preview."""
     await h.admin.send_in(h.staff, "/announce")
     await h.staff.wait_for("New announcement")
@@ -37,8 +48,13 @@ async def announce_typed(h: Harness, text: str, *, language: str | None = None, 
         await h.admin.press_in(h.staff, topic, audience)
         audience = await h.staff.wait_for(has_data("an:p:"))
     if language is not None:
-        button = next(b for row in audience.buttons for b in row if (b.callback_data or "").endswith(f":{language}")
-                      and (b.callback_data or "").startswith("an:l:"))
+        button = next(
+            b
+            for row in audience.buttons
+            for b in row
+            if (b.callback_data or "").endswith(f":{language}")
+            and (b.callback_data or "").startswith("an:l:")
+        )
         await h.admin.press_in(h.staff, button.text, audience)
         audience = await h.staff.wait_for(has_data("an:p:"))
     await h.admin.press_in(h.staff, "Preview", audience)
@@ -49,7 +65,9 @@ async def report(h: Harness) -> BotMessage:
     return await h.staff.wait_for("report", timeout=20)
 
 
-async def test_people_subscribe_in_two_languages_and_get_a_prepared_announcement_in_theirs(harness: Harness) -> None:
+async def test_people_subscribe_in_two_languages_and_get_a_prepared_announcement_in_theirs(
+    harness: Harness,
+) -> None:
     h = harness
     leyla = h.person("Leyla", "en")
     ivan = h.person("Ivan", "ru")
@@ -84,7 +102,9 @@ async def test_people_subscribe_in_two_languages_and_get_a_prepared_announcement
     assert not english.deleted
 
 
-async def test_a_typed_announcement_goes_to_one_language_and_delete_erases_subscriptions(harness: Harness) -> None:
+async def test_a_typed_announcement_goes_to_one_language_and_delete_erases_subscriptions(
+    harness: Harness,
+) -> None:
     h = harness
     leyla = h.person("Leyla", "en")
     ivan = h.person("Ivan", "ru")
@@ -92,7 +112,9 @@ async def test_a_typed_announcement_goes_to_one_language_and_delete_erases_subsc
     await onboard(ivan, "Русский")
     await subscribe(leyla, "Everything")
     await subscribe(ivan, "Документы")
-    preview = await announce_typed(h, "<b>Legal-aid day</b> on 12 December &amp; more 🇦🇿", language="en")
+    preview = await announce_typed(
+        h, "<b>Legal-aid day</b> on 12 December &amp; more 🇦🇿", language="en"
+    )
     assert "1 recipient" in preview.text
     await h.admin.press_in(h.staff, "Send to 1", preview)
     await report(h)
@@ -112,10 +134,12 @@ async def test_a_typed_announcement_goes_to_one_language_and_delete_erases_subsc
     await leyla.press_data("p:del:ok", confirm.message_id)
     await leyla.wait_for("has been deleted")
     row = await h.services.store.executor.fetchone(
-        "SELECT COUNT(*) AS n FROM subscriptions WHERE user_id = ?", (leyla.user_id,))
+        "SELECT COUNT(*) AS n FROM subscriptions WHERE user_id = ?", (leyla.user_id,)
+    )
     assert row is not None and int(row["n"]) == 0
     rows = await h.services.store.executor.fetchall(
-        "SELECT * FROM broadcast_deliveries WHERE user_id = ?", (leyla.user_id,))
+        "SELECT * FROM broadcast_deliveries WHERE user_id = ?", (leyla.user_id,)
+    )
     assert rows == []
 
 
@@ -153,8 +177,10 @@ async def test_non_admins_stale_and_doubled_confirms_send_nothing(harness: Harne
     await report(h)
     await h.settle()
     assert count_containing(h.emu, leyla.chat_id, "Work permits") == 1
-    assert any("out of date" in (a.get("text") or "") or "already sent" in (a.get("text") or "")
-               for a in h.admin.callback_answers)
+    assert any(
+        "out of date" in (a.get("text") or "") or "already sent" in (a.get("text") or "")
+        for a in h.admin.callback_answers
+    )
 
 
 async def test_bad_input_gets_a_clear_answer_and_changes_nothing(harness: Harness) -> None:

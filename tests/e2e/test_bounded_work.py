@@ -73,8 +73,11 @@ def entities_for(text: str, count: int) -> list[dict[str, Any]]:
     units = len(text.encode("utf-16-le")) // 2
     kinds = ["bold", "italic", "code", "underline", "strikethrough", "spoiler"]
     step = max(1, units // max(1, count))
-    return [{"type": kinds[i % len(kinds)], "offset": i * step, "length": 1}
-            for i in range(count) if i * step < units]
+    return [
+        {"type": kinds[i % len(kinds)], "offset": i * step, "length": 1}
+        for i in range(count)
+        if i * step < units
+    ]
 
 
 @settings(
@@ -82,7 +85,11 @@ def entities_for(text: str, count: int) -> list[dict[str, Any]]:
     deadline=None,
     derandomize=True,
     database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
 )
 @given(text=adversarial, who=st.integers(min_value=0, max_value=2), with_entities=st.booleans())
 @pytest.mark.timing
@@ -100,5 +107,7 @@ async def test_adversarial_text_is_answered_without_holding_the_loop(
     assert later or person.last().edits, "the person got no answer"
     assert h.emu.internal_errors == []
     assert loop.worst < BLOCK_LIMIT, f"{loop.worst * 1000:.0f} ms in {loop.worst_what}"
-    rows = await h.services.store.executor.fetchall("SELECT COUNT(*) AS n FROM inbox WHERE status = 'failed'")
+    rows = await h.services.store.executor.fetchall(
+        "SELECT COUNT(*) AS n FROM inbox WHERE status = 'failed'"
+    )
     assert rows[0]["n"] == 0

@@ -25,7 +25,9 @@ async def _close_by_caseworker(harness: Harness, thread: int) -> None:
     await harness.settle()
 
 
-async def test_a_question_after_closing_is_answered_not_relayed_and_can_reopen(harness: Harness) -> None:
+async def test_a_question_after_closing_is_answered_not_relayed_and_can_reopen(
+    harness: Harness,
+) -> None:
     person = harness.person("Farid", "ru")
     await onboard(person, "Русский")
     case_id = await open_request(person, "помогите с документами")
@@ -96,7 +98,9 @@ async def test_a_stale_reopen_button_is_refused_after_the_window(harness: Harnes
     assert not has_data("r:reopen:")(later)
 
 
-async def test_an_emergency_written_into_an_open_case_also_gets_the_numbers(harness: Harness) -> None:
+async def test_an_emergency_written_into_an_open_case_also_gets_the_numbers(
+    harness: Harness,
+) -> None:
     person = harness.person("Open", "en")
     await onboard(person)
     case_id = await open_request(person, "first")

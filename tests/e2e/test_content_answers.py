@@ -28,7 +28,9 @@ async def _open_flow(person: UserDriver, menu: BotMessage, flow_id: str) -> BotM
     return await person.wait_for(has_data("q:"))
 
 
-async def test_persian_unpaid_wages_by_typing_and_by_buttons_and_a_work_permit_outcome(harness: Harness) -> None:
+async def test_persian_unpaid_wages_by_typing_and_by_buttons_and_a_work_permit_outcome(
+    harness: Harness,
+) -> None:
     person = harness.person("Farid", "fa")
     menu = await onboard(person, "فارسی")
 
@@ -39,7 +41,9 @@ async def test_persian_unpaid_wages_by_typing_and_by_buttons_and_a_work_permit_o
     await person.press_data("f:rights.unpaid_wages", found.message_id)
     answer = await person.wait_for(has_data("h:rights.unpaid_wages"))
     assert "بازرسی کار" in answer.text  # the State Labour Inspection Service, in Persian
-    assert "sosial.gov.az" in (answer.html or "") and "ombudsman.az/en/pages/6" in (answer.html or "")
+    assert "sosial.gov.az" in (answer.html or "") and "ombudsman.az/en/pages/6" in (
+        answer.html or ""
+    )
 
     # The same answer through the menus: Rights → the item.
     await person.send("/start")
@@ -65,7 +69,9 @@ async def test_persian_unpaid_wages_by_typing_and_by_buttons_and_a_work_permit_o
     assert "احتمالاً فاقد شرایط" not in outcome.text
 
 
-async def test_russian_dual_citizenship_by_typing_and_by_buttons_and_corrected_outcomes(harness: Harness) -> None:
+async def test_russian_dual_citizenship_by_typing_and_by_buttons_and_corrected_outcomes(
+    harness: Harness,
+) -> None:
     person = harness.person("Olga", "ru")
     menu = await onboard(person, "Русский")
 
@@ -101,7 +107,10 @@ async def test_russian_dual_citizenship_by_typing_and_by_buttons_and_corrected_o
     q5 = await person.wait_for(lambda m: any(":other:" in d for d in _data(m)))
     await person.press_data(_answer(q5, "no"), q5.message_id)
     outcome = await person.wait_for(has_data("r:flow:reintegration"))
-    assert "Вы подходите под профиль, которому помогала программа; что действует сегодня, проверит консультант" in outcome.text
+    assert (
+        "Вы подходите под профиль, которому помогала программа; что действует сегодня, проверит консультант"
+        in outcome.text
+    )
     assert "Скорее всего, вы имеете право" not in outcome.text
     assert "Время возвращения" in outcome.text  # gender-neutral summary, not "Вернулся"
 

@@ -10,18 +10,33 @@ from bot.sandbox import BotMessage
 from tests.e2e.flows_helpers import has_data, onboard
 from tests.e2e.harness import Harness, HarnessFactory
 
-LANGUAGE_LABELS = {"en": "English", "ru": "Русский", "az": "Azərbaycanca", "fa": "فارسی", "tr": "Türkçe"}
+LANGUAGE_LABELS = {
+    "en": "English",
+    "ru": "Русский",
+    "az": "Azərbaycanca",
+    "fa": "فارسی",
+    "tr": "Türkçe",
+}
 _MARKS = dict.fromkeys(map(ord, "\u2066\u2067\u2068\u2069"))
 # Each reply screen by the UI string it starts with (translated to the person's language).
 SCREENS = [
     ("emergency", "If you are in danger, call now:"),
-    ("caseworker", "A caseworker, a real person, can answer you here in this chat. Press the button to "
-                   "write to them; it takes a minute."),
-    ("unsure", "I am not sure I have an answer to that. A caseworker can help you: press the first "
-               "button. These answers may be related:"),
+    (
+        "caseworker",
+        "A caseworker, a real person, can answer you here in this chat. Press the button to "
+        "write to them; it takes a minute.",
+    ),
+    (
+        "unsure",
+        "I am not sure I have an answer to that. A caseworker can help you: press the first "
+        "button. These answers may be related:",
+    ),
     ("answers", "Here is what I found:"),
-    ("nothing", "I could not find an answer to that. Try other words, choose a topic from the menu, "
-                "or ask a caseworker."),
+    (
+        "nothing",
+        "I could not find an answer to that. Try other words, choose a topic from the menu, "
+        "or ask a caseworker.",
+    ),
     ("thanks", "Glad I could help. Write another question at any time, or choose a topic."),
     ("help", "Type your question in your own words, or use the menu."),
 ]
@@ -72,7 +87,9 @@ async def test_the_query_set_through_the_emulator(harness_factory: HarnessFactor
 
     results = await asyncio.gather(*(one_language(lang) for lang in queryset.LANGUAGES))
     scores = queryset.score(pair for per_language in results for pair in per_language)
-    misses = [f"[{q.lang} {q.kind}] {q.q!r} -> {o.reply} {list(o.items[:3])}" for q, o in scores.failures]
+    misses = [
+        f"[{q.lang} {q.kind}] {q.q!r} -> {o.reply} {list(o.items[:3])}" for q, o in scores.failures
+    ]
     assert scores.misses() == [], "\n".join(misses)
     assert not any(o.reply.startswith("unknown") for pairs in results for _, o in pairs)
     # What people got through Telegram is exactly what the benchmark measures.
@@ -80,7 +97,9 @@ async def test_the_query_set_through_the_emulator(harness_factory: HarnessFactor
     assert (scores.top1, scores.top3, scores.right) == (router.top1, router.top3, router.right)
 
 
-async def test_greetings_in_russian_and_persian_answer_briefly_with_the_menu(harness: Harness) -> None:
+async def test_greetings_in_russian_and_persian_answer_briefly_with_the_menu(
+    harness: Harness,
+) -> None:
     ivan = harness.person("Ivan", "ru")
     await onboard(ivan, "Русский")
     await ivan.send("Здравствуйте!")
@@ -97,8 +116,10 @@ async def test_greetings_in_russian_and_persian_answer_briefly_with_the_menu(har
 
 
 async def test_a_request_for_a_person_offers_a_caseworker_first(harness: Harness) -> None:
-    for lang, label, text in (("en", "English", "I want to talk to a person"),
-                              ("ru", "Русский", "можно с живым человеком поговорить?")):
+    for lang, label, text in (
+        ("en", "English", "I want to talk to a person"),
+        ("ru", "Русский", "можно с живым человеком поговорить?"),
+    ):
         person = harness.person(f"P{lang}", lang)
         await onboard(person, label)
         await person.send(text)
@@ -149,5 +170,10 @@ async def test_mixed_language_question_finds_the_english_text(harness: Harness) 
     await onboard(farid, "Русский")
     await farid.send("work permit нужен для фриланса?")
     reply = await farid.wait_for(has_data("f:"))
-    offered = [b.callback_data for row in reply.buttons for b in row if (b.callback_data or "").startswith("f:")]
+    offered = [
+        b.callback_data
+        for row in reply.buttons
+        for b in row
+        if (b.callback_data or "").startswith("f:")
+    ]
     assert {"f:doc.work_permit", "f:doc.work_permit_exempt"} & set(offered[:3])

@@ -21,14 +21,25 @@ from tests.postgres_fixtures import fresh_database
 
 
 def _norm(value: Any) -> Any:
-    return value if value is None or isinstance(value, str) else int(value) if float(value).is_integer() else float(value)
+    return (
+        value
+        if value is None or isinstance(value, str)
+        else int(value)
+        if float(value).is_integer()
+        else float(value)
+    )
 
 
 def _sqlite_tables(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     conn = sqlite3.connect(path)
     try:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
-                                            " AND name NOT IN ('schema_version', 'sqlite_sequence')")]
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+                " AND name NOT IN ('schema_version', 'sqlite_sequence')"
+            )
+        ]
         out = {}
         for name in names:
             cols = sorted(r[1] for r in conn.execute(f'PRAGMA table_info("{name}")'))
@@ -44,8 +55,12 @@ async def _postgres_tables(url: str, names: list[str]) -> dict[str, list[tuple[A
     try:
         out = {}
         for name in names:
-            cols = sorted(r["column_name"] for r in await conn.fetch(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = $1", name))
+            cols = sorted(
+                r["column_name"]
+                for r in await conn.fetch(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = $1", name
+                )
+            )
             rows = await conn.fetch(f"SELECT {', '.join(cols)} FROM {name}")
             out[name] = sorted((tuple(_norm(v) for v in r) for r in rows), key=repr)
         return out
@@ -53,7 +68,9 @@ async def _postgres_tables(url: str, names: list[str]) -> dict[str, list[tuple[A
         await conn.close()
 
 
-async def test_a_store_in_use_moves_to_postgres_and_the_conversation_goes_on(harness_factory: HarnessFactory) -> None:
+async def test_a_store_in_use_moves_to_postgres_and_the_conversation_goes_on(
+    harness_factory: HarnessFactory,
+) -> None:
     h = await harness_factory()
     person = h.person("Mover", "en")
     await onboard(person)
@@ -100,8 +117,18 @@ async def test_a_store_in_use_moves_to_postgres_and_the_conversation_goes_on(har
 async def _command(*args: str) -> tuple[int, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("DATABASE_URL", None)
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "db", "copy", *args, cwd=ROOT, env=env,
-                                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "db",
+        "copy",
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     _out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode is not None
     return proc.returncode, err.decode()
@@ -130,8 +157,17 @@ async def test_db_migrate_brings_an_empty_database_to_the_schema_and_stops() -> 
 
     async with fresh_database() as url:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": url}
-        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "db", "migrate", cwd=ROOT, env=env,
-                                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "db",
+            "migrate",
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         out, err = await asyncio.wait_for(proc.communicate(), 60)
         assert proc.returncode == 0, err.decode()
         assert out.decode().strip() == f"schema version {len(_migrations('postgres'))}"

@@ -16,7 +16,9 @@ def _answer(message: BotMessage, option: str) -> str:
     raise AssertionError(f"no answer {option!r} on {message.button_labels()}")
 
 
-async def test_reintegration_flow_with_back_typed_duration_and_a_request_with_answers(harness: Harness) -> None:
+async def test_reintegration_flow_with_back_typed_duration_and_a_request_with_answers(
+    harness: Harness,
+) -> None:
     person = harness.person("Rashad", "en")
     menu = await onboard(person)
     await person.press_data("m:eligibility", menu.message_id)
@@ -57,14 +59,19 @@ async def test_reintegration_flow_with_back_typed_duration_and_a_request_with_an
     await person.press_data("i:done", _last_with(person, "i:done").message_id)
     for data in ("i:phone:-", "i:region:-", "i:adults:-", "i:children:-", "i:v:done", "i:ok"):
         await person.wait_for(has_data(data.rsplit(":", 1)[0] if data.count(":") > 1 else data))
-        await person.press_data(data, _last_with(person, data.rsplit(":", 1)[0] if data.count(":") > 1 else data).message_id)
+        await person.press_data(
+            data,
+            _last_with(person, data.rsplit(":", 1)[0] if data.count(":") > 1 else data).message_id,
+        )
     await person.wait_for(has_data("r:list"))
     await harness.settle()
     card = next(m for m in harness.staff.messages() if m.text.startswith("🗂"))
     assert "Eligibility answers" in card.text and "Germany" not in card.text
     assert "Yes" in card.text
     # The outcome's own label travels to the card: a closed pilot's profile, not "eligible".
-    assert "(You match the profile the pilot served; a caseworker checks what runs today)" in card.text
+    assert (
+        "(You match the profile the pilot served; a caseworker checks what runs today)" in card.text
+    )
 
 
 async def test_a_restart_in_the_middle_of_a_flow_keeps_the_answers(harness: Harness) -> None:

@@ -11,7 +11,9 @@ from tests.e2e.flows_helpers import has_data, onboard
 from tests.e2e.harness import ROOT, Harness, HarnessFactory
 
 
-async def test_russian_speaker_navigates_documents_item_back_and_main_menu(harness: Harness) -> None:
+async def test_russian_speaker_navigates_documents_item_back_and_main_menu(
+    harness: Harness,
+) -> None:
     person = harness.person("Ivan", "ru")
     menu = await onboard(person, "Русский")
     assert "Главное меню" in menu.text or "меню" in menu.text.lower()
@@ -43,7 +45,9 @@ async def test_azerbaijani_search_without_diacritics_and_with_a_typo(harness: Ha
     assert "f:doc.registration" in [b.callback_data for row in found.buttons for b in row]
     await person.send("xaricde pasportu itirdim")
     found = await person.wait_for(has_data("f:"))
-    assert "f:doc.lost_passport_abroad" in [b.callback_data for row in found.buttons[:3] for b in row]
+    assert "f:doc.lost_passport_abroad" in [
+        b.callback_data for row in found.buttons[:3] for b in row
+    ]
 
 
 async def test_search_that_finds_nothing_offers_a_caseworker(harness: Harness) -> None:
@@ -101,7 +105,9 @@ async def test_helpful_vote_is_counted_once(harness: Harness) -> None:
     assert await harness.services.records.feedback_counts() == [("doc.registration", 1, 0)]
 
 
-async def test_stale_buttons_after_a_content_reload(harness_factory: HarnessFactory, tmp_path: Path) -> None:
+async def test_stale_buttons_after_a_content_reload(
+    harness_factory: HarnessFactory, tmp_path: Path
+) -> None:
     pack = tmp_path / "content"
     shutil.copytree(ROOT / "content", pack)
     harness = await harness_factory(content_dir=pack)

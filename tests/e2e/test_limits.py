@@ -36,7 +36,9 @@ async def timed_reply_data(person: UserDriver, text: str, data: str) -> float:
 
 
 @pytest.mark.timing
-async def test_replies_are_not_delayed_behind_paced_bulk_sends(harness_factory: HarnessFactory) -> None:
+async def test_replies_are_not_delayed_behind_paced_bulk_sends(
+    harness_factory: HarnessFactory,
+) -> None:
     h = await harness_factory(rate_limits=True, **SHIPPED_PACING)
     people = [h.person(f"P{i}", "en") for i in range(60)]
     await asyncio.gather(*(onboard(p) for p in people))
@@ -44,8 +46,12 @@ async def test_replies_are_not_delayed_behind_paced_bulk_sends(harness_factory: 
     now = h.services.clock.now()
     async with h.services.store.transaction() as uow:
         for sub in quiet:
-            await uow.outbox.enqueue(chat_id=sub.chat_id, method="sendMessage",
-                          params={"chat_id": sub.chat_id, "text": "A notice"}, now=now)
+            await uow.outbox.enqueue(
+                chat_id=sub.chat_id,
+                method="sendMessage",
+                params={"chat_id": sub.chat_id, "text": "A notice"},
+                now=now,
+            )
     h.services.wake_outbox()
     await asyncio.sleep(0.3)  # the bulk is under way: about 30 a second
     # Sixty people write at the same moment: more replies than 30 a second, on top of it.
@@ -68,15 +74,21 @@ async def test_a_429_on_a_reply_is_honoured_and_the_replies_keep_their_order(
     started = time.monotonic()
     await person.send("/help")
     await person.send("/privacy")
-    privacy = await person.wait_for(lambda m: "store" in m.text.lower() and "/language" not in m.text, timeout=10)
+    privacy = await person.wait_for(
+        lambda m: "store" in m.text.lower() and "/language" not in m.text, timeout=10
+    )
     help_message = next(m for m in person.messages() if "/language" in m.text)
     assert help_message.message_id < privacy.message_id, "replies must keep their order"
     assert time.monotonic() - started >= 1.0, "the retry must wait for retry_after"
     assert [f["kind"] for f in h.emu.faults.fired] == ["429"]
     # Told to wait, the bot waited: nothing of this chat's reached Telegram meanwhile.
-    sends = [e["t"] for e in h.emu.sent_log
-             if e["method"] == "sendMessage" and e["params"].get("chat_id") == person.chat_id
-             and e["t"] >= started]
+    sends = [
+        e["t"]
+        for e in h.emu.sent_log
+        if e["method"] == "sendMessage"
+        and e["params"].get("chat_id") == person.chat_id
+        and e["t"] >= started
+    ]
     assert sends and sends[0] - started >= 1.0
     assert h.emu.rate_limited == 0
 
@@ -106,5 +118,7 @@ async def test_a_4096_character_word_is_answered_quickly_and_others_are_not_held
             await attacker.wait_for(lambda m: bool(m.buttons), timeout=10)
             assert time.monotonic() - started < 1.0
         other_times = [t for task in background for t in await task]
-    assert loop.worst < 0.1, f"one step held the event loop {loop.worst * 1000:.0f} ms ({loop.worst_what})"
+    assert loop.worst < 0.1, (
+        f"one step held the event loop {loop.worst * 1000:.0f} ms ({loop.worst_what})"
+    )
     assert max(other_times) < 1.0, f"other people waited up to {max(other_times):.2f}s"

@@ -36,8 +36,13 @@ async def test_playground_runs_a_script(tmp_path: Path, content_cache: ContentCa
     out = io.StringIO()
     stdin = io.StringIO(SCRIPT)
     settings = Settings(content_dir=ROOT / "content")
-    code = await run_playground(settings, database=tmp_path / "p.db", stdin=stdin, stdout=out,
-                                content_loader=content_cache.get)
+    code = await run_playground(
+        settings,
+        database=tmp_path / "p.db",
+        stdin=stdin,
+        stdout=out,
+        content_loader=content_cache.get,
+    )
     text = out.getvalue()
     assert code == 0
     assert "[1 English]" in text  # buttons are numbered
@@ -50,13 +55,22 @@ async def test_playground_runs_a_script(tmp_path: Path, content_cache: ContentCa
 async def test_playground_in_webhook_mode(tmp_path: Path, content_cache: ContentCache) -> None:
     out = io.StringIO()
     settings = Settings(content_dir=ROOT / "content")
-    code = await run_playground(settings, database=tmp_path / "p.db", stdin=io.StringIO(SCRIPT), stdout=out,
-                                webhook=True, content_loader=content_cache.get)
+    code = await run_playground(
+        settings,
+        database=tmp_path / "p.db",
+        stdin=io.StringIO(SCRIPT),
+        stdout=out,
+        webhook=True,
+        content_loader=content_cache.get,
+    )
     text = out.getvalue()
     assert code == 0
     assert "Updates arrive by webhook at http://127.0.0.1:" in text
-    assert "Main menu" in text and "Here is what I found" in text and "You have no requests yet" in text
-
+    assert (
+        "Main menu" in text
+        and "Here is what I found" in text
+        and "You have no requests yet" in text
+    )
 
 
 async def test_wrong_topics_and_bytes_that_are_not_utf8_do_not_stop_it(
@@ -65,8 +79,13 @@ async def test_wrong_topics_and_bytes_that_are_not_utf8_do_not_stop_it(
     script = b"/start\n!press English\n!press Skip\n\xff\xfe broken\n!staff\n!topic 999\n!topic abc\n!quit\n"
     out = io.StringIO()
     stdin = io.TextIOWrapper(io.BytesIO(script), encoding="utf-8")
-    code = await run_playground(Settings(content_dir=ROOT / "content"), database=tmp_path / "p.db",
-                                stdin=stdin, stdout=out, content_loader=content_cache.get)
+    code = await run_playground(
+        Settings(content_dir=ROOT / "content"),
+        database=tmp_path / "p.db",
+        stdin=stdin,
+        stdout=out,
+        content_loader=content_cache.get,
+    )
     text = out.getvalue()
     assert code == 0
     assert "\ufffd\ufffd broken" in text  # read as replacement characters, answered by the bot
@@ -77,22 +96,33 @@ async def test_wrong_topics_and_bytes_that_are_not_utf8_do_not_stop_it(
 async def test_popups_and_the_share_phone_keyboard_are_shown(
     tmp_path: Path, content_cache: ContentCache
 ) -> None:
-    script = "\n".join([
-        "/start", "!press English", "!press Skip",
-        "how do I register my address",
-        "!press Registering where you stay",
-        "!press Helpful",                      # answered with a pop-up
-        "!press Ask a caseworker about this",
-        "!press Documents",
-        "my passport was stolen",
-        "!press Done",                         # the share-phone reply keyboard
-        "!press Nothing like this",            # no such button: said, not a crash
-        "!quit",
-    ]) + "\n"
+    script = (
+        "\n".join(
+            [
+                "/start",
+                "!press English",
+                "!press Skip",
+                "how do I register my address",
+                "!press Registering where you stay",
+                "!press Helpful",  # answered with a pop-up
+                "!press Ask a caseworker about this",
+                "!press Documents",
+                "my passport was stolen",
+                "!press Done",  # the share-phone reply keyboard
+                "!press Nothing like this",  # no such button: said, not a crash
+                "!quit",
+            ]
+        )
+        + "\n"
+    )
     out = io.StringIO()
-    code = await run_playground(Settings(content_dir=ROOT / "content"), database=tmp_path / "p.db",
-                                stdin=io.StringIO(script), stdout=out,
-                                content_loader=content_cache.get)
+    code = await run_playground(
+        Settings(content_dir=ROOT / "content"),
+        database=tmp_path / "p.db",
+        stdin=io.StringIO(script),
+        stdout=out,
+        content_loader=content_cache.get,
+    )
     text = out.getvalue()
     assert code == 0
     assert "(pop-up for You: Thank you for your feedback!)" in text
@@ -103,8 +133,12 @@ async def test_popups_and_the_share_phone_keyboard_are_shown(
 def _start(tmp_path: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
-        [sys.executable, "-m", "bot", "playground"], cwd=ROOT, env=env,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "bot", "playground"],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 

@@ -26,7 +26,9 @@ async def test_a_request_and_replies_both_ways_on_postgres(harness_factory: Harn
     await person.send("Спасибо!")
     await h.staff.wait_for(lambda m: person_said(m) == "Спасибо!", thread_id=thread)
     row = await h.services.cases.get(case_id)
-    assert row is not None and row.record.assignee_id == aysel.user_id and row.status == "in_progress"
+    assert (
+        row is not None and row.record.assignee_id == aysel.user_id and row.status == "in_progress"
+    )
 
 
 async def test_delete_and_mydata_on_postgres(harness_factory: HarnessFactory) -> None:
@@ -47,4 +49,6 @@ async def test_delete_and_mydata_on_postgres(harness_factory: HarnessFactory) ->
     for table in ("people", "cases", "case_messages", "outbox", "inbox"):
         for r in await h.services.store.executor.fetchall(f"SELECT * FROM {table}"):
             values = [r[k] for k in r.keys()]
-            assert person.user_id not in values and not any("Secret-PG-42" in str(v) for v in values)
+            assert person.user_id not in values and not any(
+                "Secret-PG-42" in str(v) for v in values
+            )

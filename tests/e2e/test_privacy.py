@@ -48,7 +48,9 @@ async def test_delete_erases_from_the_database_files_and_tells_the_staff(harness
     thread = await _topic(harness, case_id)
     await person.send(f"more about {PLANTED}")
     await harness.settle()
-    await harness.caseworkers[0].send_in(harness.staff, f"reply mentioning {PLANTED}", thread_id=thread)
+    await harness.caseworkers[0].send_in(
+        harness.staff, f"reply mentioning {PLANTED}", thread_id=thread
+    )
     await harness.settle()
     await person.send("/delete")
     confirm = await person.wait_for(has_data("p:del:ok"))
@@ -58,7 +60,12 @@ async def test_delete_erases_from_the_database_files_and_tells_the_staff(harness
     await harness.staff.wait_for("asked to delete their data", thread_id=thread)
     await harness.settle()
     row = await harness.services.cases.get(case_id)
-    assert row is not None and row.status == "deleted" and row.user_id is None and row.description is None
+    assert (
+        row is not None
+        and row.status == "deleted"
+        and row.user_id is None
+        and row.description is None
+    )
     await harness.stop()  # closes the database: everything flushed to the files
     files = [p for p in harness.db_path.parent.iterdir() if p.name.startswith(harness.db_path.name)]
     assert files
@@ -154,7 +161,9 @@ async def test_message_flood_gets_one_polite_answer(harness_factory: HarnessFact
     assert len(polite) == 1
 
 
-async def test_logs_never_contain_what_people_wrote(harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
+async def test_logs_never_contain_what_people_wrote(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
     from bot.logging_setup import cap_library_loggers
 
     caplog.set_level(logging.DEBUG)  # the most verbose an operator can set
@@ -184,4 +193,3 @@ async def test_logs_never_contain_what_people_wrote(harness: Harness, caplog: py
     for secret in (PLANTED, phone, "Logan", harness.emu.token.split(":")[1]):
         assert secret not in text, f"{secret!r} was logged"
     assert any(r.name.startswith("bot.") for r in caplog.records)  # it logged, just not these
-

@@ -63,7 +63,9 @@ async def test_persian_text_isolates_numbers_phones_and_latin_names(harness: Har
     case_id = await open_request(zahra, "کمک")
     await harness.settle()
     thread = next(t.thread_id for t in harness.staff.topics() if t.name.startswith(f"#{case_id} "))
-    await harness.caseworkers[0].send_in(harness.staff, "لطفا به شماره 012 919 زنگ بزنید", thread_id=thread)
+    await harness.caseworkers[0].send_in(
+        harness.staff, "لطفا به شماره 012 919 زنگ بزنید", thread_id=thread
+    )
     reply = await zahra.wait_for("919")
     assert f"{LRI}012 919{PDI}" in reply.text  # a caseworker's Persian reply gets it too
 

@@ -10,18 +10,23 @@ from tests.e2e.harness import Harness
 async def test_intake_topic_card_claim_and_relay_both_ways(harness: Harness) -> None:
     person = harness.person("Leyla", "en")
     await onboard(person)
-    case_id = await open_request(person, "My passport was stolen <in> Baku & I need help *now*",
-                                 photo=True, voice=True)
+    case_id = await open_request(
+        person, "My passport was stolen <in> Baku & I need help *now*", photo=True, voice=True
+    )
     await harness.settle()
     staff = harness.staff
     topics = [t for t in staff.topics() if t.name.startswith("#")]
     assert [t.name for t in topics] == [f"#{case_id} · documents · en"]
     thread = topics[0].thread_id
-    card = await staff.wait_for(lambda m: f"#{case_id}" in m.text and bool(m.buttons), thread_id=thread)
+    card = await staff.wait_for(
+        lambda m: f"#{case_id}" in m.text and bool(m.buttons), thread_id=thread
+    )
     assert "Baku" in card.text
     copies = staff.messages(thread)
     # The person's words arrive whole, under a line that marks them as the person's.
-    assert any(person_said(m) == "My passport was stolen <in> Baku & I need help *now*" for m in copies)
+    assert any(
+        person_said(m) == "My passport was stolen <in> Baku & I need help *now*" for m in copies
+    )
     assert {m.media_kind for m in copies} >= {"photo", "voice"}
 
     aysel, murad = harness.caseworkers
@@ -66,7 +71,12 @@ async def test_status_changes_notify_the_person_and_close_asks_for_rating(harnes
     await harness.settle()
     await aysel.press_in(harness.staff, "Waiting for the person", _card(harness, thread))
     notice = await person.wait_for(f"#{case_id}")
-    assert "Ожидает" in notice.text or "Waiting" in notice.text or "ждёт" in notice.text.lower() or "ждет" in notice.text.lower()
+    assert (
+        "Ожидает" in notice.text
+        or "Waiting" in notice.text
+        or "ждёт" in notice.text.lower()
+        or "ждет" in notice.text.lower()
+    )
     await harness.settle()
     await aysel.press_in(harness.staff, "Status", _card(harness, thread))
     await harness.settle()
@@ -114,7 +124,9 @@ async def test_overdue_case_gets_a_reminder_then_an_escalation(harness: Harness)
     assert await check_overdue(harness.services) == (0, 0)  # each happens once
 
 
-async def test_a_topic_deleted_by_hand_is_recreated_when_the_person_writes(harness: Harness) -> None:
+async def test_a_topic_deleted_by_hand_is_recreated_when_the_person_writes(
+    harness: Harness,
+) -> None:
     person = harness.person("Kamran", "en")
     await onboard(person)
     case_id = await open_request(person, "first message")
@@ -122,7 +134,9 @@ async def test_a_topic_deleted_by_hand_is_recreated_when_the_person_writes(harne
     harness.staff.delete_topic(thread)
     await person.send("are you there?")
     await harness.settle()
-    live = [t for t in harness.staff.topics() if not t.deleted and t.name.startswith(f"#{case_id} ")]
+    live = [
+        t for t in harness.staff.topics() if not t.deleted and t.name.startswith(f"#{case_id} ")
+    ]
     assert len(live) == 1 and live[0].thread_id != thread
     texts = [m.text for m in harness.staff.messages(live[0].thread_id)]
     assert "are you there?" in [person_said(m) for m in harness.staff.messages(live[0].thread_id)]
@@ -169,7 +183,9 @@ async def test_staff_commands_give_outsiders_nothing(harness: Harness) -> None:
         assert "Open cases" not in reply.text and "Report" not in reply.text
 
 
-async def test_a_former_caseworker_removed_from_the_staff_chat_loses_access(harness: Harness) -> None:
+async def test_a_former_caseworker_removed_from_the_staff_chat_loses_access(
+    harness: Harness,
+) -> None:
     person = harness.person("Rena", "en")
     await onboard(person)
     case_id = await open_request(person, "help")
@@ -179,12 +195,16 @@ async def test_a_former_caseworker_removed_from_the_staff_chat_loses_access(harn
     await person.wait_for("first reply")
     harness.staff.remove_member(murad)
     assert isinstance(harness.services.staff, StaffDirectory)
-    harness.services.staff.forget(murad.user_id)  # the membership cache is short; skip waiting it out
+    harness.services.staff.forget(
+        murad.user_id
+    )  # the membership cache is short; skip waiting it out
     card = _card(harness, thread)
     await murad.press_in(harness.staff, "Claim", card)
     await harness.settle()
     row = await harness.services.cases.get(case_id)
-    assert row is not None and row.record.assignee_id == murad.user_id  # from the reply, not the press
+    assert (
+        row is not None and row.record.assignee_id == murad.user_id
+    )  # from the reply, not the press
     assert row.status == "in_progress"
     assert any("Only current caseworkers" in (a.get("text") or "") for a in murad.callback_answers)
     assert not any("second reply" in m.text for m in person.messages())
@@ -223,12 +243,18 @@ async def test_very_long_markup_laden_messages_arrive_whole_both_ways(harness: H
     await person.send(long_in)
     await harness.settle()
     # Over the limit with the mark: it arrives in pieces, each marked, nothing lost.
-    arrived = "".join(person_said(m) or "" for m in harness.staff.messages(thread) if person_said(m))
+    arrived = "".join(
+        person_said(m) or "" for m in harness.staff.messages(thread) if person_said(m)
+    )
     assert arrived.replace("\n", "").endswith(long_in.replace("\n", "").strip())
     long_out = ("R&D <tags> *stars* " * 300)[:4096]
     await harness.caseworkers[0].send_in(harness.staff, long_out, thread_id=thread)
     await harness.settle()
     received = "".join(
-        m.text.split("\n\n", 1)[1] for m in person.messages() if m.text.startswith("👤") and "\n\n" in m.text
+        m.text.split("\n\n", 1)[1]
+        for m in person.messages()
+        if m.text.startswith("👤") and "\n\n" in m.text
     )
-    assert received.replace("\n", "").strip() == long_out.replace("\n", "").strip()  # Telegram trims the ends
+    assert (
+        received.replace("\n", "").strip() == long_out.replace("\n", "").strip()
+    )  # Telegram trims the ends

@@ -70,7 +70,9 @@ async def test_a_restricted_caseworker_who_left_can_no_longer_act(harness: Harne
     row = await h.services.cases.get(case_id)
     assert row is not None and row.record.assignee_id is None
     assert any("Only current caseworkers" in (a.get("text") or "") for a in murad.callback_answers)
-    h.emu.chats[h.staff.chat_id].members[murad.user_id] = "member"  # let them post, as Telegram would
+    h.emu.chats[h.staff.chat_id].members[murad.user_id] = (
+        "member"  # let them post, as Telegram would
+    )
     await murad.send_in(h.staff, "a message the person must not get", thread_id=thread)
     h.emu.chats[h.staff.chat_id].members[murad.user_id] = RESTRICTED_LEFT
     await h.settle()
@@ -163,7 +165,9 @@ async def test_delete_does_not_lift_a_block_or_reset_the_daily_limit(harness_fac
     await onboard(blocked)
     await blocked.press_data("r:new", blocked.last().message_id)
     await blocked.wait_for("cannot open new requests")
-    rows = await h.services.store.executor.fetchall("SELECT subject, blocked FROM abuse WHERE blocked = 1")
+    rows = await h.services.store.executor.fetchall(
+        "SELECT subject, blocked FROM abuse WHERE blocked = 1"
+    )
     assert len(rows) == 1 and str(blocked.user_id) not in rows[0][0]
 
 
@@ -202,8 +206,13 @@ async def test_a_flood_of_button_presses_is_cut_and_every_spinner_stops(harness:
     await h.settle()
     edits_after = h.emu.chats[person.chat_id].messages[menu.message_id].edit_date
     assert edits_after is not None
-    handled = len([e for e in h.emu.sent_log if e["method"] == "editMessageText"
-                   and e["params"].get("chat_id") == person.chat_id])
+    handled = len(
+        [
+            e
+            for e in h.emu.sent_log
+            if e["method"] == "editMessageText" and e["params"].get("chat_id") == person.chat_id
+        ]
+    )
     assert handled <= h.services.flood.press_limit + 5
     assert len(presses) == 300
 
@@ -225,8 +234,13 @@ async def test_emoji_heavy_texts_fit_telegrams_limits_both_ways(harness: Harness
     summary = await h.staff.wait_for(f"#{case_id}")
     assert summary is not None
     caption = "🙂" * 600 + " end of a long caption"
-    h.emu.person_message(aysel.user_id, h.staff.chat_id, media=h.emu.new_upload_file("photo"),
-                         caption=caption, thread_id=thread)
+    h.emu.person_message(
+        aysel.user_id,
+        h.staff.chat_id,
+        media=h.emu.new_upload_file("photo"),
+        caption=caption,
+        thread_id=thread,
+    )
     await h.settle()
     got = [m for m in person.messages() if m.media_kind == "photo"]
     assert got, "the photo never reached the person"
@@ -235,7 +249,9 @@ async def test_emoji_heavy_texts_fit_telegrams_limits_both_ways(harness: Harness
     assert failed == []
 
 
-async def test_a_reply_telegram_refuses_for_good_is_reported_in_the_case_topic(harness: Harness) -> None:
+async def test_a_reply_telegram_refuses_for_good_is_reported_in_the_case_topic(
+    harness: Harness,
+) -> None:
     h = harness
     person = h.person("Refused", "en")
     await onboard(person)
@@ -259,7 +275,14 @@ async def test_staff_commands_show_nothing_outside_the_staff_group(harness: Harn
     aysel.user.started = True
     elsewhere = h.emu.add_group("Friends", forum=False, members=[aysel], admins=[])
     h.emu.set_member_status(elsewhere.chat_id, h.emu.bot.id, "administrator")
-    for command in (f"/case {case_id}", f"/find {PLANTED}", "/queue", "/mine", "/report", f"/audit {case_id}"):
+    for command in (
+        f"/case {case_id}",
+        f"/find {PLANTED}",
+        "/queue",
+        "/mine",
+        "/report",
+        f"/audit {case_id}",
+    ):
         await aysel.send(command)
         await aysel.wait_for("only in the staff group")
         await aysel.send_in(elsewhere, command)
@@ -274,8 +297,11 @@ async def test_staff_commands_show_nothing_outside_the_staff_group(harness: Harn
     # A case button pressed outside the staff chat changes nothing.
     stray = elsewhere.messages()[-1]
     h.emu.chats[elsewhere.chat_id].messages[stray.message_id].reply_markup = {
-        "inline_keyboard": [[{"text": "x", "callback_data": f"c:{case_id}:claim"}]]}
-    qid = h.emu.person_press(aysel.user_id, elsewhere.chat_id, stray.message_id, f"c:{case_id}:claim")
+        "inline_keyboard": [[{"text": "x", "callback_data": f"c:{case_id}:claim"}]]
+    }
+    qid = h.emu.person_press(
+        aysel.user_id, elsewhere.chat_id, stray.message_id, f"c:{case_id}:claim"
+    )
     await h.settle()
     row = await h.services.cases.get(case_id)
     assert row is not None and row.record.assignee_id is None
@@ -368,15 +394,24 @@ async def test_odd_numbers_in_buttons_and_commands_get_a_clear_answer(harness: H
         qid = h.emu.person_press(aysel.user_id, h.staff.chat_id, card.message_id, data)
         await h.settle()
         assert h.emu.callback_queries[qid].answered
-    for command in ("/case 99999999999999999999", "/case ²", "/find #99999999999999999999",
-                    "/audit 99999999999999999999", "/block ²"):
+    for command in (
+        "/case 99999999999999999999",
+        "/case ²",
+        "/find #99999999999999999999",
+        "/audit 99999999999999999999",
+        "/block ²",
+    ):
         sender = h.admin if command.startswith("/audit") else aysel
         await sender.send_in(h.staff, command)
-        await h.staff.wait_for(lambda m: "No such case" in m.text or "Use /" in m.text or "No case matches" in m.text)
+        await h.staff.wait_for(
+            lambda m: "No such case" in m.text or "Use /" in m.text or "No case matches" in m.text
+        )
     for data in ("r:close:²", "r:rate:99999999999999999999:5", "r:rate:1:²"):
         await person.press_data(data, person.last().message_id)
     await h.settle()
-    failed = await h.services.store.executor.fetchall("SELECT error FROM inbox WHERE status = 'failed'")
+    failed = await h.services.store.executor.fetchall(
+        "SELECT error FROM inbox WHERE status = 'failed'"
+    )
     assert [r["error"] for r in failed] == []
 
 
@@ -389,12 +424,16 @@ async def test_only_a_current_caseworker_can_be_assigned(harness: Harness) -> No
     card = card_in(h, thread)
     aysel, murad = h.caseworkers
     for value in (str(person.user_id), "0", str(h.emu.bot.id), "abc"):
-        h.emu.person_press(aysel.user_id, h.staff.chat_id, card.message_id, f"c:{case_id}:as:{value}")
+        h.emu.person_press(
+            aysel.user_id, h.staff.chat_id, card.message_id, f"c:{case_id}:as:{value}"
+        )
         await h.settle()
         row = await h.services.cases.get(case_id)
         assert row is not None and row.record.assignee_id is None, value
     assert any("Only a current caseworker" in (a.get("text") or "") for a in aysel.callback_answers)
-    h.emu.person_press(aysel.user_id, h.staff.chat_id, card.message_id, f"c:{case_id}:as:{murad.user_id}")
+    h.emu.person_press(
+        aysel.user_id, h.staff.chat_id, card.message_id, f"c:{case_id}:as:{murad.user_id}"
+    )
     await h.settle()
     row = await h.services.cases.get(case_id)
     assert row is not None and row.record.assignee_id == murad.user_id

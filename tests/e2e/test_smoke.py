@@ -11,9 +11,13 @@ async def test_start_offers_language_picker_then_menu(harness: Harness) -> None:
     picker = await person.wait_for("Русский")
     assert picker.button_labels()[0] == "Русский"  # Telegram's language is suggested first
     await person.press("Русский")
-    audience = await person.wait_for(lambda m: any("a:-" == b.callback_data for row in m.buttons for b in row))
+    audience = await person.wait_for(
+        lambda m: any("a:-" == b.callback_data for row in m.buttons for b in row)
+    )
     await person.press(audience.buttons[-1][0].text)
-    menu = await person.wait_for(lambda m: any(b.callback_data == "e:" for row in m.buttons for b in row))
+    menu = await person.wait_for(
+        lambda m: any(b.callback_data == "e:" for row in m.buttons for b in row)
+    )
     assert menu.buttons[0][0].callback_data == "e:"
 
 
@@ -38,11 +42,15 @@ async def test_a_failing_handler_is_logged_by_update_id_and_the_worker_goes_on(
     apology = await person.wait_for("something went wrong")
     assert apology is not None
     await harness.settle()
-    rows = await harness.services.store.executor.fetchall("SELECT status, error, payload FROM inbox WHERE status = 'failed'")
+    rows = await harness.services.store.executor.fetchall(
+        "SELECT status, error, payload FROM inbox WHERE status = 'failed'"
+    )
     assert len(rows) == 1
     assert rows[0]["payload"] is None and "secret" not in rows[0]["error"]
     assert "RuntimeError" in rows[0]["error"]
-    assert any("failed" in r.getMessage() and "secret" not in r.getMessage() for r in caplog.records)
+    assert any(
+        "failed" in r.getMessage() and "secret" not in r.getMessage() for r in caplog.records
+    )
     await person.send("/help")  # the worker goes on
     await person.wait_for("/language")
 

@@ -81,7 +81,9 @@ async def test_intake_draft_survives_a_restart(harness: Harness) -> None:
     await person.wait_for(lambda m: "2" in m.text and has_data("i:done")(m))
     row = await harness.services.people.get(person.user_id)
     assert row is not None and [p["t"] for p in row.state_data["parts"]] == [
-        "part one, before the restart", "part two, after it"]
+        "part one, before the restart",
+        "part two, after it",
+    ]
 
 
 async def test_export_writes_csv_without_personal_data(harness: Harness, tmp_path: Path) -> None:

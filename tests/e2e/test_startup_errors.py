@@ -18,9 +18,14 @@ SECRET = "987654321:AAHsecretSECRETsecretSECRETsecret12"
 
 async def run_bot(env: dict[str, str], tmp_path: Path, timeout: float = 30) -> tuple[int, str]:  # noqa: ASYNC109
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=ROOT,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=ROOT,
         env={"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path}/bot.db", **env},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         _out, err = await asyncio.wait_for(proc.communicate(), timeout)
@@ -58,9 +63,19 @@ async def test_an_api_that_is_not_there_is_one_line_and_a_non_zero_exit(tmp_path
     assert "BOT_API_URL" in one_clean_line(err)
 
 
-@pytest.mark.parametrize("url", ["htp://api.telegram.org/bot", "https://", "api.telegram.org/bot",
-                                 "https://api.telegram.org/bot 1", "https://api.telegram.org/"])
-async def test_a_malformed_api_url_is_refused_before_anything_starts(tmp_path: Path, url: str) -> None:
+@pytest.mark.parametrize(
+    "url",
+    [
+        "htp://api.telegram.org/bot",
+        "https://",
+        "api.telegram.org/bot",
+        "https://api.telegram.org/bot 1",
+        "https://api.telegram.org/",
+    ],
+)
+async def test_a_malformed_api_url_is_refused_before_anything_starts(
+    tmp_path: Path, url: str
+) -> None:
     code, err = await run_bot({"BOT_TOKEN": SECRET, "BOT_API_URL": url}, tmp_path)
     assert code == 2
     assert "BOT_API_URL" in one_clean_line(err)

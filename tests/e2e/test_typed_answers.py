@@ -13,7 +13,9 @@ async def _start(person: UserDriver, flow_id: str) -> None:
     await person.wait_for("1")
 
 
-async def test_persian_speaker_answers_the_reintegration_questions_by_typing(harness: Harness) -> None:
+async def test_persian_speaker_answers_the_reintegration_questions_by_typing(
+    harness: Harness,
+) -> None:
     person = harness.person("Ahmad", "fa")
     await onboard(person, "فارسی")
     await _start(person, "reintegration")

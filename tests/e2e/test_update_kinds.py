@@ -24,7 +24,11 @@ from tests.schema_updates import Generator, World
 COUNT = int(os.environ.get("UPDATE_KINDS_COUNT", "400"))
 # What the bot may be refused without a bug: an edit of a message Telegram no longer has
 # (it then sends a new one) or of one already showing the same.
-EXPECTED_REFUSALS = ("message to edit not found", "message is not modified", "message can't be edited")
+EXPECTED_REFUSALS = (
+    "message to edit not found",
+    "message is not modified",
+    "message can't be edited",
+)
 
 
 async def _drain(h: Harness) -> None:
@@ -37,7 +41,9 @@ async def _drain(h: Harness) -> None:
 
 
 async def _world(h: Harness) -> tuple[World, list[UserDriver]]:
-    people = [h.person(f"Gen{i}", lang) for i, lang in enumerate(["en", "ru", "fa", "az", "tr", None])]
+    people = [
+        h.person(f"Gen{i}", lang) for i, lang in enumerate(["en", "ru", "fa", "az", "tr", None])
+    ]
     for p in people[:3]:
         await onboard(p)
     for p in people:
@@ -60,7 +66,9 @@ async def test_updates_of_every_kind_from_the_schema(harness_factory: HarnessFac
     h = await harness_factory(max_messages_per_minute=100_000)
     h.emu.deliver_everything = True
     world, _people = await _world(h)
-    gen = Generator(h.emu, world, random.Random(int(os.environ.get("UPDATE_KINDS_SEED", "20261201"))))
+    gen = Generator(
+        h.emu, world, random.Random(int(os.environ.get("UPDATE_KINDS_SEED", "20261201")))
+    )
     kinds = gen.update_kinds()
     contents = gen.message_kinds()
     plan = [(k, None) for k in kinds] + [("message", c) for c in contents]
@@ -84,15 +92,22 @@ async def test_updates_of_every_kind_from_the_schema(harness_factory: HarnessFac
     assert h.runtime.dispatcher.processed + h.runtime.dispatcher.failed >= len(plan)
     assert set(kinds) <= set(sent), set(kinds) - set(sent)
 
-    failed = await h.services.store.executor.fetchall("SELECT update_id, error FROM inbox WHERE status = 'failed'")
+    failed = await h.services.store.executor.fetchall(
+        "SELECT update_id, error FROM inbox WHERE status = 'failed'"
+    )
     assert [dict(r) for r in failed] == []
     assert h.emu.internal_errors == [], h.emu.internal_errors[:1]
-    unanswered = [(c, m) for c, m in expect_answer
-                  if not any(b.message_id > m for b in all_bot_messages(h.emu, c))]
+    unanswered = [
+        (c, m)
+        for c, m in expect_answer
+        if not any(b.message_id > m for b in all_bot_messages(h.emu, c))
+    ]
     assert unanswered == [], unanswered[:5]
     late = [q for q in presses if not h.emu.callback_queries[q].answered]
     assert late == [], [h.emu.callback_queries[q].data for q in late[:5]]
-    refused = [e for e in h.emu.error_log if not any(x in e["description"] for x in EXPECTED_REFUSALS)]
+    refused = [
+        e for e in h.emu.error_log if not any(x in e["description"] for x in EXPECTED_REFUSALS)
+    ]
     assert refused == [], refused[:3]
 
 
@@ -114,14 +129,27 @@ async def test_business_messages_are_ignored_quietly(harness: Harness) -> None:
     chat = h.emu.chat_json(h.emu.chats[customer.chat_id])
     extras: list[dict[str, Any]] = [
         {"text": "/start", "entities": [{"type": "bot_command", "offset": 0, "length": 6}]},
-        {"contact": {"phone_number": "+994501234567", "first_name": "C",
-                     "user_id": customer.user_id}},
+        {
+            "contact": {
+                "phone_number": "+994501234567",
+                "first_name": "C",
+                "user_id": customer.user_id,
+            }
+        },
         {"text": "I want to ask a caseworker"},
     ]
     for n, extra in enumerate(extras):
-        h.emu.inject_update("business_message", {
-            "message_id": 1000 + n, "date": int(time.time()), "chat": chat,
-            "from": h.emu.user_json(customer.user_id), "business_connection_id": "bc-1", **extra})
+        h.emu.inject_update(
+            "business_message",
+            {
+                "message_id": 1000 + n,
+                "date": int(time.time()),
+                "chat": chat,
+                "from": h.emu.user_json(customer.user_id),
+                "business_connection_id": "bc-1",
+                **extra,
+            },
+        )
     await _drain(h)
     assert all_bot_messages(h.emu, customer.chat_id) == []
     assert await h.services.people.get(customer.user_id) is None  # nobody was created for it
@@ -142,15 +170,24 @@ async def test_an_edit_never_runs_a_command_and_gets_one_notice(harness: Harness
     assert not any("/language" in t or "Delete your data" in t for t in new)
 
 
-async def test_a_press_under_a_message_the_bot_cannot_see_gets_a_fresh_answer(harness: Harness) -> None:
+async def test_a_press_under_a_message_the_bot_cannot_see_gets_a_fresh_answer(
+    harness: Harness,
+) -> None:
     h = harness
     person = h.person("Old", "en")
     await onboard(person)
     chat = h.emu.chat_json(h.emu.chats[person.chat_id])
     qid = "4242"
-    h.emu.inject_update("callback_query", {
-        "id": qid, "from": h.emu.user_json(person.user_id), "chat_instance": "1", "data": "m:",
-        "message": {"chat": chat, "message_id": 999_999, "date": 0}})
+    h.emu.inject_update(
+        "callback_query",
+        {
+            "id": qid,
+            "from": h.emu.user_json(person.user_id),
+            "chat_instance": "1",
+            "data": "m:",
+            "message": {"chat": chat, "message_id": 999_999, "date": 0},
+        },
+    )
     await _drain(h)
     assert h.emu.callback_queries[qid].answered
     assert not [e for e in h.emu.error_log if e["method"].startswith("edit")]  # no doomed edit
@@ -170,16 +207,34 @@ async def test_what_telegram_cannot_copy_is_described_to_the_caseworker(harness:
     kinds: dict[str, dict[str, Any]] = {
         "pinned_message": {"pinned_message": {"chat": chat, "message_id": 1, "date": 0}},
         "web_app_data": {"web_app_data": {"data": "x", "button_text": "Open"}},
-        "quiz": {"poll": {"id": "p1", "question": "2+2?", "options": [{"text": "4", "voter_count": 0}],
-                          "total_voter_count": 0, "is_closed": False, "is_anonymous": True,
-                          "type": "quiz", "allows_multiple_answers": False}},
-        "invoice": {"invoice": {"title": "t", "description": "d", "start_parameter": "s",
-                                "currency": "XTR", "total_amount": 1}},
+        "quiz": {
+            "poll": {
+                "id": "p1",
+                "question": "2+2?",
+                "options": [{"text": "4", "voter_count": 0}],
+                "total_voter_count": 0,
+                "is_closed": False,
+                "is_anonymous": True,
+                "type": "quiz",
+                "allows_multiple_answers": False,
+            }
+        },
+        "invoice": {
+            "invoice": {
+                "title": "t",
+                "description": "d",
+                "start_parameter": "s",
+                "currency": "XTR",
+                "total_amount": 1,
+            }
+        },
     }
     for extra in kinds.values():
         mid = h.emu.chats[person.chat_id].take_message_id()
-        h.emu.inject_update("message", {"message_id": mid, "date": int(time.time()), "chat": chat,
-                                        "from": sender, **extra})
+        h.emu.inject_update(
+            "message",
+            {"message_id": mid, "date": int(time.time()), "chat": chat, "from": sender, **extra},
+        )
     await person.send_contact("+994501112233")
     await _drain(h)
     refused = [e for e in h.emu.error_log if e["method"] == "copyMessage"]
@@ -188,7 +243,9 @@ async def test_what_telegram_cannot_copy_is_described_to_the_caseworker(harness:
     assert len(notes) >= 3, [m.text for m in h.staff.messages(thread)]
 
 
-async def test_every_press_in_the_staff_chat_is_answered_and_changes_no_card(harness: Harness) -> None:
+async def test_every_press_in_the_staff_chat_is_answered_and_changes_no_card(
+    harness: Harness,
+) -> None:
     h = harness
     h.emu.deliver_everything = True
     person = h.person("Owner", "en")
@@ -199,12 +256,31 @@ async def test_every_press_in_the_staff_chat_is_answered_and_changes_no_card(har
     card = next(m for m in h.staff.messages(thread) if m.text.startswith("🗂"))
     text_before = card.text
     aysel = h.caseworkers[0]
-    presses = [h.emu.person_press(aysel.user_id, h.staff.chat_id, card.message_id, data)
-               for data in ("m:", "e:", "f:doc.passport", "l:ru", "p:del:ok", "i:ok", "noop", "c:", "c:x:y")]
+    presses = [
+        h.emu.person_press(aysel.user_id, h.staff.chat_id, card.message_id, data)
+        for data in (
+            "m:",
+            "e:",
+            "f:doc.passport",
+            "l:ru",
+            "p:del:ok",
+            "i:ok",
+            "noop",
+            "c:",
+            "c:x:y",
+        )
+    ]
     staff_chat = h.emu.chat_json(h.emu.chats[h.staff.chat_id])
-    h.emu.inject_update("callback_query", {
-        "id": "777", "from": h.emu.user_json(aysel.user_id), "chat_instance": "2",
-        "data": f"c:{case_id}:status", "message": {"chat": staff_chat, "message_id": 123_456, "date": 0}})
+    h.emu.inject_update(
+        "callback_query",
+        {
+            "id": "777",
+            "from": h.emu.user_json(aysel.user_id),
+            "chat_instance": "2",
+            "data": f"c:{case_id}:status",
+            "message": {"chat": staff_chat, "message_id": 123_456, "date": 0},
+        },
+    )
     presses.append("777")
     await _drain(h)
     assert [q for q in presses if not h.emu.callback_queries[q].answered] == []
@@ -216,8 +292,12 @@ async def test_every_press_in_the_staff_chat_is_answered_and_changes_no_card(har
 async def test_a_caseworkers_press_is_answered_at_once_while_the_group_is_at_its_cap(
     harness_factory: HarnessFactory,
 ) -> None:
-    h = await harness_factory(rate_limits=True, pace_group_per_minute=20, pace_chat_interval=1.0,
-                              pace_overall_per_second=30.0)
+    h = await harness_factory(
+        rate_limits=True,
+        pace_group_per_minute=20,
+        pace_chat_interval=1.0,
+        pace_overall_per_second=30.0,
+    )
     person = h.person("Busy", "en")
     await onboard(person)
     case_id = await open_request(person, "a busy hour")

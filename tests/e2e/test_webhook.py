@@ -29,8 +29,10 @@ async def post(h: Harness, body: bytes, secret: str | None = WEBHOOK_SECRET) -> 
     headers = {"Content-Type": "application/json"}
     if secret is not None:
         headers[SECRET_HEADER] = secret
-    async with aiohttp.ClientSession() as session, session.post(h.webhook_url, data=body,
-                                                                 headers=headers) as resp:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(h.webhook_url, data=body, headers=headers) as resp,
+    ):
         return resp.status
 
 
@@ -51,11 +53,17 @@ async def until(check: Any, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         await asyncio.sleep(0.02)
 
 
-async def test_a_person_and_a_caseworker_talk_through_the_webhook(harness_factory: HarnessFactory) -> None:
+async def test_a_person_and_a_caseworker_talk_through_the_webhook(
+    harness_factory: HarnessFactory,
+) -> None:
     h = await harness_factory(webhook=True)
     (hook,) = calls(h, "setWebhook")
-    assert hook == {"url": h.webhook_url, "secret_token": WEBHOOK_SECRET,
-                    "allowed_updates": list(ALLOWED_UPDATES), "max_connections": 40}
+    assert hook == {
+        "url": h.webhook_url,
+        "secret_token": WEBHOOK_SECRET,
+        "allowed_updates": list(ALLOWED_UPDATES),
+        "max_connections": 40,
+    }
     assert calls(h, "deleteWebhook") == []
     person = h.person("Leyla", "en")
     await onboard(person)
@@ -64,7 +72,9 @@ async def test_a_person_and_a_caseworker_talk_through_the_webhook(harness_factor
     thread = next(t.thread_id for t in h.staff.topics() if t.name.startswith(f"#{case_id} "))
     assert any(person_said(m) == "My passport was stolen" for m in h.staff.messages(thread))
     aysel = h.caseworkers[0]
-    card = await h.staff.wait_for(lambda m: f"#{case_id}" in m.text and bool(m.buttons), thread_id=thread)
+    card = await h.staff.wait_for(
+        lambda m: f"#{case_id}" in m.text and bool(m.buttons), thread_id=thread
+    )
     await aysel.press_in(h.staff, "Claim", card)
     await aysel.send_in(h.staff, "Bring your ID, please", thread_id=thread)
     reply = await person.wait_for("Bring your ID, please")
@@ -92,17 +102,26 @@ async def test_many_people_at_once_each_answered_once(harness_factory: HarnessFa
     assert stats.stored == 25 and stats.commits <= 25
 
 
-@pytest.mark.parametrize("secret", [None, "", "wrong-secret", WEBHOOK_SECRET[:-1], WEBHOOK_SECRET + "0"])
+@pytest.mark.parametrize(
+    "secret", [None, "", "wrong-secret", WEBHOOK_SECRET[:-1], WEBHOOK_SECRET + "0"]
+)
 async def test_a_wrong_or_missing_secret_is_401_and_nothing_is_stored(
     harness_factory: HarnessFactory, secret: str | None
 ) -> None:
     h = await harness_factory(webhook=True)
     person = h.person("Leyla", "en")
     person.user.started = True  # this update is made here, not by the emulator
-    update = {"update_id": 123, "message": {"message_id": 1, "date": int(time.time()), "text": "/start",
-              "chat": {"id": person.user_id, "type": "private", "first_name": "Leyla"},
-              "from": {"id": person.user_id, "is_bot": False, "first_name": "Leyla"},
-              "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
+    update = {
+        "update_id": 123,
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "text": "/start",
+            "chat": {"id": person.user_id, "type": "private", "first_name": "Leyla"},
+            "from": {"id": person.user_id, "is_bot": False, "first_name": "Leyla"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
     assert await post(h, json.dumps(update).encode(), secret) == 401
     await asyncio.sleep(0.3)
     assert await h.services.inbox.status(123) is None
@@ -132,8 +151,13 @@ async def test_garbage_is_400_and_the_bot_goes_on(harness_factory: HarnessFactor
     assert h.runtime.webhook.stats.bad_body == 6
 
 
-@pytest.mark.parametrize("error", [StorageError("the disk holding bot.db is full"),
-                                   StorageError("the database bot.db is locked", errors.LOCKED)])
+@pytest.mark.parametrize(
+    "error",
+    [
+        StorageError("the disk holding bot.db is full"),
+        StorageError("the database bot.db is locked", errors.LOCKED),
+    ],
+)
 async def test_a_failing_store_is_503_then_the_update_is_redelivered_and_handled_once(
     harness_factory: HarnessFactory, error: Exception
 ) -> None:
@@ -160,7 +184,9 @@ async def test_a_failing_store_is_503_then_the_update_is_redelivered_and_handled
     assert (await h.services.inbox.counts()) == {"done": 1}
 
 
-async def test_an_update_stored_but_not_confirmed_is_handled_once(harness_factory: HarnessFactory) -> None:
+async def test_an_update_stored_but_not_confirmed_is_handled_once(
+    harness_factory: HarnessFactory,
+) -> None:
     """The commit succeeded but Telegram never heard 200 (here: 503 after storing): Telegram
     sends it again, and the inbox knows it."""
     h = await harness_factory(webhook=True)
@@ -192,7 +218,10 @@ async def test_healthz_reports_the_store_and_the_inbox_lag(
     harness_factory: HarnessFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     h = await harness_factory(webhook=True)
-    assert await healthz(h) == (200, {"store": "ok", "inbox_pending": 0, "oldest_pending_seconds": 0.0})
+    assert await healthz(h) == (
+        200,
+        {"store": "ok", "inbox_pending": 0, "oldest_pending_seconds": 0.0},
+    )
     runtime = h.runtime
     assert runtime is not None and runtime.dispatcher is not None
     gate = asyncio.Event()
@@ -213,7 +242,10 @@ async def test_healthz_reports_the_store_and_the_inbox_lag(
     gate.set()
     await person.wait_for(has_data("l:"))
     await h.settle()
-    assert await healthz(h) == (200, {"store": "ok", "inbox_pending": 0, "oldest_pending_seconds": 0.0})
+    assert await healthz(h) == (
+        200,
+        {"store": "ok", "inbox_pending": 0, "oldest_pending_seconds": 0.0},
+    )
 
     async def unreachable(*_args: object) -> tuple[int, float]:
         raise StorageError("cannot open the database bot.db", errors.UNAVAILABLE)
@@ -256,9 +288,17 @@ async def test_polling_to_webhook_to_polling(harness_factory: HarnessFactory) ->
 async def test_run_in_webhook_mode_as_a_process_answers_start(tmp_path: Path) -> None:
     async with Emulator(rate_limits=False) as emu:
         port = free_port()
-        env = bot_env(token=emu.token, api_url=emu.base_url, db_path=tmp_path / "bot.db", staff_chat_id=None,
-                      WEBHOOK_URL=f"http://127.0.0.1:{port}/tg", WEBHOOK_LISTEN=f"127.0.0.1:{port}",
-                      WEBHOOK_SECRET="process-secret", WEBHOOK_MAX_CONNECTIONS="5", LOG_LEVEL="INFO")
+        env = bot_env(
+            token=emu.token,
+            api_url=emu.base_url,
+            db_path=tmp_path / "bot.db",
+            staff_chat_id=None,
+            WEBHOOK_URL=f"http://127.0.0.1:{port}/tg",
+            WEBHOOK_LISTEN=f"127.0.0.1:{port}",
+            WEBHOOK_SECRET="process-secret",
+            WEBHOOK_MAX_CONNECTIONS="5",
+            LOG_LEVEL="INFO",
+        )
         proc = BotProcess(env, tmp_path, fast=False)
         proc.start()
         try:
@@ -283,11 +323,17 @@ async def test_a_taken_listen_port_is_one_line_and_a_non_zero_exit(tmp_path: Pat
         port = taken.getsockname()[1]
         async with Emulator() as emu:
             staff = emu.add_group("Caseworkers")
-            code, err = await run_bot({
-                "BOT_TOKEN": emu.token, "BOT_API_URL": emu.base_url, "STAFF_CHAT_ID": str(staff.chat_id),
-                "WEBHOOK_URL": f"http://127.0.0.1:{port}/tg", "WEBHOOK_LISTEN": f"127.0.0.1:{port}",
-                "WEBHOOK_SECRET": "s",
-            }, tmp_path)
+            code, err = await run_bot(
+                {
+                    "BOT_TOKEN": emu.token,
+                    "BOT_API_URL": emu.base_url,
+                    "STAFF_CHAT_ID": str(staff.chat_id),
+                    "WEBHOOK_URL": f"http://127.0.0.1:{port}/tg",
+                    "WEBHOOK_LISTEN": f"127.0.0.1:{port}",
+                    "WEBHOOK_SECRET": "s",
+                },
+                tmp_path,
+            )
             assert emu.webhook is None  # Telegram is told nothing until the bot listens
     assert code != 0
     assert "WEBHOOK_LISTEN" in one_clean_line(err)
@@ -299,11 +345,17 @@ async def test_a_refused_webhook_url_is_one_line_and_a_non_zero_exit(tmp_path: P
     async with Emulator() as emu:
         emu.faults.add("setWebhook", kind="400")  # as Telegram refuses a URL it cannot reach
         staff = emu.add_group("Caseworkers")
-        code, err = await run_bot({
-            "BOT_TOKEN": emu.token, "BOT_API_URL": emu.base_url, "STAFF_CHAT_ID": str(staff.chat_id),
-            "WEBHOOK_URL": f"http://127.0.0.1:{port}/tg", "WEBHOOK_LISTEN": f"127.0.0.1:{port}",
-            "WEBHOOK_SECRET": "s",
-        }, tmp_path)
+        code, err = await run_bot(
+            {
+                "BOT_TOKEN": emu.token,
+                "BOT_API_URL": emu.base_url,
+                "STAFF_CHAT_ID": str(staff.chat_id),
+                "WEBHOOK_URL": f"http://127.0.0.1:{port}/tg",
+                "WEBHOOK_LISTEN": f"127.0.0.1:{port}",
+                "WEBHOOK_SECRET": "s",
+            },
+            tmp_path,
+        )
     assert code == 5
     line = one_clean_line(err)
     assert "setWebhook refused WEBHOOK_URL" in line and "refused (injected)" in line.lower()
@@ -315,7 +367,9 @@ async def test_a_database_the_dispatcher_cannot_write_stops_the_bot_in_webhook_m
     h = await harness_factory(webhook=True)
 
     async def read_only(*_args: object) -> None:
-        raise StorageError("the database bot.db is read-only: give the bot's user write access", errors.READ_ONLY)
+        raise StorageError(
+            "the database bot.db is read-only: give the bot's user write access", errors.READ_ONLY
+        )
 
     monkeypatch.setattr(h.services.inbox, "mark_done", read_only)
     runtime = h.runtime
@@ -324,6 +378,15 @@ async def test_a_database_the_dispatcher_cannot_write_stops_the_bot_in_webhook_m
     with pytest.raises(StorageError, match="read-only"):
         await asyncio.wait_for(runtime.wait(), timeout=10)
     # Until the process is gone, new updates are refused (Telegram keeps them), never lost.
-    body = json.dumps({"update_id": 999, "message": {"message_id": 1, "date": 0, "text": "x",
-                                                     "chat": {"id": 1, "type": "private"}}})
+    body = json.dumps(
+        {
+            "update_id": 999,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "text": "x",
+                "chat": {"id": 1, "type": "private"},
+            },
+        }
+    )
     assert await post(h, body.encode()) == 503

@@ -52,8 +52,15 @@ def _patch_and_run() -> int:
     return cli.main(["run"])
 
 
-def bot_env(*, token: str, api_url: str, db_path: Path, staff_chat_id: int | None,
-            parent_pack: bool = True, **extra: str) -> dict[str, str]:
+def bot_env(
+    *,
+    token: str,
+    api_url: str,
+    db_path: Path,
+    staff_chat_id: int | None,
+    parent_pack: bool = True,
+    **extra: str,
+) -> dict[str, str]:
     """The child's environment; `parent_pack`: read the run's pickled pack (fast=True runs)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_", "STAFF_"))}
     env.update(
@@ -76,8 +83,14 @@ def bot_env(*, token: str, api_url: str, db_path: Path, staff_chat_id: int | Non
 class BotProcess:
     """One child process at a time: start, SIGKILL, start again; stderr kept per run."""
 
-    def __init__(self, env: dict[str, str], log_dir: Path, *, fast: bool = True,
-                 prefix: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        log_dir: Path,
+        *,
+        fast: bool = True,
+        prefix: list[str] | None = None,
+    ) -> None:
         self.env = env
         self.log_dir = log_dir
         self.fast = fast

@@ -26,11 +26,17 @@ def query(db_path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3
 
 
 def inbox_statuses(db_path: Path) -> dict[str, int]:
-    return {r["status"]: r["n"] for r in query(db_path, "SELECT status, COUNT(*) n FROM inbox GROUP BY status")}
+    return {
+        r["status"]: r["n"]
+        for r in query(db_path, "SELECT status, COUNT(*) n FROM inbox GROUP BY status")
+    }
 
 
 def outbox_statuses(db_path: Path) -> dict[str, int]:
-    return {r["status"]: r["n"] for r in query(db_path, "SELECT status, COUNT(*) n FROM outbox GROUP BY status")}
+    return {
+        r["status"]: r["n"]
+        for r in query(db_path, "SELECT status, COUNT(*) n FROM outbox GROUP BY status")
+    }
 
 
 def cases_by_person(db_path: Path) -> dict[int, list[sqlite3.Row]]:
@@ -58,8 +64,10 @@ async def wait_quiet(db_path: Path, emu: Emulator, *, timeout: float = 30.0) -> 
             if not inbox.get("pending") and not outbox.get("pending") and emu.pending_updates == 0:
                 return
         if time.monotonic() > deadline:
-            raise AssertionError(f"not quiet after {timeout}s: inbox {inbox}, outbox {outbox}, "
-                                 f"{emu.pending_updates} update(s) not confirmed")
+            raise AssertionError(
+                f"not quiet after {timeout}s: inbox {inbox}, outbox {outbox}, "
+                f"{emu.pending_updates} update(s) not confirmed"
+            )
         await asyncio.sleep(0.1)
 
 
@@ -74,7 +82,9 @@ def all_bot_messages(
     return [
         BotMessage(emu, m)
         for m in sorted(chat.messages.values(), key=lambda m: m.message_id)
-        if m.from_id == emu.bot.id and not m.service and (thread_id is None or m.thread_id == thread_id)
+        if m.from_id == emu.bot.id
+        and not m.service
+        and (thread_id is None or m.thread_id == thread_id)
     ]
 
 
@@ -88,8 +98,10 @@ def delivery_times(emu: EmulatorCore, chat_id: int, needle: str) -> list[float]:
     """time.monotonic() at which each copy containing `needle` reached the chat."""
     chat = emu.chats[chat_id]
     return sorted(
-        m.t for m in chat.messages.values()
-        if m.from_id == emu.bot.id and needle in (m.text if m.text is not None else (m.caption or ""))
+        m.t
+        for m in chat.messages.values()
+        if m.from_id == emu.bot.id
+        and needle in (m.text if m.text is not None else (m.caption or ""))
     )
 
 
@@ -111,7 +123,10 @@ def chat_events(emu: EmulatorCore, chat_id: int, since: int) -> int:
 
 
 async def wait_chat_change(
-    emu: EmulatorCore, chat_id: int, since: int, timeout: float  # noqa: ASYNC109
+    emu: EmulatorCore,
+    chat_id: int,
+    since: int,
+    timeout: float,  # noqa: ASYNC109
 ) -> bool:
     """Until the bot sends or edits something in this chat after event `since`."""
     deadline = time.monotonic() + timeout
@@ -128,7 +143,11 @@ async def wait_chat_change(
 SILENT_STEPS: list[tuple[str, str]] = []
 
 
-async def act(person: UserDriver, action: Callable[[], Awaitable[Any]], timeout: float = 20.0) -> bool:  # noqa: ASYNC109
+async def act(
+    person: UserDriver,
+    action: Callable[[], Awaitable[Any]],
+    timeout: float = 20.0,  # noqa: ASYNC109
+) -> bool:
     """Do something and wait until the bot reacts in this chat; False if it never did."""
     emu = person._emu
     since = emu.event_seq
@@ -136,7 +155,9 @@ async def act(person: UserDriver, action: Callable[[], Awaitable[Any]], timeout:
     return await wait_chat_change(emu, person.chat_id, since, timeout)
 
 
-async def _step(person: UserDriver, action: Callable[[], Awaitable[Any]], screen: BotMessage | None) -> None:
+async def _step(
+    person: UserDriver, action: Callable[[], Awaitable[Any]], screen: BotMessage | None
+) -> None:
     """A step of a robust driver: no reaction within 5 s counts as silent, then it looks again."""
     if not await act(person, action, timeout=5.0):
         SILENT_STEPS.append((person.first_name, (screen.text if screen else "")[:40]))

@@ -20,8 +20,11 @@ from tests.faults.helpers import count_containing, query
 SEED = int(os.environ.get("FAULTS_SEED", "20240611"))
 SUBSCRIBERS = 400
 PER_SECOND = 80
-NEEDLES = {"en": "registration at the place of stay", "ru": "регистрация по месту пребывания",
-           "az": "olduğu yer üzrə qeydiyyat"}
+NEEDLES = {
+    "en": "registration at the place of stay",
+    "ru": "регистрация по месту пребывания",
+    "az": "olduğu yer üzrə qeydiyyat",
+}
 
 
 async def _start(bot: BotProcess, emu: Emulator, timeout: float = 60.0) -> None:  # noqa: ASYNC109
@@ -55,9 +58,15 @@ async def test_sigkill_five_times_mid_broadcast_never_sends_twice(tmp_path: Path
     admin = emu.add_user("Admin", language_code="en")
     staff = emu.add_group("Caseworkers", forum=True, members=[], admins=[admin])
     db_path = tmp_path / "bot.db"
-    env = bot_env(token=emu.token, api_url=emu.base_url, db_path=db_path, staff_chat_id=staff.chat_id,
-                  ADMIN_IDS=str(admin.user_id), BROADCAST_PER_SECOND=str(PER_SECOND),
-                  BROADCAST_PROGRESS_SECONDS="3")
+    env = bot_env(
+        token=emu.token,
+        api_url=emu.base_url,
+        db_path=db_path,
+        staff_chat_id=staff.chat_id,
+        ADMIN_IDS=str(admin.user_id),
+        BROADCAST_PER_SECOND=str(PER_SECOND),
+        BROADCAST_PROGRESS_SECONDS="3",
+    )
     bot = BotProcess(env, tmp_path)
     try:
         await _start(bot, emu)  # creates the database
@@ -78,7 +87,10 @@ async def test_sigkill_five_times_mid_broadcast_never_sends_twice(tmp_path: Path
             deadline = time.monotonic() + rng.uniform(0.4, 1.2)
             while time.monotonic() < deadline:
                 rows = await asyncio.to_thread(
-                    query, db_path, "SELECT COUNT(*) AS n FROM outbox WHERE kind = 'announcement' AND status = 'pending'")
+                    query,
+                    db_path,
+                    "SELECT COUNT(*) AS n FROM outbox WHERE kind = 'announcement' AND status = 'pending'",
+                )
                 peak_pending = max(peak_pending, rows[0]["n"])
                 await asyncio.sleep(0.05)
             await bot.kill()
@@ -86,14 +98,23 @@ async def test_sigkill_five_times_mid_broadcast_never_sends_twice(tmp_path: Path
         report = await staff.wait_for(lambda m: "report" in m.text, timeout=60)
         await asyncio.sleep(0.5)
 
-        row = (await asyncio.to_thread(query, db_path, "SELECT * FROM broadcasts WHERE status != 'draft'"))[0]
-        copies = {s.user_id: count_containing(emu, s.chat_id, NEEDLES[languages[s.user_id]]) for s in subscribers}
+        row = (
+            await asyncio.to_thread(
+                query, db_path, "SELECT * FROM broadcasts WHERE status != 'draft'"
+            )
+        )[0]
+        copies = {
+            s.user_id: count_containing(emu, s.chat_id, NEEDLES[languages[s.user_id]])
+            for s in subscribers
+        }
         twice = [uid for uid, n in copies.items() if n > 1]
         missing = [uid for uid, n in copies.items() if n == 0]
         assert twice == [], f"{len(twice)} people got it twice"
         # Someone without it is someone whose call a kill cut off, and the report counts them.
         assert len(missing) <= row["uncertain"], (missing, dict(row))
-        assert row["sent"] + row["uncertain"] == SUBSCRIBERS and row["failed"] == row["blocked"] == 0, dict(row)
+        assert (
+            row["sent"] + row["uncertain"] == SUBSCRIBERS and row["failed"] == row["blocked"] == 0
+        ), dict(row)
         assert row["status"] == "done" and row["total"] == SUBSCRIBERS
         assert sum(copies.values()) >= SUBSCRIBERS - row["uncertain"]
         if row["uncertain"]:
@@ -101,7 +122,9 @@ async def test_sigkill_five_times_mid_broadcast_never_sends_twice(tmp_path: Path
         # Each in their language, and nobody queued in one go: at most the sender's window.
         assert peak_pending <= 2 * PER_SECOND, peak_pending
         assert await asyncio.to_thread(query, db_path, "SELECT * FROM broadcast_deliveries") == []
-        print(f"uncertain after 5 kills: {row['uncertain']}, missing: {len(missing)}, peak pending: {peak_pending}")
+        print(
+            f"uncertain after 5 kills: {row['uncertain']}, missing: {len(missing)}, peak pending: {peak_pending}"
+        )
     finally:
         bot.stop_quietly()
         await emu.stop()

@@ -60,8 +60,13 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     caseworker = emu.add_user("Aysel", language_code="az")
     staff = emu.add_group("Caseworkers", forum=True, members=[caseworker])
     db_path = tmp_path / "bot.db"
-    env = bot_env(token=emu.token, api_url=emu.base_url, db_path=db_path, staff_chat_id=staff.chat_id,
-                  LOG_LEVEL="INFO")  # "resuming N updates stored before the last stop"
+    env = bot_env(
+        token=emu.token,
+        api_url=emu.base_url,
+        db_path=db_path,
+        staff_chat_id=staff.chat_id,
+        LOG_LEVEL="INFO",
+    )  # "resuming N updates stored before the last stop"
     bot = BotProcess(env, tmp_path)
     try:
         yield World(emu, staff, caseworker, db_path, bot)
@@ -89,9 +94,17 @@ class Tally:
 async def test_sigkill_five_times_while_fifty_people_and_a_caseworker_talk(world: World) -> None:
     rng = random.Random(SEED)
     SILENT_STEPS.clear()
-    emu, staff, aysel, db_path, bot = world.emu, world.staff, world.caseworker, world.db_path, world.bot
+    emu, staff, aysel, db_path, bot = (
+        world.emu,
+        world.staff,
+        world.caseworker,
+        world.db_path,
+        world.bot,
+    )
     requesters = [emu.add_user(f"Req{i}", language_code="en") for i in range(12)]
-    chatters = [emu.add_user(f"Chat{i}", language_code=rng.choice(["en", "ru", "az"])) for i in range(38)]
+    chatters = [
+        emu.add_user(f"Chat{i}", language_code=rng.choice(["en", "ru", "az"])) for i in range(38)
+    ]
     tally = Tally()
 
     async def think() -> None:
@@ -100,11 +113,15 @@ async def test_sigkill_five_times_while_fifty_people_and_a_caseworker_talk(world
     async def requester(i: int, person: UserDriver) -> None:
         await asyncio.sleep(i * 0.25)
         await onboard_robust(person)
-        case_id = await open_request_robust(person, f"Request of {person.first_name}: passport lost", think=think)
+        case_id = await open_request_robust(
+            person, f"Request of {person.first_name}: passport lost", think=think
+        )
         tally.confirmed[person.user_id] = case_id
         # The caseworker answers in the case topic, the person writes back, a second answer.
-        texts = [f"Answer one to {person.first_name} for case {case_id}",
-                 f"Answer two to {person.first_name} for case {case_id}"]
+        texts = [
+            f"Answer one to {person.first_name} for case {case_id}",
+            f"Answer two to {person.first_name} for case {case_id}",
+        ]
         tally.replies[person.user_id] = texts
         await answer(person, case_id, texts[0])
         followup = f"Thank you, here is more from {person.first_name}."
@@ -153,7 +170,8 @@ async def test_sigkill_five_times_while_fifty_people_and_a_caseworker_talk(world
         task.cancel()
     errors = [t.exception() for t in done if t.exception() is not None]
     assert not pending and not errors, (
-        f"{len(pending)} stuck, errors: {errors[:3]}; bot alive: {bot.alive()}\n{bot.logs()[-3000:]}")
+        f"{len(pending)} stuck, errors: {errors[:3]}; bot alive: {bot.alive()}\n{bot.logs()[-3000:]}"
+    )
     await wait_quiet(db_path, emu)
     assert await bot.terminate() == 0, bot.logs()[-3000:]
     elapsed = time.monotonic() - started
@@ -164,7 +182,11 @@ async def test_sigkill_five_times_while_fifty_people_and_a_caseworker_talk(world
     assert inbox == {"done": produced}, inbox
     assert set(outbox_statuses(db_path)) == {"sent"}, outbox_statuses(db_path)
     # A request cut off by SIGKILL while the emulator read its body is the client's doing.
-    internal = [e for e in emu.internal_errors if not e.rstrip().endswith("ConnectionResetError: Connection lost")]
+    internal = [
+        e
+        for e in emu.internal_errors
+        if not e.rstrip().endswith("ConnectionResetError: Connection lost")
+    ]
     assert internal == [], internal[:2]
     assert emu.pending_updates == 0
     assert tally.unanswered == []
@@ -183,13 +205,21 @@ async def test_sigkill_five_times_while_fifty_people_and_a_caseworker_talk(world
             times = delivery_times(emu, person.chat_id, text)
             assert times, f"reply never delivered: {text!r}"
             if len(times) > 1:
-                assert len(times) == 2 and explained_by_kill(times, bot.kills), (text, times, bot.kills)
+                assert len(times) == 2 and explained_by_kill(times, bot.kills), (
+                    text,
+                    times,
+                    bot.kills,
+                )
                 window_dupes.append(text)
     for case_id, followup in tally.followups.items():
         times = delivery_times(emu, staff.chat_id, followup)
         assert times, f"follow-up of case {case_id} never reached the staff chat"
         if len(times) > 1:
-            assert len(times) == 2 and explained_by_kill(times, bot.kills), (followup, times, bot.kills)
+            assert len(times) == 2 and explained_by_kill(times, bot.kills), (
+                followup,
+                times,
+                bot.kills,
+            )
             window_dupes.append(followup)
     topicless = [cid for cid in tally.confirmed.values() if case_thread(db_path, cid) is None]
     assert topicless == [], f"cases opened without a topic right after a restart: {topicless}"
@@ -207,7 +237,11 @@ async def test_sigkill_five_times_while_fifty_people_and_a_caseworker_talk(world
     )
 
 
-async def _start_and_wait_until_polling(bot: BotProcess, emu: Emulator, timeout: float = 60.0) -> None:  # noqa: ASYNC109
+async def _start_and_wait_until_polling(
+    bot: BotProcess,
+    emu: Emulator,
+    timeout: float = 60.0,  # noqa: ASYNC109
+) -> None:
     polls = emu.calls["getUpdates"]
     bot.start()
     deadline = time.monotonic() + timeout
@@ -217,14 +251,24 @@ async def _start_and_wait_until_polling(bot: BotProcess, emu: Emulator, timeout:
         await asyncio.sleep(0.01)
 
 
-async def _where_to_answer(db_path: Path, case_id: int, timeout: float = 60.0) -> tuple[int | None, int | None]:  # noqa: ASYNC109
+async def _where_to_answer(
+    db_path: Path,
+    case_id: int,
+    timeout: float = 60.0,  # noqa: ASYNC109
+) -> tuple[int | None, int | None]:
     """The case's topic; or, for a case opened without one (the start-up race that
     test_a_request_confirmed_while_the_bot_restarts_still_gets_its_topic pins down), its card
     in General, which a caseworker answers by replying to it; the test then fails at the end."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        row = (await asyncio.to_thread(
-            query, db_path, "SELECT thread_id, card_message_id FROM cases WHERE id = ?", (case_id,)))[0]
+        row = (
+            await asyncio.to_thread(
+                query,
+                db_path,
+                "SELECT thread_id, card_message_id FROM cases WHERE id = ?",
+                (case_id,),
+            )
+        )[0]
         if row["thread_id"] is not None:
             return row["thread_id"], None
         if row["card_message_id"] is not None:
@@ -234,12 +278,34 @@ async def _where_to_answer(db_path: Path, case_id: int, timeout: float = 60.0) -
 
 
 def _diagnose(db_path: Path, case_id: int, person: UserDriver) -> str:
-    out = [str(dict(query(db_path, "SELECT id, status, thread_id, card_message_id FROM cases WHERE id = ?",
-                          (case_id,))[0]))]
-    out += [str(tuple(r)) for r in query(db_path, "SELECT direction, text, update_id FROM case_messages"
-                                         " WHERE case_id = ?", (case_id,))]
-    out += [str(tuple(r)) for r in query(db_path, "SELECT id, chat_id, kind, status, attempts, error FROM outbox"
-                                         " WHERE chat_id = ? OR case_id = ?", (person.chat_id, case_id))]
+    out = [
+        str(
+            dict(
+                query(
+                    db_path,
+                    "SELECT id, status, thread_id, card_message_id FROM cases WHERE id = ?",
+                    (case_id,),
+                )[0]
+            )
+        )
+    ]
+    out += [
+        str(tuple(r))
+        for r in query(
+            db_path,
+            "SELECT direction, text, update_id FROM case_messages WHERE case_id = ?",
+            (case_id,),
+        )
+    ]
+    out += [
+        str(tuple(r))
+        for r in query(
+            db_path,
+            "SELECT id, chat_id, kind, status, attempts, error FROM outbox"
+            " WHERE chat_id = ? OR case_id = ?",
+            (person.chat_id, case_id),
+        )
+    ]
     return "\n".join(out)
 
 
@@ -253,7 +319,11 @@ async def _delivered(emu: Emulator, chat_id: int, text: str, timeout: float) -> 
 
 
 async def _wait_for_text(
-    emu: Emulator, chat_id: int, text: str, timeout: float = 60.0, diagnose: Any = None,  # noqa: ASYNC109
+    emu: Emulator,
+    chat_id: int,
+    text: str,
+    timeout: float = 60.0,  # noqa: ASYNC109
+    diagnose: Any = None,
 ) -> None:
     deadline = time.monotonic() + timeout
     while not count_containing(emu, chat_id, text):
@@ -263,11 +333,14 @@ async def _wait_for_text(
                 f"{text!r} never reached chat {chat_id}: {all_bot_messages(emu, chat_id)[-3:]}; emulator: "
                 f"{emu.pending_updates} unconfirmed, {emu.undelivered_updates} never fetched, "
                 f"{emu.calls['getUpdates']} getUpdates, last {poll_age:.1f}s ago, {emu._inflight} calls in flight; "
-                f"bot: {diagnose() if diagnose else ''}")
+                f"bot: {diagnose() if diagnose else ''}"
+            )
         await emu.wait_change(0.5)
 
 
-async def test_updates_stored_but_not_handled_when_killed_are_handled_once_after_restart(world: World) -> None:
+async def test_updates_stored_but_not_handled_when_killed_are_handled_once_after_restart(
+    world: World,
+) -> None:
     """The ground issue: fetched, stored, confirmed to Telegram, then the process dies before
     the handlers ran. Each person's answer hangs (the emulator holds the bot's sendMessage), so
     the first update of each chat is mid-handler and the next two wait behind it in the lane."""
@@ -288,12 +361,23 @@ async def test_updates_stored_but_not_handled_when_killed_are_handled_once_after
     async def stored_and_confirmed() -> bool:
         lanes = ",".join(f"'c{p.chat_id}'" for p in people)
         pending = await asyncio.to_thread(
-            query, db_path, f"SELECT COUNT(*) n FROM inbox WHERE status = 'pending' AND lane IN ({lanes})")
-        return len(emu.faults.fired) == len(people) and pending[0]["n"] == 9 and emu.pending_updates == 0
+            query,
+            db_path,
+            f"SELECT COUNT(*) n FROM inbox WHERE status = 'pending' AND lane IN ({lanes})",
+        )
+        return (
+            len(emu.faults.fired) == len(people)
+            and pending[0]["n"] == 9
+            and emu.pending_updates == 0
+        )
 
     deadline = time.monotonic() + 20
     while not await stored_and_confirmed():
-        assert time.monotonic() < deadline, (emu.faults.fired, inbox_statuses(db_path), emu.pending_updates)
+        assert time.monotonic() < deadline, (
+            emu.faults.fired,
+            inbox_statuses(db_path),
+            emu.pending_updates,
+        )
         await asyncio.sleep(0.02)
     await bot.kill()
     assert all(len(all_bot_messages(emu, p.chat_id)) == greetings[p.user_id] for p in people)
@@ -304,7 +388,7 @@ async def test_updates_stored_but_not_handled_when_killed_are_handled_once_after
     assert await bot.terminate() == 0, bot.logs()
     assert inbox_statuses(db_path) == {"done": 12}
     for person in people:
-        answers = all_bot_messages(emu, person.chat_id)[greetings[person.user_id]:]
+        answers = all_bot_messages(emu, person.chat_id)[greetings[person.user_id] :]
         assert len(answers) == len(texts), answers  # one answer per update, none twice
         assert count_containing(emu, person.chat_id, "/delete") == 1  # the /help text, once
 
@@ -344,7 +428,9 @@ async def test_dying_right_after_a_topic_is_created_does_not_leave_the_case_with
     card = [m for m in h.staff.messages(row.thread_id) if m.text.startswith("🗂")]
     assert len(card) == 1 and f"#{case_id}" in card[0].text
     # The price: the first topic was created but never recorded, and stays empty.
-    assert [t.name for t in h.staff.topics() if t.name.startswith("#")] == [f"#{case_id} · documents · en"] * 2
+    assert [t.name for t in h.staff.topics() if t.name.startswith("#")] == [
+        f"#{case_id} · documents · en"
+    ] * 2
 
 
 async def test_a_caseworker_writing_in_an_orphaned_topic_is_told_it_goes_nowhere(
@@ -354,8 +440,11 @@ async def test_a_caseworker_writing_in_an_orphaned_topic_is_told_it_goes_nowhere
     case_id = await _die_while_recording_a_topic(h)
     row = await h.services.cases.get(case_id)
     assert row is not None
-    orphan = next(t.thread_id for t in h.staff.topics()
-                  if t.name.startswith(f"#{case_id} ") and t.thread_id != row.thread_id)
+    orphan = next(
+        t.thread_id
+        for t in h.staff.topics()
+        if t.name.startswith(f"#{case_id} ") and t.thread_id != row.thread_id
+    )
     await h.caseworkers[0].send_in(h.staff, "Hello, I am your caseworker", thread_id=orphan)
     await h.settle()
     assert h.staff.messages(orphan), "the message was dropped without a word"
@@ -380,9 +469,12 @@ async def test_a_request_confirmed_while_the_bot_restarts_still_gets_its_topic(
     await h.start()
     await h.settle()
     row = await h.services.cases.by_source_update(
-        query(h.db_path, "SELECT MAX(update_id) AS u FROM inbox")[0]["u"])
+        query(h.db_path, "SELECT MAX(update_id) AS u FROM inbox")[0]["u"]
+    )
     assert row is not None
-    assert [t.name for t in h.staff.topics() if t.name.startswith("#")] == [f"#{row.id} · documents · en"]
+    assert [t.name for t in h.staff.topics() if t.name.startswith("#")] == [
+        f"#{row.id} · documents · en"
+    ]
 
 
 async def open_request_until_consent(person: UserDriver) -> None:
@@ -443,4 +535,6 @@ async def test_dying_after_the_topic_was_recorded_does_not_create_a_second_one(
     await h.settle()
     row = await h.services.cases.get(case_id)
     assert row is not None and row.thread_id == first
-    assert [t.name for t in h.staff.topics() if t.name.startswith("#")] == [f"#{case_id} · documents · en"]
+    assert [t.name for t in h.staff.topics() if t.name.startswith("#")] == [
+        f"#{case_id} · documents · en"
+    ]

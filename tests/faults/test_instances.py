@@ -60,13 +60,19 @@ class RoundRobin:
     async def _forward(self, request: web.Request) -> web.StreamResponse:
         assert self._session is not None
         body = await request.read()
-        headers = {k: v for k, v in request.headers.items() if k.lower().startswith(("x-telegram", "content-type"))}
+        headers = {
+            k: v
+            for k, v in request.headers.items()
+            if k.lower().startswith(("x-telegram", "content-type"))
+        }
         for _ in range(len(self.ports)):
             i = next(self._next)
             try:
                 async with self._session.request(
-                    request.method, f"http://127.0.0.1:{self.ports[i]}{request.path_qs}",
-                    data=body, headers=headers,
+                    request.method,
+                    f"http://127.0.0.1:{self.ports[i]}{request.path_qs}",
+                    data=body,
+                    headers=headers,
                 ) as resp:
                     self.per_instance[i] += 1
                     return web.Response(status=resp.status, body=await resp.read())
@@ -117,10 +123,16 @@ async def cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
         bots = []
         for i, port in enumerate(ports):
             env = bot_env(
-                token=emu.token, api_url=emu.base_url, db_path=tmp_path / "unused.db",
-                staff_chat_id=staff.chat_id, DATABASE_URL=url,
-                WEBHOOK_URL=f"http://127.0.0.1:{proxy.port}/hook", WEBHOOK_LISTEN=f"127.0.0.1:{port}",
-                WEBHOOK_SECRET=SECRET, SLA_CHECK_SECONDS="5", LOG_LEVEL="INFO",
+                token=emu.token,
+                api_url=emu.base_url,
+                db_path=tmp_path / "unused.db",
+                staff_chat_id=staff.chat_id,
+                DATABASE_URL=url,
+                WEBHOOK_URL=f"http://127.0.0.1:{proxy.port}/hook",
+                WEBHOOK_LISTEN=f"127.0.0.1:{port}",
+                WEBHOOK_SECRET=SECRET,
+                SLA_CHECK_SECONDS="5",
+                LOG_LEVEL="INFO",
                 # Each instance reads the pack itself: with the parent's pickle the SIGKILLed
                 # one is back within a second, in the busiest seconds of the test, and on a
                 # loaded 2-core machine its start-up getChat can wait past PTB's 5 s read
@@ -145,11 +157,17 @@ async def _overdue_case(url: str, person_id: int, staff_chat: int) -> int:
     conn = await asyncpg.connect(url)
     try:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime(time.time() - 30 * 3600))
-        return int(await conn.fetchval(
-            "INSERT INTO cases (user_id, category, language, vulnerabilities, description, status,"
-            " priority, team, staff_chat_id, services, created_at, updated_at)"
-            " VALUES ($1, 'documents', 'en', '', 'old request', 'new', 1, 'general', $2, '', $3, $3)"
-            " RETURNING id", person_id, staff_chat, stamp))
+        return int(
+            await conn.fetchval(
+                "INSERT INTO cases (user_id, category, language, vulnerabilities, description, status,"
+                " priority, team, staff_chat_id, services, created_at, updated_at)"
+                " VALUES ($1, 'documents', 'en', '', 'old request', 'new', 1, 'general', $2, '', $3, $3)"
+                " RETURNING id",
+                person_id,
+                staff_chat,
+                stamp,
+            )
+        )
     finally:
         await conn.close()
 
@@ -184,7 +202,11 @@ async def _until_quiet(c: Cluster, timeout: float = 90) -> None:  # noqa: ASYNC1
         if not inbox.get("pending") and not outbox.get("pending") and c.emu.pending_updates == 0:
             await asyncio.sleep(1.0)
             inbox, outbox = await _statuses(c.url, "inbox"), await _statuses(c.url, "outbox")
-            if not inbox.get("pending") and not outbox.get("pending") and c.emu.pending_updates == 0:
+            if (
+                not inbox.get("pending")
+                and not outbox.get("pending")
+                and c.emu.pending_updates == 0
+            ):
                 return
         assert time.monotonic() < deadline, (inbox, outbox, c.emu.pending_updates)
         await asyncio.sleep(0.2)
@@ -209,7 +231,9 @@ async def test_three_instances_on_one_postgres_survive_a_sigkill(cluster: Cluste
         await asyncio.sleep(0.05)
 
     requesters = [emu.add_user(f"Req{i}", language_code="en") for i in range(12)]
-    chatters = [emu.add_user(f"Chat{i}", language_code=rng.choice(["en", "ru", "az"])) for i in range(88)]
+    chatters = [
+        emu.add_user(f"Chat{i}", language_code=rng.choice(["en", "ru", "az"])) for i in range(88)
+    ]
     replies: dict[int, list[str]] = {}
     unanswered: list[str] = []
     out_of_order: list[str] = []
@@ -220,7 +244,10 @@ async def test_three_instances_on_one_postgres_survive_a_sigkill(cluster: Cluste
         case_id = await open_request_robust(person, f"Request of {person.first_name}")
         thread = await _thread_of(c.url, case_id)
         caseworker = c.caseworkers[i % 2]
-        texts = [f"Answer one to {person.first_name} on {case_id}", f"Answer two to {person.first_name} on {case_id}"]
+        texts = [
+            f"Answer one to {person.first_name} on {case_id}",
+            f"Answer two to {person.first_name} on {case_id}",
+        ]
         replies[person.user_id] = texts
         for text in texts:
             await caseworker.send_in(staff, text, thread_id=thread)
@@ -279,8 +306,12 @@ async def test_three_instances_on_one_postgres_survive_a_sigkill(cluster: Cluste
     conn = await asyncpg.connect(c.url)
     try:
         # 'skipped': a topic created just before the kill, its id recorded but not its send.
-        failed = [dict(r) for r in await conn.fetch(
-            "SELECT kind, method, error FROM outbox WHERE status NOT IN ('sent', 'skipped')")]
+        failed = [
+            dict(r)
+            for r in await conn.fetch(
+                "SELECT kind, method, error FROM outbox WHERE status NOT IN ('sent', 'skipped')"
+            )
+        ]
     finally:
         await conn.close()
     assert failed == []
@@ -293,9 +324,15 @@ async def test_three_instances_on_one_postgres_survive_a_sigkill(cluster: Cluste
             assert times, f"never delivered: {text!r}"
             # A second copy only if the first went out just before the kill (no Bot API call
             # is idempotent: the process died between sending and recording it).
-            assert len(times) == 1 or (len(times) == 2 and -0.2 <= kill - times[0] <= 1.0), (text, times, kill)
+            assert len(times) == 1 or (len(times) == 2 and -0.2 <= kill - times[0] <= 1.0), (
+                text,
+                times,
+                kill,
+            )
     assert all(n > 0 for n in c.proxy.per_instance), c.proxy.per_instance
-    print(f"\nthree instances: {produced} updates, webhook deliveries per instance {c.proxy.per_instance}")
+    print(
+        f"\nthree instances: {produced} updates, webhook deliveries per instance {c.proxy.per_instance}"
+    )
 
 
 async def _wait_text(emu: Emulator, chat_id: int, text: str, timeout: float = 60) -> None:  # noqa: ASYNC109
@@ -303,6 +340,3 @@ async def _wait_text(emu: Emulator, chat_id: int, text: str, timeout: float = 60
     while not count_containing(emu, chat_id, text):
         assert time.monotonic() < deadline, f"{text!r} never reached chat {chat_id}"
         await emu.wait_change(0.5)
-
-
-

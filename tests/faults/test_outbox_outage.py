@@ -37,11 +37,23 @@ async def test_a_reply_survives_a_twelve_hour_outage(tmp_path: Path) -> None:
         repo = db.outbox
         clock = FakeClock(datetime.now(UTC))
         async with db.transaction() as uow:
-            await uow.outbox.enqueue(chat_id=42, method="sendMessage", params={"chat_id": 42, "text": "reply"},
-                          now=clock.now(), kind="to_person")
+            await uow.outbox.enqueue(
+                chat_id=42,
+                method="sendMessage",
+                params={"chat_id": 42, "text": "reply"},
+                now=clock.now(),
+                kind="to_person",
+            )
         bot = FlakyBot()
         # FlakyBot is a duck-typed stand-in for telegram.Bot.
-        worker = OutboxWorker(bot, repo, clock, limits=FloodLimits(overall_per_second=10_000, chat_per_second=0, group_per_minute=10_000))  # type: ignore[arg-type]
+        worker = OutboxWorker(
+            bot,  # type: ignore[arg-type]
+            repo,
+            clock,
+            limits=FloodLimits(
+                overall_per_second=10_000, chat_per_second=0, group_per_minute=10_000
+            ),
+        )
         while (clock.now() - datetime.now(UTC)).total_seconds() < 12 * 3600:
             await worker.run_once()
             clock.advance(seconds=751)  # past the longest backoff (10 min + 25% jitter)

@@ -49,15 +49,29 @@ async def test_a_message_sent_during_a_read_is_not_sent_again(tmp_path: Path) ->
     store = await open_store(tmp_path / "o.db")
     try:
         async with store.transaction() as uow:
-            await uow.outbox.enqueue(chat_id=1, method="sendMessage", params={"chat_id": 1, "text": "a"},
-                                     now=datetime.now(UTC))
-            await uow.outbox.enqueue(chat_id=2, method="sendMessage", params={"chat_id": 2, "text": "b"},
-                                     now=datetime.now(UTC))
+            await uow.outbox.enqueue(
+                chat_id=1,
+                method="sendMessage",
+                params={"chat_id": 1, "text": "a"},
+                now=datetime.now(UTC),
+            )
+            await uow.outbox.enqueue(
+                chat_id=2,
+                method="sendMessage",
+                params={"chat_id": 2, "text": "b"},
+                now=datetime.now(UTC),
+            )
         repo = SlowDue(store.outbox)
         bot = GatedBot()
         # GatedBot is a duck-typed stand-in for telegram.Bot.
-        worker = OutboxWorker(bot, repo, SystemClock(),  # type: ignore[arg-type]
-                              limits=FloodLimits(overall_per_second=10_000, chat_per_second=0, group_per_minute=10_000))
+        worker = OutboxWorker(
+            bot,  # type: ignore[arg-type]
+            repo,
+            SystemClock(),
+            limits=FloodLimits(
+                overall_per_second=10_000, chat_per_second=0, group_per_minute=10_000
+            ),
+        )
         runner = asyncio.create_task(worker.run())
         for _ in range(200):  # both sends started, waiting at the gate
             if len(worker._in_flight) == 2:

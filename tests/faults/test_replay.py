@@ -64,10 +64,18 @@ async def test_replayed_relays_and_staff_actions_are_not_repeated(harness: Harne
     assert count_containing(h.emu, person.chat_id, "One answer only") == 1
     assert count_containing(h.emu, h.staff.chat_id, "One question only", thread_id=thread) == 1
     assert len(query(h.db_path, "SELECT id FROM cases")) == 1
-    rows = query(h.db_path, "SELECT direction, text FROM case_messages WHERE case_id = ?", (case_id,))
+    rows = query(
+        h.db_path, "SELECT direction, text FROM case_messages WHERE case_id = ?", (case_id,)
+    )
     assert sorted((r["direction"], r["text"]) for r in rows) == [
-        ("in", "One question only"), ("in", "replay me"), ("out", "One answer only")]
-    assert [r["action"] for r in query(h.db_path, "SELECT action FROM audit_log ORDER BY id")] == ["claim", "reply"]
+        ("in", "One question only"),
+        ("in", "replay me"),
+        ("out", "One answer only"),
+    ]
+    assert [r["action"] for r in query(h.db_path, "SELECT action FROM audit_log ORDER BY id")] == [
+        "claim",
+        "reply",
+    ]
 
 
 async def test_a_double_tap_on_done_keeps_the_request_draft(harness: Harness) -> None:
@@ -154,5 +162,9 @@ async def test_a_replayed_description_message_still_gets_its_answer(harness: Har
     await h.settle()
     _state, draft = _draft(h, person.user_id)
     assert isinstance(draft.get("parts"), list) and len(draft["parts"]) == 1
-    done = [m for m in person.messages() if any(b.callback_data == "i:done" for r in m.buttons for b in r)]
+    done = [
+        m
+        for m in person.messages()
+        if any(b.callback_data == "i:done" for r in m.buttons for b in r)
+    ]
     assert done, person.messages()

@@ -49,7 +49,12 @@ def _no_dac_override() -> list[str]:
 def _run_cli(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*_no_dac_override(), sys.executable, "-m", "bot", "run"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=30, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
 
 
@@ -77,7 +82,12 @@ async def test_read_only_database_at_start_is_exit_4_with_one_clear_message(tmp_
     path = data / "bot.db"
     db = await Database.open(path)
     await db.close()
-    env = bot_env(token="123456:TEST-TOKEN", api_url="http://127.0.0.1:9/bot", db_path=path, staff_chat_id=None)
+    env = bot_env(
+        token="123456:TEST-TOKEN",
+        api_url="http://127.0.0.1:9/bot",
+        db_path=path,
+        staff_chat_id=None,
+    )
     path.chmod(0o444)  # the folder stays writable: SQLite then opens the file read-only, quietly
     try:
         result = _run_cli(env)
@@ -91,7 +101,9 @@ async def test_read_only_database_at_start_is_exit_4_with_one_clear_message(tmp_
     assert len(lines) <= 2, lines
 
 
-async def test_locked_database_at_start_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_locked_database_at_start_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "bot.db"
     db = await Database.open(path)
     await db.close()
@@ -232,7 +244,9 @@ async def test_locked_database_is_waited_out_and_every_update_handled(
     assert _answered_once(h, first.chat_id, HELP_MARK) >= 1
     for person in others:
         assert _answered_once(h, person.chat_id, HELP_MARK) == 1, person.messages()
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "is locked" in r.getMessage()]
+    warnings = [
+        r for r in caplog.records if r.levelno == logging.WARNING and "is locked" in r.getMessage()
+    ]
     assert 1 <= len(warnings) <= 3, [r.getMessage() for r in warnings]  # poller, dispatcher, outbox
 
 
@@ -254,13 +268,18 @@ async def test_an_update_retried_for_a_lock_is_answered_once_without_an_apology(
 
 
 @pytest.mark.skipif(not hasattr(resource, "prlimit"), reason="needs prlimit (Linux)")
-async def test_disk_full_in_a_real_process_is_exit_4_and_a_restart_loses_nothing(tmp_path: Path) -> None:
+async def test_disk_full_in_a_real_process_is_exit_4_and_a_restart_loses_nothing(
+    tmp_path: Path,
+) -> None:
     """The bot process may not grow files any more (RLIMIT_FSIZE: writes fail as on a full
     disk): it stops with exit code 4 and one line; restarted with room, it handles all."""
     emu = Emulator(rate_limits=False)
     await emu.start()
     db_path = tmp_path / "bot.db"
-    bot = BotProcess(bot_env(token=emu.token, api_url=emu.base_url, db_path=db_path, staff_chat_id=None), tmp_path)
+    bot = BotProcess(
+        bot_env(token=emu.token, api_url=emu.base_url, db_path=db_path, staff_chat_id=None),
+        tmp_path,
+    )
     try:
         bot.start()
         first = emu.add_user("First", language_code="en")
@@ -274,7 +293,9 @@ async def test_disk_full_in_a_real_process_is_exit_4_and_a_restart_loses_nothing
             await person.send("/help " + "x" * 3000)
         assert await bot.wait(30) == 4
         log = bot.logs()
-        assert "Traceback" not in log and "CRITICAL bot: storage: cannot write the database" in log, log
+        assert (
+            "Traceback" not in log and "CRITICAL bot: storage: cannot write the database" in log
+        ), log
         assert "failed" not in inbox_statuses(db_path)
         bot.start()
         await wait_quiet(db_path, emu)

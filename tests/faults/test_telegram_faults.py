@@ -35,13 +35,19 @@ def _fired(h: Harness, method: str) -> list[str]:
     return [f["kind"] for f in h.emu.faults.fired if f["method"] == method]
 
 
-async def test_get_updates_faults_are_retried_no_update_lost_and_a_failed_answer_apologises(harness: Harness) -> None:
+async def test_get_updates_faults_are_retried_no_update_lost_and_a_failed_answer_apologises(
+    harness: Harness,
+) -> None:
     h = harness
     h.emu.faults.timeout_seconds = 0.5  # a hanging getUpdates ends in 504 after this long
     person = h.person("Polly", "en")
     faults: list[dict[str, Any]] = [
         {"kind": "500"},
-        {"kind": "429", "count": 3, "retry_after": 1},  # PTB's limiter retries twice, then the poller waits
+        {
+            "kind": "429",
+            "count": 3,
+            "retry_after": 1,
+        },  # PTB's limiter retries twice, then the poller waits
         {"kind": "timeout"},
         {"kind": "drop"},
     ]
@@ -66,7 +72,9 @@ async def test_get_updates_faults_are_retried_no_update_lost_and_a_failed_answer
     assert h.emu.internal_errors == []
 
 
-async def test_relays_to_a_person_survive_faults_once_and_in_order_and_lost_answers_are_resent(harness: Harness) -> None:
+async def test_relays_to_a_person_survive_faults_once_and_in_order_and_lost_answers_are_resent(
+    harness: Harness,
+) -> None:
     h = harness
     h.emu.faults.timeout_seconds = 0.5
     person, case_id, thread = await _case_with_topic(h, "Rena")
@@ -104,7 +112,9 @@ async def test_relays_to_a_person_survive_faults_once_and_in_order_and_lost_answ
     assert h.emu.internal_errors == []
 
 
-async def test_staff_side_sends_survive_faults_topic_card_and_copies_arrive_once_in_order(harness: Harness) -> None:
+async def test_staff_side_sends_survive_faults_topic_card_and_copies_arrive_once_in_order(
+    harness: Harness,
+) -> None:
     h = harness
     staff = h.staff
     for fault in ({"kind": "500"}, {"kind": "429", "retry_after": 1}):
@@ -116,18 +126,24 @@ async def test_staff_side_sends_survive_faults_topic_card_and_copies_arrive_once
     assert _fired(h, "createForumTopic") == ["500", "429"]
     in_topic = staff.messages(thread)
     assert in_topic[0].text.startswith("🗂") and f"#{case_id}" in in_topic[0].text  # the card first
-    assert [m.text.split("\n", 1)[-1].strip() for m in in_topic].count("Vusal needs help with a passport") == 1
+    assert [m.text.split("\n", 1)[-1].strip() for m in in_topic].count(
+        "Vusal needs help with a passport"
+    ) == 1
 
     h.emu.faults.add(method="sendMessage", chat_id=staff.chat_id, kind="drop")
     await person.send("One more thing: my old address")
     await staff.wait_for("One more thing: my old address", thread_id=thread, timeout=10)
     await h.settle()
     assert count_containing(h.emu, staff.chat_id, "One more thing", thread_id=thread) == 1
-    assert [t.name for t in staff.topics() if t.name.startswith("#")] == [f"#{case_id} · documents · en"]
+    assert [t.name for t in staff.topics() if t.name.startswith("#")] == [
+        f"#{case_id} · documents · en"
+    ]
     assert h.emu.internal_errors == []
 
 
-async def test_a_failure_while_creating_a_team_topic_is_retried_not_fatal_to_the_outbox(harness: Harness) -> None:
+async def test_a_failure_while_creating_a_team_topic_is_retried_not_fatal_to_the_outbox(
+    harness: Harness,
+) -> None:
     """The team's announcement topic is created by a hook on first use: Telegram failing
     there must be retried like a failed send, not end the outbox worker (and the bot)."""
     h = harness
@@ -136,7 +152,9 @@ async def test_a_failure_while_creating_a_team_topic_is_retried_not_fatal_to_the
     h.emu.faults.add(method="sendMessage", chat_id=staff.chat_id, kind="timeout")  # holds the card
     person = h.person("Elvin", "en")
     await onboard(person)
-    opening = asyncio.ensure_future(open_request(person, "Elvin needs a passport", category="documents"))
+    opening = asyncio.ensure_future(
+        open_request(person, "Elvin needs a passport", category="documents")
+    )
     deadline = time.monotonic() + 20
     while not h.emu.faults.fired:  # the case topic exists, the card hangs: the team topic is next
         assert time.monotonic() < deadline
@@ -151,7 +169,9 @@ async def test_a_failure_while_creating_a_team_topic_is_retried_not_fatal_to_the
     assert sorted(t.name for t in staff.topics()) == [f"#{case_id} · documents · en", "Documents"]
 
 
-async def test_a_person_who_blocked_the_bot_is_marked_unreachable_and_the_topic_says_so(harness: Harness) -> None:
+async def test_a_person_who_blocked_the_bot_is_marked_unreachable_and_the_topic_says_so(
+    harness: Harness,
+) -> None:
     h = harness
     person, case_id, thread = await _case_with_topic(h, "Gunel")
     person.block_bot()
@@ -161,11 +181,22 @@ async def test_a_person_who_blocked_the_bot_is_marked_unreachable_and_the_topic_
     await h.staff.wait_for("blocked the bot", thread_id=thread, timeout=10)
     await aysel.send_in(h.staff, f"Second try, case {case_id}", thread_id=thread)
     await h.settle()
-    assert query(h.db_path, "SELECT unreachable FROM people WHERE user_id = ?", (person.user_id,))[0][0] == 1
+    assert (
+        query(h.db_path, "SELECT unreachable FROM people WHERE user_id = ?", (person.user_id,))[0][
+            0
+        ]
+        == 1
+    )
     assert count_containing(h.emu, h.staff.chat_id, "blocked the bot", thread_id=thread) == 1
     # Finished rows forget the person's chat id (privacy): find them by case and kind.
-    statuses = [r["status"] for r in query(
-        h.db_path, "SELECT status FROM outbox WHERE case_id = ? AND kind = 'to_person'", (case_id,))]
+    statuses = [
+        r["status"]
+        for r in query(
+            h.db_path,
+            "SELECT status FROM outbox WHERE case_id = ? AND kind = 'to_person'",
+            (case_id,),
+        )
+    ]
     assert "pending" not in statuses and statuses.count("unreachable") == 2, statuses
     assert count_containing(h.emu, person.chat_id, "Are you there?") == 0
 
@@ -173,7 +204,12 @@ async def test_a_person_who_blocked_the_bot_is_marked_unreachable_and_the_topic_
     await person.send("Sorry, I had blocked you")
     await h.staff.wait_for("Sorry, I had blocked you", thread_id=thread, timeout=10)
     await h.settle()
-    assert query(h.db_path, "SELECT unreachable FROM people WHERE user_id = ?", (person.user_id,))[0][0] == 0
+    assert (
+        query(h.db_path, "SELECT unreachable FROM people WHERE user_id = ?", (person.user_id,))[0][
+            0
+        ]
+        == 0
+    )
 
 
 async def test_a_block_notice_that_arrives_after_the_failed_send_keeps_the_person_unreachable(
@@ -187,14 +223,24 @@ async def test_a_block_notice_that_arrives_after_the_failed_send_keeps_the_perso
     await h.caseworkers[0].send_in(h.staff, "Hello?", thread_id=thread)
     await h.staff.wait_for("blocked the bot", thread_id=thread, timeout=10)
     chat = h.emu.chats[person.chat_id]
-    h.emu.enqueue_update("my_chat_member", {
-        "chat": h.emu.chat_json(chat), "from": h.emu.user_json(person.user_id), "date": int(time.time()),
-        "old_chat_member": h.emu._member_json(chat, h.emu.bot.id, "member"),
-        "new_chat_member": h.emu._member_json(chat, h.emu.bot.id, "kicked"),
-    })
+    h.emu.enqueue_update(
+        "my_chat_member",
+        {
+            "chat": h.emu.chat_json(chat),
+            "from": h.emu.user_json(person.user_id),
+            "date": int(time.time()),
+            "old_chat_member": h.emu._member_json(chat, h.emu.bot.id, "member"),
+            "new_chat_member": h.emu._member_json(chat, h.emu.bot.id, "kicked"),
+        },
+    )
     await h.settle()
     assert await h.services.inbox.counts() == {"done": await _inbox_total(h)}
-    assert query(h.db_path, "SELECT unreachable FROM people WHERE user_id = ?", (person.user_id,))[0][0] == 1
+    assert (
+        query(h.db_path, "SELECT unreachable FROM people WHERE user_id = ?", (person.user_id,))[0][
+            0
+        ]
+        == 1
+    )
 
 
 async def test_a_500_on_get_chat_at_start_does_not_turn_off_forum_topics(harness: Harness) -> None:
@@ -206,7 +252,9 @@ async def test_a_500_on_get_chat_at_start_does_not_turn_off_forum_topics(harness
     await onboard(person)
     case_id = await open_request(person, "help after a hiccup")
     await h.settle()
-    assert [t.name for t in h.staff.topics() if t.name.startswith("#")] == [f"#{case_id} · documents · en"]
+    assert [t.name for t in h.staff.topics() if t.name.startswith("#")] == [
+        f"#{case_id} · documents · en"
+    ]
 
 
 async def _inbox_total(h: Harness) -> int:

@@ -44,7 +44,9 @@ class Receiver:
         self.peak = max(self.peak, self.in_flight)
         self.chat_peak = max(self.chat_peak, self.chats_in_flight[chat])
         try:
-            self.requests.append({"headers": dict(request.headers), "body": body, "t": time.monotonic()})
+            self.requests.append(
+                {"headers": dict(request.headers), "body": body, "t": time.monotonic()}
+            )
             if self.hold:
                 await asyncio.sleep(self.hold)
             status = self.statuses.pop(0) if self.statuses else 200
@@ -89,15 +91,24 @@ async def until(check: Any, timeout: float = 5.0) -> None:  # noqa: ASYNC109
 # ----------------------------------------------------------------------------- setWebhook
 
 
-@pytest.mark.parametrize(("kwargs", "says"), [
-    ({"url": "http://bot.example.org/hook"}, "HTTPS URL must be provided"),
-    ({"url": "https://bot.example.org:8080/hook"}, "ports 80, 88, 443 or 8443"),
-    ({"url": "not a url"}, "HTTPS URL must be provided"),
-    ({"url": "https://bot.example.org/hook", "secret_token": "with space"}, "unallowed characters"),
-    ({"url": "https://bot.example.org/hook", "secret_token": "x" * 257}, "unallowed characters"),
-    ({"url": "https://bot.example.org/hook", "max_connections": 0}, "max_connections"),
-    ({"url": "https://bot.example.org/hook", "max_connections": 101}, "max_connections"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "says"),
+    [
+        ({"url": "http://bot.example.org/hook"}, "HTTPS URL must be provided"),
+        ({"url": "https://bot.example.org:8080/hook"}, "ports 80, 88, 443 or 8443"),
+        ({"url": "not a url"}, "HTTPS URL must be provided"),
+        (
+            {"url": "https://bot.example.org/hook", "secret_token": "with space"},
+            "unallowed characters",
+        ),
+        (
+            {"url": "https://bot.example.org/hook", "secret_token": "x" * 257},
+            "unallowed characters",
+        ),
+        ({"url": "https://bot.example.org/hook", "max_connections": 0}, "max_connections"),
+        ({"url": "https://bot.example.org/hook", "max_connections": 101}, "max_connections"),
+    ],
+)
 async def test_set_webhook_is_as_strict_as_telegram(
     emulator: Emulator, tg_bot: telegram.Bot, kwargs: dict[str, Any], says: str
 ) -> None:
@@ -116,8 +127,9 @@ async def test_webhook_info_and_removal(emulator: Emulator, tg_bot: telegram.Bot
     info = await tg_bot.get_webhook_info()
     assert info.url == "" and info.pending_update_count == 0
     url = f"http://127.0.0.1:{free_port()}/hook"  # nobody listens: nothing is confirmed
-    assert await tg_bot.set_webhook(url, secret_token=SECRET, max_connections=7,
-                                    allowed_updates=["message", "callback_query"])
+    assert await tg_bot.set_webhook(
+        url, secret_token=SECRET, max_connections=7, allowed_updates=["message", "callback_query"]
+    )
     user = emulator.add_user("Aysel")
     await user.send("salam")
     await until(lambda: emulator.webhook_failures >= 1)
@@ -137,14 +149,19 @@ async def test_get_updates_is_refused_while_a_webhook_is_set(
     user = emulator.add_user("Aysel")
     await user.send("one")
     await tg_bot.set_webhook(f"http://127.0.0.1:{free_port()}/hook", secret_token=SECRET)
-    with pytest.raises(Conflict, match="can't use getUpdates method while webhook is active; "
-                                       "use deleteWebhook to delete the webhook first"):
+    with pytest.raises(
+        Conflict,
+        match="can't use getUpdates method while webhook is active; "
+        "use deleteWebhook to delete the webhook first",
+    ):
         await tg_bot.get_updates()
     assert await tg_bot.delete_webhook()
     assert [present(u.message).text for u in await tg_bot.get_updates()] == ["one"]
 
 
-async def test_set_webhook_ends_a_waiting_long_poll(emulator: Emulator, tg_bot: telegram.Bot) -> None:
+async def test_set_webhook_ends_a_waiting_long_poll(
+    emulator: Emulator, tg_bot: telegram.Bot
+) -> None:
     poll = asyncio.create_task(tg_bot.get_updates(timeout=5, read_timeout=10))
     await asyncio.sleep(0.2)
     async with telegram.Bot(emulator.token, base_url=emulator.base_url) as other:
@@ -153,8 +170,9 @@ async def test_set_webhook_ends_a_waiting_long_poll(emulator: Emulator, tg_bot: 
         await asyncio.wait_for(poll, 3)
 
 
-async def test_drop_pending_updates_on_set_webhook(emulator: Emulator, tg_bot: telegram.Bot,
-                                                   receiver: Receiver) -> None:
+async def test_drop_pending_updates_on_set_webhook(
+    emulator: Emulator, tg_bot: telegram.Bot, receiver: Receiver
+) -> None:
     user = emulator.add_user("Aysel")
     await user.send("old")
     await tg_bot.set_webhook(receiver.url, drop_pending_updates=True)
@@ -204,7 +222,9 @@ async def test_refused_deliveries_are_retried_with_backoff_and_not_lost(
     # "second" waited behind "first" (one chat, in order), and "first" was sent four times.
     assert receiver.texts() == ["first"] * 4 + ["second"]
     assert emulator.webhook_failures == 3 and emulator.webhook_deliveries == 2
-    gaps = [b["t"] - a["t"] for a, b in zip(receiver.requests, receiver.requests[1:4], strict=False)]
+    gaps = [
+        b["t"] - a["t"] for a, b in zip(receiver.requests, receiver.requests[1:4], strict=False)
+    ]
     base = emulator.webhook_retry_base
     assert gaps[0] >= base * 0.9 and gaps[1] >= 2 * base * 0.9 and gaps[2] >= 4 * base * 0.9, gaps
     assert [e["status"] for e in emulator.webhook_log] == [503, 500, 401, 200, 200]
@@ -264,8 +284,9 @@ async def test_wait_idle_waits_for_webhook_confirmation(
     assert emulator.pending_updates == 0 and time.monotonic() - started >= 0.25
 
 
-async def test_a_body_is_the_update_as_json(emulator: Emulator, tg_bot: telegram.Bot,
-                                           receiver: Receiver) -> None:
+async def test_a_body_is_the_update_as_json(
+    emulator: Emulator, tg_bot: telegram.Bot, receiver: Receiver
+) -> None:
     await tg_bot.set_webhook(receiver.url)
     user = emulator.add_user("Aysel")
     message = emulator.chats[user.user_id].messages[await user.send("/start")]

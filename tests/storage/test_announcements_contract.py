@@ -54,9 +54,16 @@ async def test_a_draft_moves_on_only_at_its_version_and_one_broadcast_runs(store
     repo = store.broadcasts
     first = await repo.create_draft(author_id=5, chat_id=-100, thread_id=None, now=NOW)
     draft = await repo.get(first)
-    assert draft is not None and draft.status == "draft" and draft.step == "text" and draft.topics == ("*",)
+    assert (
+        draft is not None
+        and draft.status == "draft"
+        and draft.step == "text"
+        and draft.topics == ("*",)
+    )
     assert (await repo.awaiting_text(5, -100)) == draft
-    assert await repo.update_draft(first, draft.version, text="<b>Hi</b>", step="audience", topics=("work",))
+    assert await repo.update_draft(
+        first, draft.version, text="<b>Hi</b>", step="audience", topics=("work",)
+    )
     assert not await repo.update_draft(first, draft.version, text="stale")  # an old button
     moved = await repo.get(first)
     assert moved is not None and moved.text == "<b>Hi</b>" and moved.topics == ("work",)
@@ -104,7 +111,14 @@ async def test_deliveries_never_twice_and_a_cut_off_send_is_uncertain(store: Sto
     assert await repo.claim(bid, 23) is None
     b = await repo.get(bid)
     assert b is not None
-    assert (b.cursor, b.queued, b.sent, b.uncertain, b.skipped, b.outstanding) == (99, 3, 1, 1, 1, 0)
+    assert (b.cursor, b.queued, b.sent, b.uncertain, b.skipped, b.outstanding) == (
+        99,
+        3,
+        1,
+        1,
+        1,
+        0,
+    )
     assert await repo.close(bid, NOW)
     assert not await repo.close(bid, NOW)
     done = await repo.get(bid)
@@ -117,10 +131,13 @@ async def test_erasure_takes_subscriptions_and_cancel_stops_a_broadcast(store: S
     await store.subscriptions.replace(31, ["documents"], "en", NOW)
     await store.privacy.erase_person(31, NOW)
     assert await store.subscriptions.topics_of(31) == []
-    row = await store.executor.fetchone("SELECT COUNT(*) AS n FROM subscriptions WHERE user_id = 31")
+    row = await store.executor.fetchone(
+        "SELECT COUNT(*) AS n FROM subscriptions WHERE user_id = 31"
+    )
     assert row is not None and int(row["n"]) == 0
-    bid = await store.broadcasts.create_draft(author_id=None, chat_id=-100, thread_id=None, now=NOW,
-                                              announcement_id="reg.reminder")
+    bid = await store.broadcasts.create_draft(
+        author_id=None, chat_id=-100, thread_id=None, now=NOW, announcement_id="reg.reminder"
+    )
     b = await store.broadcasts.get(bid)
     assert b is not None and await store.broadcasts.start(bid, b.version, 0, NOW)
     assert await store.broadcasts.cancel(bid)

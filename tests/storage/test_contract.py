@@ -39,10 +39,21 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 async def _case(store: Store, user_id: int = 7, update_id: int | None = 1) -> int:
     async with store.transaction() as uow:
         case_id = await uow.cases.create(
-            user_id=user_id, source_update_id=update_id, category="documents", language="en",
-            audience=None, region="Baku", adults=2, children=1, vulnerabilities=["medical"],
-            description="lost passport", priority=1, team="general", staff_chat_id=-100,
-            flow=None, now=NOW,
+            user_id=user_id,
+            source_update_id=update_id,
+            category="documents",
+            language="en",
+            audience=None,
+            region="Baku",
+            adults=2,
+            children=1,
+            vulnerabilities=["medical"],
+            description="lost passport",
+            priority=1,
+            team="general",
+            staff_chat_id=-100,
+            flow=None,
+            now=NOW,
         )
     assert case_id is not None
     return case_id
@@ -96,9 +107,18 @@ async def test_inbox_failures_keep_no_text_and_lag_is_measured(store: Store) -> 
 async def test_outbox_keeps_order_per_chat_dedupes_and_forgets_when_sent(store: Store) -> None:
     async with store.transaction() as uow:
         for n in range(3):
-            await uow.outbox.enqueue(chat_id=1, method="sendMessage", params={"n": n}, now=NOW, dedupe_key=f"a{n}")
-        await uow.outbox.enqueue(chat_id=2, method="sendMessage", params={"n": 9}, now=NOW, dedupe_key="b")
-        assert await uow.outbox.enqueue(chat_id=2, method="sendMessage", params={}, now=NOW, dedupe_key="b") is None
+            await uow.outbox.enqueue(
+                chat_id=1, method="sendMessage", params={"n": n}, now=NOW, dedupe_key=f"a{n}"
+            )
+        await uow.outbox.enqueue(
+            chat_id=2, method="sendMessage", params={"n": 9}, now=NOW, dedupe_key="b"
+        )
+        assert (
+            await uow.outbox.enqueue(
+                chat_id=2, method="sendMessage", params={}, now=NOW, dedupe_key="b"
+            )
+            is None
+        )
     repo = store.outbox
     later = datetime.now(UTC) + timedelta(seconds=1)
     due = await repo.due(later)
@@ -108,18 +128,28 @@ async def test_outbox_keeps_order_per_chat_dedupes_and_forgets_when_sent(store: 
     assert [(i.chat_id, i.params["n"]) for i in due] == [(1, 1), (2, 9)]
     await repo.mark_chat_unreachable(1, "Forbidden")
     assert [i.chat_id for i in await repo.due(later)] == [2]
-    finished = await store.executor.fetchall("SELECT chat_id, payload FROM outbox WHERE status != 'pending'")
+    finished = await store.executor.fetchall(
+        "SELECT chat_id, payload FROM outbox WHERE status != 'pending'"
+    )
     assert finished and all(r["chat_id"] == 0 and r["payload"] == "{}" for r in finished)
     assert await repo.prune(NOW + timedelta(days=3)) == len(finished)
 
 
 async def test_a_moot_outbox_item_is_skipped_not_failed(store: Store) -> None:
     async with store.transaction() as uow:
-        item_id = await uow.outbox.enqueue(chat_id=5, method="createForumTopic", params={"name": "x"}, now=NOW)
+        item_id = await uow.outbox.enqueue(
+            chat_id=5, method="createForumTopic", params={"name": "x"}, now=NOW
+        )
     assert item_id is not None
     await store.outbox.mark_skipped(item_id, "moot when due", NOW)
-    row = await store.executor.fetchone("SELECT status, payload, error FROM outbox WHERE id = ?", (item_id,))
-    assert row is not None and (row["status"], row["payload"], row["error"]) == ("skipped", "{}", "moot when due")
+    row = await store.executor.fetchone(
+        "SELECT status, payload, error FROM outbox WHERE id = ?", (item_id,)
+    )
+    assert row is not None and (row["status"], row["payload"], row["error"]) == (
+        "skipped",
+        "{}",
+        "moot when due",
+    )
     assert await store.outbox.due(datetime.now(UTC) + timedelta(seconds=1)) == []
 
 
@@ -128,7 +158,9 @@ async def test_a_unit_of_work_commits_together_or_not_at_all(store: Store) -> No
     with pytest.raises(RuntimeError):
         async with store.transaction() as uow:
             await uow.cases.update(case_id, NOW, status="in_progress")
-            await uow.outbox.enqueue(chat_id=7, method="sendMessage", params={}, now=NOW, dedupe_key="x")
+            await uow.outbox.enqueue(
+                chat_id=7, method="sendMessage", params={}, now=NOW, dedupe_key="x"
+            )
             raise RuntimeError("the handler failed half-way")
     row = await store.cases.get(case_id)
     assert row is not None and row.status == "new"
@@ -143,7 +175,9 @@ async def test_people_state_consents_and_replay_marks(store: Store) -> None:
     assert person.is_new and person.state is None
     again = await store.people.touch(5, NOW + timedelta(minutes=1))
     assert not again.is_new
-    await store.people.set_state(5, "intake", {"step": "describe", "parts": ["ж" * 10]}, update_id=40)
+    await store.people.set_state(
+        5, "intake", {"step": "describe", "parts": ["ж" * 10]}, update_id=40
+    )
     await store.people.set_state(5, "intake", {"step": "phone"}, update_id=30)  # older: kept at 40
     got = await store.people.get(5)
     assert got is not None and got.state_data == {"step": "phone"} and got.last_update_id == 40
@@ -206,17 +240,46 @@ async def test_meta_latch_prefix_and_counter(store: Store) -> None:
 async def test_cases_are_created_once_per_update_and_found(store: Store) -> None:
     case_id = await _case(store, update_id=77)
     async with store.transaction() as uow:
-        assert await uow.cases.create(
-            user_id=7, source_update_id=77, category="documents", language="en", audience=None,
-            region=None, adults=None, children=None, vulnerabilities=[], description=None,
-            priority=1, team="general", staff_chat_id=None, flow=None, now=NOW,
-        ) is None  # the replay of that update opens nothing
+        assert (
+            await uow.cases.create(
+                user_id=7,
+                source_update_id=77,
+                category="documents",
+                language="en",
+                audience=None,
+                region=None,
+                adults=None,
+                children=None,
+                vulnerabilities=[],
+                description=None,
+                priority=1,
+                team="general",
+                staff_chat_id=None,
+                flow=None,
+                now=NOW,
+            )
+            is None
+        )  # the replay of that update opens nothing
         assert await uow.cases.add_message(
-            case_id=case_id, direction="in", author_id=None, text="Lost PASSPORT in Baku 100%",
-            media_kind=None, file_id=None, update_id=500, now=NOW)
+            case_id=case_id,
+            direction="in",
+            author_id=None,
+            text="Lost PASSPORT in Baku 100%",
+            media_kind=None,
+            file_id=None,
+            update_id=500,
+            now=NOW,
+        )
         assert not await uow.cases.add_message(
-            case_id=case_id, direction="in", author_id=None, text="again", media_kind=None,
-            file_id=None, update_id=500, now=NOW)
+            case_id=case_id,
+            direction="in",
+            author_id=None,
+            text="again",
+            media_kind=None,
+            file_id=None,
+            update_id=500,
+            now=NOW,
+        )
     assert [r.id for r in await store.cases.find("passport")] == [case_id]  # any case, any backend
     assert [r.id for r in await store.cases.find("100%")] == [case_id]
     assert await store.cases.find("50%") == []
@@ -229,7 +292,9 @@ async def test_cases_are_created_once_per_update_and_found(store: Store) -> None
     assert [r.id for r in await store.cases.queue(10)] == [case_id]
     assert await store.cases.count_open() == 1 and await store.cases.count_unclaimed() == 1
     records = [r async for r in store.cases.iter_records_fast(batch=1)]
-    assert [r.id for r in records] == [case_id] and records[0].vulnerabilities == frozenset({"medical"})
+    assert [r.id for r in records] == [case_id] and records[0].vulnerabilities == frozenset(
+        {"medical"}
+    )
 
 
 async def test_a_change_inside_a_unit_of_work_sees_the_case_as_it_is(store: Store) -> None:
@@ -254,7 +319,9 @@ async def test_concurrent_units_of_work_do_not_lose_each_others_changes(store: S
 
     await asyncio.gather(toggle("employment"), toggle("medical"), toggle("documents"))
     row = await store.cases.get(case_id)
-    assert row is not None and row.record.services == frozenset({"employment", "medical", "documents"})
+    assert row is not None and row.record.services == frozenset(
+        {"employment", "medical", "documents"}
+    )
 
 
 # -- privacy ---------------------------------------------------------------------------------
@@ -264,10 +331,24 @@ async def test_erasing_a_person_leaves_no_id_or_text(store: Store) -> None:
     await store.people.touch(7, NOW)
     case_id = await _case(store)
     async with store.transaction() as uow:
-        await uow.cases.add_message(case_id=case_id, direction="in", author_id=None, text="Secret-9",
-                                    media_kind=None, file_id=None, update_id=9, now=NOW)
-        await uow.outbox.enqueue(chat_id=7, method="sendMessage", params={"text": "Secret-9"}, now=NOW,
-                                 kind="to_person", case_id=case_id)
+        await uow.cases.add_message(
+            case_id=case_id,
+            direction="in",
+            author_id=None,
+            text="Secret-9",
+            media_kind=None,
+            file_id=None,
+            update_id=9,
+            now=NOW,
+        )
+        await uow.outbox.enqueue(
+            chat_id=7,
+            method="sendMessage",
+            params={"text": "Secret-9"},
+            now=NOW,
+            kind="to_person",
+            case_id=case_id,
+        )
         await uow.records.audit(7, "closed_by_person", case_id, NOW)
     await store.records.vote(7, "doc.x", "en", True, NOW)
     collected = await store.privacy.cases(7)
@@ -277,7 +358,10 @@ async def test_erasing_a_person_leaves_no_id_or_text(store: Store) -> None:
     for table in ("people", "case_messages", "outbox", "feedback", "audit_log", "cases"):
         for row in await store.executor.fetchall(f"SELECT * FROM {table}"):
             values = [row[k] for k in row.keys()]
-            assert 7 not in values and not any("Secret-9" in str(v) for v in values), (table, values)
+            assert 7 not in values and not any("Secret-9" in str(v) for v in values), (
+                table,
+                values,
+            )
     case = await store.cases.get(case_id)
     assert case is not None and case.status == "deleted" and case.user_id is None
 
@@ -285,8 +369,9 @@ async def test_erasing_a_person_leaves_no_id_or_text(store: Store) -> None:
 async def test_retention_queries(store: Store) -> None:
     await store.people.touch(8, NOW - timedelta(days=400))
     case_id = await _case(store, user_id=8)
-    await store.cases.update(case_id, NOW - timedelta(days=200), status="closed",
-                             closed_at=NOW - timedelta(days=200))
+    await store.cases.update(
+        case_id, NOW - timedelta(days=200), status="closed", closed_at=NOW - timedelta(days=200)
+    )
     assert await store.privacy.ended_before(NOW - timedelta(days=180)) == [case_id]
     assert await store.privacy.inactive_since(NOW - timedelta(days=365)) == [8]
     await store.privacy.anonymise_cases([case_id])
@@ -297,7 +382,9 @@ async def test_retention_queries(store: Store) -> None:
 
 
 async def test_a_lane_belongs_to_one_owner_until_its_lease_runs_out(store: Store) -> None:
-    await store.inbox.add([InboxRow(1, "c1", "{}"), InboxRow(2, "c1", "{}"), InboxRow(3, "c2", "{}")], NOW)
+    await store.inbox.add(
+        [InboxRow(1, "c1", "{}"), InboxRow(2, "c1", "{}"), InboxRow(3, "c2", "{}")], NOW
+    )
     t = 1000.0
     mine = await store.leases.claim_lanes("a", t, lease=30)
     assert sorted(mine) == ["c1", "c2"]

@@ -38,14 +38,19 @@ async def test_the_outbox_rebuild_keeps_rows_ids_and_the_id_sequence(tmp_path: P
 
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-                 " applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)")
+    conn.execute(
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+        " applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+    )
     for number, name, script in migrations()[:4]:
         conn.executescript(script)
         conn.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)", (number, name))
     for n in range(1, 4):
-        conn.execute("INSERT INTO outbox (dedupe_key, chat_id, method, payload, next_attempt_at, created_at)"
-                     " VALUES (?, 7, 'sendMessage', '{}', 'x', 'x')", (f"k{n}",))
+        conn.execute(
+            "INSERT INTO outbox (dedupe_key, chat_id, method, payload, next_attempt_at, created_at)"
+            " VALUES (?, 7, 'sendMessage', '{}', 'x', 'x')",
+            (f"k{n}",),
+        )
     conn.execute("DELETE FROM outbox WHERE id = 3")  # pruned: its id stays used
     conn.commit()
     conn.close()
@@ -55,8 +60,10 @@ async def test_the_outbox_rebuild_keeps_rows_ids_and_the_id_sequence(tmp_path: P
         assert await db.schema_version() == len(migrations())
         rows = await ex.fetchall("SELECT id, dedupe_key FROM outbox ORDER BY id")
         assert [(r["id"], r["dedupe_key"]) for r in rows] == [(1, "k1"), (2, "k2")]
-        await ex.execute("INSERT INTO outbox (chat_id, method, payload, next_attempt_at, created_at, status)"
-                         " VALUES (7, 'sendMessage', '{}', 'x', 'x', 'skipped')")
+        await ex.execute(
+            "INSERT INTO outbox (chat_id, method, payload, next_attempt_at, created_at, status)"
+            " VALUES (7, 'sendMessage', '{}', 'x', 'x', 'skipped')"
+        )
         top = await ex.fetchone("SELECT MAX(id) AS top FROM outbox")
         assert top is not None and top["top"] == 4
     finally:

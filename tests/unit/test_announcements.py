@@ -23,11 +23,29 @@ ROOT = Path(__file__).resolve().parents[2]
 LANGS = ["az", "ru", "en", "fa", "tr"]
 
 CORPUS = [
-    "plain", "<b>bold</b> and <i>it</i>", "<b><i>nested</i></b>", "<b>crossed <i>tags</b></i>",
-    "<b>unclosed", "closing only</b>", "a < b", "a > b", "fish & chips", "&amp; &lt; &gt; &quot; &#128512; &#x1F600;",
-    "&nbsp;", "<a href=\"https://example.org\">link</a>", "<a>no href</a>", "<span class=\"tg-spoiler\">s</span>",
-    "<span>bare</span>", "<tg-spoiler>x</tg-spoiler>", "<script>x</script>", "<pre><code class=\"language-python\">x</code></pre>",
-    "<blockquote expandable>q</blockquote>", "<B>upper</B>", "emoji 🇦🇿 and RTL مرحبا", "<u><s>x</s></u>", "<br>",
+    "plain",
+    "<b>bold</b> and <i>it</i>",
+    "<b><i>nested</i></b>",
+    "<b>crossed <i>tags</b></i>",
+    "<b>unclosed",
+    "closing only</b>",
+    "a < b",
+    "a > b",
+    "fish & chips",
+    "&amp; &lt; &gt; &quot; &#128512; &#x1F600;",
+    "&nbsp;",
+    '<a href="https://example.org">link</a>',
+    "<a>no href</a>",
+    '<span class="tg-spoiler">s</span>',
+    "<span>bare</span>",
+    "<tg-spoiler>x</tg-spoiler>",
+    "<script>x</script>",
+    '<pre><code class="language-python">x</code></pre>',
+    "<blockquote expandable>q</blockquote>",
+    "<B>upper</B>",
+    "emoji 🇦🇿 and RTL مرحبا",
+    "<u><s>x</s></u>",
+    "<br>",
 ]
 
 
@@ -64,7 +82,9 @@ def test_length_is_counted_in_utf16_after_markup() -> None:
 
 
 def test_the_shipped_pack_has_topics_names_and_a_prepared_announcement() -> None:
-    ann, problems, coverage = load_announcements(ROOT / "content", LANGS, "en", Freshness(date(2026, 12, 1)))
+    ann, problems, coverage = load_announcements(
+        ROOT / "content", LANGS, "en", Freshness(date(2026, 12, 1))
+    )
     assert [p for p in problems if p.severity == "error"] == []
     assert list(ann.topics) == ["documents", "work", "asylum", "return", "events"]
     reminder = ann.prepared["registration-reminder"]

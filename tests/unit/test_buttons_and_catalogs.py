@@ -43,7 +43,11 @@ def test_every_button_of_the_pack_fits_64_bytes(bundle: ContentBundle) -> None:
         for item in pack.items.values():
             text, _ = pack.text(item.id, lang)
             for page in range(1, len(text.pages) + 1):
-                seen += _data(menus.item_page(pack, item, page, tr, flow_titles=bundle.flow_titles(item.flows, lang)))
+                seen += _data(
+                    menus.item_page(
+                        pack, item, page, tr, flow_titles=bundle.flow_titles(item.flows, lang)
+                    )
+                )
         seen += _data(flow_ui.flow_list(pack, bundle.flows, tr))
         chain = pack.language_chain(lang)
         for flow in bundle.flows.values():
@@ -58,7 +62,12 @@ def test_every_button_of_the_pack_fits_64_bytes(bundle: ContentBundle) -> None:
         seen += _data(case_ui.intake_category(pack, tr))
         seen += _data(case_ui.intake_vulnerabilities(tr, set()))
         for view_name in ("main", "status", "prio", "svc", "out"):
-            seen += [b.data for row in case_ui.card_buttons(9_999_999_999, tr, view_name) for b in row if b.data]
+            seen += [
+                b.data
+                for row in case_ui.card_buttons(9_999_999_999, tr, view_name)
+                for b in row
+                if b.data
+            ]
     assert seen, "no buttons built"
     too_long = [d for d in seen if len(d.encode()) > CALLBACK_LIMIT]
     assert too_long == []
@@ -105,13 +114,17 @@ def test_compiled_catalogs_are_up_to_date_with_their_sources() -> None:
         with po.open("rb") as fh:
             source = read_po(fh)
         compiled = read_mo(BytesIO(mo.read_bytes()))
+
         def key(m):
             return tuple(m.id) if isinstance(m.id, list | tuple) else m.id
 
         def value(m):
             return tuple(m.string) if isinstance(m.string, list | tuple) else m.string
 
-        expected = {key(m): value(m) for m in source if m.id and m.string
-                    and (not isinstance(m.string, list | tuple) or all(m.string))}
+        expected = {
+            key(m): value(m)
+            for m in source
+            if m.id and m.string and (not isinstance(m.string, list | tuple) or all(m.string))
+        }
         actual = {key(m): value(m) for m in compiled if m.id}
         assert expected == actual, f"{mo} is out of date: run make i18n"

@@ -38,7 +38,9 @@ EXAMPLES: list[tuple[cb.CallbackData, str]] = [
 
 
 @pytest.mark.parametrize(("payload", "data"), EXAMPLES, ids=[d for _p, d in EXAMPLES])
-def test_packs_to_the_strings_people_already_have_and_back(payload: cb.CallbackData, data: str) -> None:
+def test_packs_to_the_strings_people_already_have_and_back(
+    payload: cb.CallbackData, data: str
+) -> None:
     assert payload.pack() == data
     assert type(payload).unpack(data) == payload
     assert cb.parse(data) == payload
@@ -53,8 +55,18 @@ def test_every_kind_has_its_own_prefix_and_an_example() -> None:
 
 @pytest.mark.parametrize(
     "data",
-    ["", "m", "zz:1", "c:x:claim", "c:", "q:demo:two:since:yes", "q:demo:2:since", "h:a:1:extra",
-     "f:" + "a" * 70, None],
+    [
+        "",
+        "m",
+        "zz:1",
+        "c:x:claim",
+        "c:",
+        "q:demo:two:since:yes",
+        "q:demo:2:since",
+        "h:a:1:extra",
+        "f:" + "a" * 70,
+        None,
+    ],
 )
 def test_malformed_or_forged_data_parses_to_nothing(data: str | None) -> None:
     assert cb.parse(data) is None

@@ -50,7 +50,13 @@ def test_typed_answers_where_buttons_are_expected() -> None:
 def test_stale_or_forged_buttons_change_nothing() -> None:
     form = IntakeForm()
     before = dict(form.data)
-    for action, value in [("cat", "weapons"), ("done", ""), ("ok", ""), ("adults", "3"), ("zz", "")]:
+    for action, value in [
+        ("cat", "weapons"),
+        ("done", ""),
+        ("ok", ""),
+        ("adults", "3"),
+        ("zz", ""),
+    ]:
         outcome = form.press(action, value, CATEGORIES)
         assert outcome.kind == "reshow" and not outcome.changed
     assert form.data == before

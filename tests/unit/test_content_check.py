@@ -46,9 +46,40 @@ def test_format_report_table_problems_summary() -> None:
     ]
     report = format_report(problems, rows)
     lines = report.splitlines()
-    assert lines[0].split() == ["lang", "name", "items", "labels", "flows", "draft", "reviewed", "status"]
-    assert lines[2].split() == ["en", "English", "5/5", "100%", "12/12", "100%", "-", "0", "17", "reviewed"]
-    assert lines[3].split() == ["az", "Azərbaycanca", "2/5", "40%", "-", "0/3", "0%", "0", "2", "draft"]
+    assert lines[0].split() == [
+        "lang",
+        "name",
+        "items",
+        "labels",
+        "flows",
+        "draft",
+        "reviewed",
+        "status",
+    ]
+    assert lines[2].split() == [
+        "en",
+        "English",
+        "5/5",
+        "100%",
+        "12/12",
+        "100%",
+        "-",
+        "0",
+        "17",
+        "reviewed",
+    ]
+    assert lines[3].split() == [
+        "az",
+        "Azərbaycanca",
+        "2/5",
+        "40%",
+        "-",
+        "0/3",
+        "0%",
+        "0",
+        "2",
+        "draft",
+    ]
     assert "content/topics.yaml:7: error: invalid YAML" in report
     assert "content/text/en/faq.yaml:3: warning: title too long" in report
     assert lines[-1] == "1 error, 1 warning: the bot will not start with this pack"

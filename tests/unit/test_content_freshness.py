@@ -89,7 +89,10 @@ def test_homepage_source_and_unsourced_number_warn(tmp_path: Path) -> None:
     faq = root / "faq" / "documents.yaml"
     text = faq.read_text(encoding="utf-8")
     assert text.count("https://migration.gov.az/en/oyq") == 1
-    faq.write_text(text.replace("https://migration.gov.az/en/oyq", "https://migration.gov.az/en/"), encoding="utf-8")
+    faq.write_text(
+        text.replace("https://migration.gov.az/en/oyq", "https://migration.gov.az/en/"),
+        encoding="utf-8",
+    )
     found = _warnings(root, Freshness(TODAY))
     assert any("doc.registration" in w and "is a homepage" in w for w in found)
     # Its answer says "15 days": a number with no page behind it, in each language that says it.
@@ -129,7 +132,9 @@ def test_report_has_draft_and_reviewed_columns_and_confirmed_facts(
     assert any(line.startswith("facts confirmed by a caseworker") for line in lines)
 
 
-def test_ui_coverage_counts_fuzzy_entries_as_drafts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ui_coverage_counts_fuzzy_entries_as_drafts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import bot.i18n_tools as tools
 
     po = tmp_path / "ru" / "LC_MESSAGES" / "messages.po"
@@ -164,7 +169,10 @@ def _flow_pack(tmp_path: Path, label: bool) -> Path:
         text = en.read_text(encoding="utf-8")
         old = '        title: "Ask us"\n'
         assert text.count(old) == 1
-        en.write_text(text.replace(old, old + '        label: "A caseworker decides this"\n'), encoding="utf-8")
+        en.write_text(
+            text.replace(old, old + '        label: "A caseworker decides this"\n'),
+            encoding="utf-8",
+        )
     return root
 
 
@@ -204,7 +212,10 @@ def test_label_must_be_one_short_line(tmp_path: Path) -> None:
     root = _flow_pack(tmp_path, label=True)
     en = root / "text" / "en" / "flows.yaml"
     en.write_text(
-        en.read_text(encoding="utf-8").replace("A caseworker decides this", "x" * 130), encoding="utf-8"
+        en.read_text(encoding="utf-8").replace("A caseworker decides this", "x" * 130),
+        encoding="utf-8",
     )
     _flows, problems, _ = load_flows(root, ["en", "ru"], "en", {"faq.one", "faq.two"})
-    assert any("result label is one short line" in p.message and p.severity == "warning" for p in problems)
+    assert any(
+        "result label is one short line" in p.message and p.severity == "warning" for p in problems
+    )

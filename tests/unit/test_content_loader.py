@@ -434,7 +434,9 @@ def test_language_aliases_are_checked(tmp_path: Path) -> None:
     shutil.copytree(GOOD, pack)
     path = pack / "languages.yaml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("    fallback: [ru, en]\n", "    fallback: [ru, en]\n    aliases: [uz, ru, 'x y']\n", 1)
+    text = text.replace(
+        "    fallback: [ru, en]\n", "    fallback: [ru, en]\n    aliases: [uz, ru, 'x y']\n", 1
+    )
     text = text.replace("    aliases: [prs]\n", "    aliases: [prs, uz]\n")
     path.write_text(text, encoding="utf-8")
     _pack, problems = inspect_pack(pack)
@@ -445,13 +447,23 @@ def test_language_aliases_are_checked(tmp_path: Path) -> None:
 
 
 def test_the_welcome_is_the_operators_text_with_fallback_and_is_checked(tmp_path: Path) -> None:
-    root = pack_with(tmp_path, {"text/en/labels.yaml": lambda text: (
-        'welcome: "Hi from  the <Tbilisi> desk & co."\n' + text)})
+    root = pack_with(
+        tmp_path,
+        {
+            "text/en/labels.yaml": lambda text: (
+                'welcome: "Hi from  the <Tbilisi> desk & co."\n' + text
+            )
+        },
+    )
     pack = load_pack(root)
     assert pack.welcome_text("en") == "Hi from the <Tbilisi> desk & co."
     assert pack.welcome_text("ru") == pack.welcome_text("en")  # falls back along the chain
     assert load_pack(GOOD).welcome_text("en") is None  # none: the UI's own words are used
-    bad = pack_with(tmp_path / "bad", {"text/en/labels.yaml": lambda text: (
-        "welcome: " + "x" * 501 + "\n" + text)})
+    bad = pack_with(
+        tmp_path / "bad",
+        {"text/en/labels.yaml": lambda text: "welcome: " + "x" * 501 + "\n" + text},
+    )
     problems = inspect_pack(bad)[1]
-    assert any("welcome has 501 characters" in str(p) and "labels.yaml:" in str(p) for p in problems)
+    assert any(
+        "welcome has 501 characters" in str(p) and "labels.yaml:" in str(p) for p in problems
+    )

@@ -150,8 +150,17 @@ def test_emergency_contacts(pack: Pack) -> None:
 @pytest.mark.parametrize(
     ("code", "expected"),
     [
-        ("uz", "ru"), ("uz-Latn-UZ", "ru"), ("kk", "ru"), ("ky-KG", "ru"), ("tg", "ru"), ("tk", "ru"),
-        ("prs", "fa"), ("fa-AF", "fa"), ("pes", "fa"), ("de", "en"), ("tr", "tr"),
+        ("uz", "ru"),
+        ("uz-Latn-UZ", "ru"),
+        ("kk", "ru"),
+        ("ky-KG", "ru"),
+        ("tg", "ru"),
+        ("tk", "ru"),
+        ("prs", "fa"),
+        ("fa-AF", "fa"),
+        ("pes", "fa"),
+        ("de", "en"),
+        ("tr", "tr"),
     ],
 )
 def test_codes_the_real_pack_lacks_map_to_its_configured_languages(

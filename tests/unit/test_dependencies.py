@@ -20,7 +20,9 @@ def _requirements() -> dict[str, str]:
 
 
 def _locked() -> dict[str, str]:
-    pins = re.findall(r"^([A-Za-z0-9_.-]+)==([^\s\\]+)", (ROOT / "requirements.lock").read_text(), re.M)
+    pins = re.findall(
+        r"^([A-Za-z0-9_.-]+)==([^\s\\]+)", (ROOT / "requirements.lock").read_text(), re.M
+    )
     return {name.lower(): version for name, version in pins}
 
 
@@ -46,6 +48,8 @@ def test_every_runtime_dependency_is_locked_with_hashes() -> None:
 def test_the_image_installs_from_the_lock_on_a_pinned_base() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     base = re.search(r"^FROM\s+(\S+)", dockerfile, re.M)
-    assert base is not None and re.search(r":\d+\.\d+\.\d+", base.group(1)), "pin an exact base release"
+    assert base is not None and re.search(r":\d+\.\d+\.\d+", base.group(1)), (
+        "pin an exact base release"
+    )
     assert "--require-hashes -r requirements.lock" in dockerfile
     assert "pip install --no-deps ." in dockerfile

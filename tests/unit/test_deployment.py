@@ -24,7 +24,9 @@ def test_compose_has_postgres_a_migration_step_two_replicas_and_a_proxy() -> Non
     bot = services["bot"]
     assert bot["deploy"]["replicas"] == 2
     env = bot["environment"]
-    assert env["DATABASE_URL"].startswith("postgresql://") and "@postgres:5432/" in env["DATABASE_URL"]
+    assert (
+        env["DATABASE_URL"].startswith("postgresql://") and "@postgres:5432/" in env["DATABASE_URL"]
+    )
     assert env["WEBHOOK_LISTEN"] == "0.0.0.0:8443"
     for required in ("BOT_TOKEN", "WEBHOOK_URL", "WEBHOOK_SECRET", "ABUSE_KEY"):
         assert ":?" in env[required], f"{required} must be required, not defaulted"
@@ -54,8 +56,20 @@ def test_docker_compose_accepts_the_file() -> None:
     command = _compose_command()
     if command is None:
         pytest.skip("no `docker compose` here (the file is still checked by the tests above)")
-    env = {"BOT_TOKEN": "1:x", "WEBHOOK_URL": "https://h:8443/t", "WEBHOOK_SECRET": "s",
-           "ABUSE_KEY": "k" * 32, "POSTGRES_PASSWORD": "p", "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([*command, "config", "--quiet"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    env = {
+        "BOT_TOKEN": "1:x",
+        "WEBHOOK_URL": "https://h:8443/t",
+        "WEBHOOK_SECRET": "s",
+        "ABUSE_KEY": "k" * 32,
+        "POSTGRES_PASSWORD": "p",
+        "PATH": "/usr/bin:/bin",
+    }
+    done = subprocess.run(
+        [*command, "config", "--quiet"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr

@@ -22,7 +22,12 @@ async def test_one_slow_chat_does_not_hold_up_the_others_and_order_is_kept(tmp_p
             await release.wait()
         done.append((row.lane, row.update_id))
 
-    rows = [InboxRow(1, "slow", "{}"), InboxRow(2, "slow", "{}"), InboxRow(3, "fast", "{}"), InboxRow(4, "fast", "{}")]
+    rows = [
+        InboxRow(1, "slow", "{}"),
+        InboxRow(2, "slow", "{}"),
+        InboxRow(3, "fast", "{}"),
+        InboxRow(4, "fast", "{}"),
+    ]
     await inbox.add(rows, SystemClock().now())
     dispatcher = InboxDispatcher(inbox, process, SystemClock(), max_concurrency=4)
     for row in rows:
@@ -59,6 +64,9 @@ async def test_a_failure_is_recorded_and_the_next_update_still_runs(tmp_path: Pa
     await dispatcher.wait_idle()
     statuses = {n: await inbox.status(n) for n in (1, 2, 3)}
     assert statuses == {1: "failed", 2: "failed", 3: "done"}
-    errors = [r["error"] for r in await db.executor.fetchall("SELECT error FROM inbox WHERE status = 'failed'")]
+    errors = [
+        r["error"]
+        for r in await db.executor.fetchall("SELECT error FROM inbox WHERE status = 'failed'")
+    ]
     assert errors and all("private" not in e for e in errors)
     await db.close()

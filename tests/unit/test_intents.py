@@ -62,11 +62,26 @@ def test_match(intents: Intents, text: str, expected: str | None) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("yes", "yes"), ("Yes, I am", "yes"), ("да", "yes"), ("Да, конечно", "yes"),
-        ("bəli", "yes"), ("beli", "yes"), ("بله", "yes"), ("evet", "yes"),
-        ("no", "no"), ("нет", "no"), ("yox", "no"), ("xeyr", "no"), ("خیر", "no"),
-        ("نه", "no"), ("hayır", "no"), ("hayir", "no"), ("I'm not", "no"),
-        ("maybe", None), ("", None), ("noodles", None),
+        ("yes", "yes"),
+        ("Yes, I am", "yes"),
+        ("да", "yes"),
+        ("Да, конечно", "yes"),
+        ("bəli", "yes"),
+        ("beli", "yes"),
+        ("بله", "yes"),
+        ("evet", "yes"),
+        ("no", "no"),
+        ("нет", "no"),
+        ("yox", "no"),
+        ("xeyr", "no"),
+        ("خیر", "no"),
+        ("نه", "no"),
+        ("hayır", "no"),
+        ("hayir", "no"),
+        ("I'm not", "no"),
+        ("maybe", None),
+        ("", None),
+        ("noodles", None),
     ],
 )
 def test_yes_no_in_every_language(intents: Intents, text: str, expected: str | None) -> None:
@@ -99,8 +114,13 @@ def test_problems_have_file_and_line(tmp_path: Path) -> None:
     )
     _intents, problems, coverage = load_intents(pack, LANGS, "en")
     shown = [str(p) for p in problems]
-    assert "content/intents.yaml:2: error: search: min_confidence must be a number from 0 to 1" in shown
-    assert any(s.startswith("content/intents.yaml:8: error: intent 'person': reply must be") for s in shown)
+    assert (
+        "content/intents.yaml:2: error: search: min_confidence must be a number from 0 to 1"
+        in shown
+    )
+    assert any(
+        s.startswith("content/intents.yaml:8: error: intent 'person': reply must be") for s in shown
+    )
     assert any(s.startswith("content/intents.yaml:9: error: intent id 'Bad Id'") for s in shown)
     assert "content/text/ru/intents.yaml:3: error: phrases for unknown intent 'greting'" in shown
     assert any("text/ru/intents.yaml:4: error: intent 'emergency': 'x*'" in s for s in shown)
@@ -121,17 +141,28 @@ def test_unquoted_yes_no_keys_still_load(tmp_path: Path) -> None:
 
 def test_pack_order_decides_between_anywhere_intents() -> None:
     phrases = {"en": {"a": ("fire",), "b": ("fire truck",)}}
-    first = Intents((IntentDef("a", "emergency", "anywhere"), IntentDef("b", "caseworker", "anywhere")), 0.5, phrases)
+    first = Intents(
+        (IntentDef("a", "emergency", "anywhere"), IntentDef("b", "caseworker", "anywhere")),
+        0.5,
+        phrases,
+    )
     assert matched(first, "the fire truck") == "a"
-    second = Intents((IntentDef("b", "caseworker", "anywhere"), IntentDef("a", "emergency", "anywhere")), 0.5, phrases)
+    second = Intents(
+        (IntentDef("b", "caseworker", "anywhere"), IntentDef("a", "emergency", "anywhere")),
+        0.5,
+        phrases,
+    )
     assert matched(second, "the fire truck") == "b"
 
 
 def test_a_one_word_phrase_that_is_another_languages_common_word_is_warned_about() -> None:
     from bot.content.intents import collisions
 
-    intents = Intents((IntentDef("emergency", "emergency", "anywhere"),), 0.5,
-                      {"en": {"emergency": ("gun", "pointing a gun")}})
+    intents = Intents(
+        (IntentDef("emergency", "emergency", "anywhere"),),
+        0.5,
+        {"en": {"emergency": ("gun", "pointing a gun")}},
+    )
     texts = {"en": {"a": "a pistol"}, "az": {"x": "15 gün ərzində", "y": "hər gün", "z": "ay"}}
     problems = collisions(intents, texts, REAL)
     assert [p.severity for p in problems] == ["warning"]
@@ -142,6 +173,8 @@ def test_a_one_word_phrase_that_is_another_languages_common_word_is_warned_about
 def test_a_word_both_languages_use_is_a_cognate_not_a_collision() -> None:
     from bot.content.intents import collisions
 
-    intents = Intents((IntentDef("person", "caseworker", "anywhere"),), 0.5, {"en": {"person": ("operator",)}})
+    intents = Intents(
+        (IntentDef("person", "caseworker", "anywhere"),), 0.5, {"en": {"person": ("operator",)}}
+    )
     texts = {"en": {"a": "call the operator"}, "az": {"x": "operator", "y": "operatora zəng"}}
     assert collisions(intents, texts, REAL) == []

@@ -37,7 +37,9 @@ async def _until(check, seconds: float = 5.0) -> None:
     raise AssertionError("timed out")
 
 
-async def test_a_row_handled_while_a_read_was_in_flight_is_not_handled_again(tmp_path: Path) -> None:
+async def test_a_row_handled_while_a_read_was_in_flight_is_not_handled_again(
+    tmp_path: Path,
+) -> None:
     store = await open_store(tmp_path / "c.db")
     handled: list[int] = []
     gate = asyncio.Event()
@@ -65,7 +67,9 @@ async def test_a_row_handled_while_a_read_was_in_flight_is_not_handled_again(tmp
     await store.close()
 
 
-async def test_a_lane_is_let_go_when_done_and_kept_while_updates_keep_coming(tmp_path: Path) -> None:
+async def test_a_lane_is_let_go_when_done_and_kept_while_updates_keep_coming(
+    tmp_path: Path,
+) -> None:
     store = await open_store(tmp_path / "l.db")
     handled: list[int] = []
 
@@ -76,7 +80,9 @@ async def test_a_lane_is_let_go_when_done_and_kept_while_updates_keep_coming(tmp
 
     dispatcher = InboxDispatcher(store.inbox, process, SystemClock())
     claims = LaneClaims(store.leases, dispatcher, owner="a", idle_look=0.01)
-    other = LaneClaims(store.leases, InboxDispatcher(store.inbox, process, SystemClock()), owner="b")
+    other = LaneClaims(
+        store.leases, InboxDispatcher(store.inbox, process, SystemClock()), owner="b"
+    )
     await store.inbox.add([InboxRow(1, "c1", "{}")], SystemClock().now())
     runner = asyncio.create_task(claims.run())
     await _until(lambda: handled == [1, 2] and not claims.held)

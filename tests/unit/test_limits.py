@@ -144,7 +144,9 @@ async def test_replies_into_a_group_take_its_slots_and_callback_answers_do_not()
     assert lim.group_delay(-7) > 0
     # Answering a button press is not a message into the group: it never waits.
     await asyncio.wait_for(
-        limiter.process_request(calls, (), {}, "answerCallbackQuery", {"callback_query_id": "1"}, None),
+        limiter.process_request(
+            calls, (), {}, "answerCallbackQuery", {"callback_query_id": "1"}, None
+        ),
         timeout=0.5,
     )
     blocked = asyncio.create_task(

@@ -17,8 +17,23 @@ def test_accepts_decimal_digits_of_any_script(text: str, expected: int) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", " ", "²", "12²", "-1", "+1", "1 2", "1.5", "1e3", "0x10", str(BIGINT_MAX + 1),
-     "99999999999999999999", "٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩٠١٢", None, "１２abc"],
+    [
+        "",
+        " ",
+        "²",
+        "12²",
+        "-1",
+        "+1",
+        "1 2",
+        "1.5",
+        "1e3",
+        "0x10",
+        str(BIGINT_MAX + 1),
+        "99999999999999999999",
+        "٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩٠١٢",
+        None,
+        "１２abc",
+    ],
 )
 def test_refuses_everything_else(text: str | None) -> None:
     assert parse_int(text) is None
@@ -26,6 +41,8 @@ def test_refuses_everything_else(text: str | None) -> None:
 
 def test_case_ids_and_user_ids() -> None:
     assert parse_case_id("#12") == 12 and parse_case_id("12") == 12
-    assert parse_case_id("#0") is None and parse_case_id("##12") is None and parse_case_id("²") is None
+    assert (
+        parse_case_id("#0") is None and parse_case_id("##12") is None and parse_case_id("²") is None
+    )
     assert parse_user_id("200000002") == 200000002 and parse_user_id("0") is None
     assert parse_user_id("-") is None

@@ -30,7 +30,9 @@ def test_the_query_set_is_realistic_in_size_and_spread() -> None:
 
 
 def test_targets_of_issue_12_are_met(scores: queryset.Scores) -> None:
-    misses = [f"[{q.lang} {q.kind}] {q.q!r} -> {o.reply} {list(o.items[:3])}" for q, o in scores.failures]
+    misses = [
+        f"[{q.lang} {q.kind}] {q.q!r} -> {o.reply} {list(o.items[:3])}" for q, o in scores.failures
+    ]
     assert scores.misses() == [], "\n".join(misses)
     for lang in queryset.LANGUAGES:
         assert scores.rate("faq", lang) >= 0.9, (lang, misses)

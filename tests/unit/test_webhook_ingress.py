@@ -17,8 +17,15 @@ from bot.storage import errors
 from bot.storage.errors import StorageError
 
 SECRET = "right-secret_123"
-UPDATE = {"update_id": 5, "message": {"message_id": 1, "date": 0, "chat": {"id": 7, "type": "private"},
-                                      "text": "private words"}}
+UPDATE = {
+    "update_id": 5,
+    "message": {
+        "message_id": 1,
+        "date": 0,
+        "chat": {"id": 7, "type": "private"},
+        "text": "private words",
+    },
+}
 
 
 class Store:
@@ -67,7 +74,9 @@ async def test_an_update_is_stored_before_200(client: TestClient[Any, Any], stor
     assert store.calls == [[UPDATE]]
 
 
-@pytest.mark.parametrize("secret", [None, "", "wrong", SECRET + "x", SECRET[:-1], SECRET.upper(), "ü" * 4])
+@pytest.mark.parametrize(
+    "secret", [None, "", "wrong", SECRET + "x", SECRET[:-1], SECRET.upper(), "ü" * 4]
+)
 async def test_a_wrong_or_missing_secret_is_401_and_nothing_is_stored(
     client: TestClient[Any, Any], store: Store, secret: str | None
 ) -> None:
@@ -110,11 +119,23 @@ async def test_a_body_over_the_limit_is_413(client: TestClient[Any, Any], store:
     assert store.calls == []
 
 
-@pytest.mark.parametrize("body", [
-    b"", b"not json", b"\xff\xfe\x00", b"[1, 2]", b"null", b'"text"', b'{"message": {}}',
-    b'{"update_id": "5"}', b'{"update_id": true}', b'{"update_id": -1}', b'{"update_id": 1.5}',
-    b"[" * 30_000 + b"]" * 30_000,
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"not json",
+        b"\xff\xfe\x00",
+        b"[1, 2]",
+        b"null",
+        b'"text"',
+        b'{"message": {}}',
+        b'{"update_id": "5"}',
+        b'{"update_id": true}',
+        b'{"update_id": -1}',
+        b'{"update_id": 1.5}',
+        b"[" * 30_000 + b"]" * 30_000,
+    ],
+)
 async def test_a_body_that_is_not_an_update_is_400_never_5xx(
     client: TestClient[Any, Any], store: Store, body: bytes
 ) -> None:
@@ -123,12 +144,15 @@ async def test_a_body_that_is_not_an_update_is_400_never_5xx(
     assert store.calls == []
 
 
-@pytest.mark.parametrize("error", [
-    StorageError("the disk holding bot.db is full"),
-    StorageError("the database bot.db is locked by another process", errors.LOCKED),
-    StorageError("cannot write the database bot.db (disk I/O error)", errors.DAMAGED),
-    Unavailable("20000 updates wait to be handled"),
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        StorageError("the disk holding bot.db is full"),
+        StorageError("the database bot.db is locked by another process", errors.LOCKED),
+        StorageError("cannot write the database bot.db (disk I/O error)", errors.DAMAGED),
+        Unavailable("20000 updates wait to be handled"),
+    ],
+)
 async def test_a_store_that_cannot_take_it_is_503_so_telegram_retries(
     client: TestClient[Any, Any], store: Store, error: BaseException
 ) -> None:
@@ -163,7 +187,9 @@ async def test_concurrent_requests_share_commits(
 ) -> None:
     store.delay = 0.05
     updates = [{**UPDATE, "update_id": i} for i in range(20)]
-    answers = await asyncio.gather(*(client.post("/hook/path", json=u, headers=headers()) for u in updates))
+    answers = await asyncio.gather(
+        *(client.post("/hook/path", json=u, headers=headers()) for u in updates)
+    )
     assert [a.status for a in answers] == [200] * 20
     stored = [u["update_id"] for call in store.calls for u in call]
     assert sorted(stored) == list(range(20))
@@ -177,7 +203,10 @@ async def test_a_failed_group_commit_fails_every_request_in_it(
     store.delay = 0.05
     store.fail = [StorageError("full"), StorageError("full")]
     answers = await asyncio.gather(
-        *(client.post("/hook/path", json={**UPDATE, "update_id": i}, headers=headers()) for i in range(6))
+        *(
+            client.post("/hook/path", json={**UPDATE, "update_id": i}, headers=headers())
+            for i in range(6)
+        )
     )
     statuses = [a.status for a in answers]
     assert statuses.count(503) >= 2 and set(statuses) <= {200, 503}

@@ -38,7 +38,11 @@ async def staff_actor(update: Update, context: BotContext) -> Actor | None:
     if message is not None and message.sender_chat is not None and update.callback_query is None:
         # Anonymous admins post as the group itself; only admins can be anonymous, so a
         # message signed by the staff chat itself is trusted, and audited as such.
-        if chat is not None and staff.is_staff_chat(message.sender_chat.id) and message.sender_chat.id == chat.id:
+        if (
+            chat is not None
+            and staff.is_staff_chat(message.sender_chat.id)
+            and message.sender_chat.id == chat.id
+        ):
             return Actor(None, None, anonymous=True)
         return None
     user = update.effective_user
@@ -51,12 +55,18 @@ async def staff_actor(update: Update, context: BotContext) -> Actor | None:
 
 
 def is_admin(context: BotContext, actor: Actor | None) -> bool:
-    return actor is not None and actor.user_id is not None and context.services.require_staff().is_admin(actor.user_id)
+    return (
+        actor is not None
+        and actor.user_id is not None
+        and context.services.require_staff().is_admin(actor.user_id)
+    )
 
 
 def staff_chats(services: Services) -> frozenset[int]:
     """Where staff commands and case buttons work: the staff group and team chats."""
-    ids = {services.settings.staff_chat_id} if services.settings.staff_chat_id is not None else set()
+    ids = (
+        {services.settings.staff_chat_id} if services.settings.staff_chat_id is not None else set()
+    )
     ids |= {t.chat_id for t in services.content.routing.teams.values() if t.chat_id is not None}
     return frozenset(i for i in ids if i is not None)
 
@@ -67,7 +77,9 @@ async def _say(update: Update, text: str) -> None:
         await message.reply_text(text, do_quote=False)
 
 
-async def gate(update: Update, context: BotContext, *, admin: bool = False, refusal: str = "") -> Actor | None:
+async def gate(
+    update: Update, context: BotContext, *, admin: bool = False, refusal: str = ""
+) -> Actor | None:
     """The staff member behind a command, if it came from a staff chat and they may use it.
 
     Elsewhere (another group, a private chat) nothing about any case is read or shown: a
@@ -79,10 +91,17 @@ async def gate(update: Update, context: BotContext, *, admin: bool = False, refu
     tr = staff_tr_of(services)
     if chat is None or chat.id not in staff_chats(services):
         user = update.effective_user
-        if user is not None and not user.is_bot and services.staff is not None and await services.require_staff().is_member(user.id):
+        if (
+            user is not None
+            and not user.is_bot
+            and services.staff is not None
+            and await services.require_staff().is_member(user.id)
+        ):
             await _say(update, tr._("Staff commands work only in the staff group."))
         elif chat is not None and chat.type == "private":
-            await _say(update, context.tr._("I don't know that command. Send /help to see what I can do."))
+            await _say(
+                update, context.tr._("I don't know that command. Send /help to see what I can do.")
+            )
         return None
     actor = await staff_actor(update, context)
     if actor is None:
@@ -101,7 +120,9 @@ def staff_command(
 ) -> Callable[[StaffHandler], Callable[[Update, BotContext], Coroutine[Any, Any, None]]]:
     """A staff command: runs only in a staff chat, for a current caseworker (or an admin)."""
 
-    def decorate(handler: StaffHandler) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
+    def decorate(
+        handler: StaffHandler,
+    ) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
         @functools.wraps(handler)
         async def gated(update: Update, context: BotContext) -> None:
             actor = await gate(update, context, admin=admin, refusal=refusal)
@@ -132,4 +153,6 @@ async def staff_press_actor(update: Update, context: BotContext) -> Actor | None
 
 def staff_tr_of(services: Services) -> Tr:
     """Staff-side texts: STAFF_LANGUAGE, else the pack's default."""
-    return services.catalogs.tr(services.settings.staff_language or services.content.pack.default_language)
+    return services.catalogs.tr(
+        services.settings.staff_language or services.content.pack.default_language
+    )

@@ -52,18 +52,38 @@ async def announce_command(update: Update, context: BotContext, actor: Actor) ->
         if running is not None and await repo.cancel(running.id):
             if services.broadcaster is not None:
                 services.broadcaster.wake()
-            await _say(message, esc(tr._("Announcement #{id} is being cancelled: nothing more is queued; a report follows.", id=running.id)))
+            await _say(
+                message,
+                esc(
+                    tr._(
+                        "Announcement #{id} is being cancelled: nothing more is queued; a report follows.",
+                        id=running.id,
+                    )
+                ),
+            )
             return
-        draft = await repo.awaiting_text(actor.user_id, message.chat.id) if message and actor.user_id else None
+        draft = (
+            await repo.awaiting_text(actor.user_id, message.chat.id)
+            if message and actor.user_id
+            else None
+        )
         if draft is not None and await repo.discard_draft(draft.id):
             await _say(message, esc(tr._("Draft discarded.")))
             return
         await _say(message, esc(tr._("No announcement is being sent.")))
         return
     if running is not None:
-        await _say(message, esc(tr._(
-            "Announcement #{id} is being sent ({done} of {total}). Wait for its report, or stop it with /announce cancel.",
-            id=running.id, done=running.done_count, total=running.total)))
+        await _say(
+            message,
+            esc(
+                tr._(
+                    "Announcement #{id} is being sent ({done} of {total}). Wait for its report, or stop it with /announce cancel.",
+                    id=running.id,
+                    done=running.done_count,
+                    total=running.total,
+                )
+            ),
+        )
         return
     if message is None:
         return
@@ -72,21 +92,40 @@ async def announce_command(update: Update, context: BotContext, actor: Actor) ->
         prepared = ann.prepared.get(args[0])
         if prepared is None:
             known = ", ".join(sorted(ann.prepared)) or "—"
-            await _say(message, esc(tr._("There is no prepared announcement “{id}”. Prepared: {known}.", id=args[0], known=known)))
+            await _say(
+                message,
+                esc(
+                    tr._(
+                        "There is no prepared announcement “{id}”. Prepared: {known}.",
+                        id=args[0],
+                        known=known,
+                    )
+                ),
+            )
             return
         note = ui.expired_note(prepared, services.clock.now().date(), tr)
         if note:
             await _say(message, esc(note))
             return
-        bid = await repo.create_draft(author_id=actor.user_id, chat_id=message.chat.id, thread_id=_thread(message),
-                                      now=services.clock.now(), announcement_id=prepared.id, step="preview",
-                                      topics=tuple(prepared.topics))
+        bid = await repo.create_draft(
+            author_id=actor.user_id,
+            chat_id=message.chat.id,
+            thread_id=_thread(message),
+            now=services.clock.now(),
+            announcement_id=prepared.id,
+            step="preview",
+            topics=tuple(prepared.topics),
+        )
         draft = await repo.get(bid)
         assert draft is not None
         await _preview(update, context, draft, new=True)
         return
-    await repo.create_draft(author_id=actor.user_id, chat_id=message.chat.id, thread_id=_thread(message),
-                            now=services.clock.now())
+    await repo.create_draft(
+        author_id=actor.user_id,
+        chat_id=message.chat.id,
+        thread_id=_thread(message),
+        now=services.clock.now(),
+    )
     await _say(message, ui.ask_text(tr))
 
 
@@ -100,7 +139,10 @@ async def take_typed_text(update: Update, context: BotContext, actor: Actor) -> 
     draft = await repo.awaiting_text(actor.user_id, message.chat.id)
     if draft is None or draft.thread_id != _thread(message):
         return False
-    if draft.created_at is not None and context.services.clock.now() - draft.created_at > TEXT_WINDOW:
+    if (
+        draft.created_at is not None
+        and context.services.clock.now() - draft.created_at > TEXT_WINDOW
+    ):
         return False
     tr = staff_tr_of(context.services)
     if not is_admin(context, actor):
@@ -108,10 +150,15 @@ async def take_typed_text(update: Update, context: BotContext, actor: Actor) -> 
         await _say(message, esc(tr._("Only admins can send announcements.")))
         return True
     if message.text is None:
-        await _say(message, esc(tr._("An announcement is text only. Send the text, or /announce cancel.")))
+        await _say(
+            message, esc(tr._("An announcement is text only. Send the text, or /announce cancel."))
+        )
         return True
-    has_formatting = any(e.type not in ("url", "email", "phone_number", "mention", "hashtag", "cashtag", "bot_command")
-                         for e in message.entities)
+    has_formatting = any(
+        e.type
+        not in ("url", "email", "phone_number", "mention", "hashtag", "cashtag", "bot_command")
+        for e in message.entities
+    )
     text = (message.text_html if has_formatting else message.text).strip()
     problem = _problem(text, tr)
     if problem:
@@ -121,7 +168,9 @@ async def take_typed_text(update: Update, context: BotContext, actor: Actor) -> 
         return True
     fresh = await repo.get(draft.id)
     assert fresh is not None
-    screen = ui.audience_screen(fresh, context.services.content.announcements, context.services.content.pack, tr)
+    screen = ui.audience_screen(
+        fresh, context.services.content.announcements, context.services.content.pack, tr
+    )
     await show(update, screen, new=True)
     return True
 
@@ -129,11 +178,20 @@ async def take_typed_text(update: Update, context: BotContext, actor: Actor) -> 
 def _problem(text: str, tr: Tr) -> str | None:
     checked = check_html(text)
     if checked.problem:
-        return esc(tr._("Telegram would refuse this text: {problem}. Nothing was saved; send the corrected text.",
-                        problem=checked.problem))
+        return esc(
+            tr._(
+                "Telegram would refuse this text: {problem}. Nothing was saved; send the corrected text.",
+                problem=checked.problem,
+            )
+        )
     too_long = length_problem(checked.visible)
     if too_long:
-        return esc(tr._("The text is too long: {problem}. Nothing was saved; send a shorter text.", problem=too_long))
+        return esc(
+            tr._(
+                "The text is too long: {problem}. Nothing was saved; send a shorter text.",
+                problem=too_long,
+            )
+        )
     return None
 
 
@@ -156,10 +214,14 @@ async def on_button(update: Update, context: BotContext) -> None:
     repo = context.services.store.broadcasts
     draft = await repo.get(bid)
     if draft is None or draft.status != "draft":
-        await answer_query(update, tr._("This announcement was already sent or discarded."), alert=True)
+        await answer_query(
+            update, tr._("This announcement was already sent or discarded."), alert=True
+        )
         return
     if draft.version != version:
-        await answer_query(update, tr._("These buttons are out of date: use the newest message."), alert=True)
+        await answer_query(
+            update, tr._("These buttons are out of date: use the newest message."), alert=True
+        )
         return
     ann = context.services.content.announcements
     if kind == "t":
@@ -175,14 +237,21 @@ async def on_button(update: Update, context: BotContext) -> None:
                 topics.remove(value)
             elif value in ann.topics:
                 topics.append(value)
-            changed = await repo.update_draft(bid, version, topics=tuple(ann.known(topics)), step="audience")
+            changed = await repo.update_draft(
+                bid, version, topics=tuple(ann.known(topics)), step="audience"
+            )
         await _redraw(update, context, bid, changed)
     elif kind == "l":
         language = None if value == ALL else value
         if language is not None and language not in context.services.content.pack.languages:
             await answer_query(update)
             return
-        await _redraw(update, context, bid, await repo.update_draft(bid, version, language=language, step="audience"))
+        await _redraw(
+            update,
+            context,
+            bid,
+            await repo.update_draft(bid, version, language=language, step="audience"),
+        )
     elif kind == "p":
         await answer_query(update)
         if not draft.topics:
@@ -209,8 +278,12 @@ async def _redraw(update: Update, context: BotContext, bid: int, changed: bool) 
     fresh = await context.services.store.broadcasts.get(bid)
     if fresh is not None:
         services = context.services
-        await show(update, ui.audience_screen(fresh, services.content.announcements, services.content.pack,
-                                              staff_tr_of(services)))
+        await show(
+            update,
+            ui.audience_screen(
+                fresh, services.content.announcements, services.content.pack, staff_tr_of(services)
+            ),
+        )
 
 
 def _body(context: BotContext, draft: Broadcast, tr: Tr) -> str:
@@ -223,7 +296,9 @@ def _body(context: BotContext, draft: Broadcast, tr: Tr) -> str:
     return draft.text or ""
 
 
-async def _preview(update: Update, context: BotContext, draft: Broadcast, *, new: bool = False) -> None:
+async def _preview(
+    update: Update, context: BotContext, draft: Broadcast, *, new: bool = False
+) -> None:
     """The announcement as subscribers see it, then the counts and the confirm button."""
     services = context.services
     tr = staff_tr_of(services)
@@ -234,17 +309,30 @@ async def _preview(update: Update, context: BotContext, draft: Broadcast, *, new
     if draft.announcement_id:
         earlier = await services.store.broadcasts.last_sent(draft.announcement_id)
         if earlier is not None and earlier.started_at is not None:
-            note = tr._("Sent before on {date} (#{id}): subscribers would get it again.",
-                        date=earlier.started_at.date().isoformat(), id=earlier.id)
+            note = tr._(
+                "Sent before on {date} (#{id}): subscribers would get it again.",
+                date=earlier.started_at.date().isoformat(),
+                id=earlier.id,
+            )
     if not count:
-        note = (note + " " if note else "") + tr._("Nobody is subscribed to these topics in this language: nothing can be sent.")
+        note = (note + " " if note else "") + tr._(
+            "Nobody is subscribed to these topics in this language: nothing can be sent."
+        )
     message = pressed_message(update) or update.effective_message
     if message is not None:
         # Exactly what a subscriber reading the staff's language gets (without the button).
-        await message.reply_text(_body(context, draft, tr), parse_mode=ParseMode.HTML, do_quote=False,
-                                 disable_web_page_preview=True)
-    per_second = min(services.settings.broadcast_per_second, services.settings.pace_overall_per_second)
-    screen = ui.preview_screen(draft, "", count, unreachable, per_second, tr, services.content.announcements, note)
+        await message.reply_text(
+            _body(context, draft, tr),
+            parse_mode=ParseMode.HTML,
+            do_quote=False,
+            disable_web_page_preview=True,
+        )
+    per_second = min(
+        services.settings.broadcast_per_second, services.settings.pace_overall_per_second
+    )
+    screen = ui.preview_screen(
+        draft, "", count, unreachable, per_second, tr, services.content.announcements, note
+    )
     await show(update, screen, new=True)
 
 
@@ -253,36 +341,56 @@ async def _confirm(update: Update, context: BotContext, draft: Broadcast, actor:
     tr = staff_tr_of(services)
     repo = services.store.broadcasts
     if draft.step != "preview":
-        await answer_query(update, tr._("These buttons are out of date: use the newest message."), alert=True)
+        await answer_query(
+            update, tr._("These buttons are out of date: use the newest message."), alert=True
+        )
         return
     if draft.announcement_id:
         prepared = services.content.announcements.prepared.get(draft.announcement_id)
-        note = ui.expired_note(prepared, services.clock.now().date(), tr) if prepared else tr._("Not in the pack any more.")
+        note = (
+            ui.expired_note(prepared, services.clock.now().date(), tr)
+            if prepared
+            else tr._("Not in the pack any more.")
+        )
         if note:
             await answer_query(update, note, alert=True)
             return
     running = await repo.running()
     if running is not None:
-        await answer_query(update, tr._("Announcement #{id} is being sent; wait for its report.", id=running.id), alert=True)
+        await answer_query(
+            update,
+            tr._("Announcement #{id} is being sent; wait for its report.", id=running.id),
+            alert=True,
+        )
         return
     count = await services.store.subscriptions.count_audience(draft.topics, draft.language)
     if not count:
-        await answer_query(update, tr._("Nobody is subscribed to these topics in this language: nothing can be sent."), alert=True)
+        await answer_query(
+            update,
+            tr._("Nobody is subscribed to these topics in this language: nothing can be sent."),
+            alert=True,
+        )
         return
     if not await repo.start(draft.id, draft.version, count, services.clock.now()):
-        await answer_query(update, tr._("These buttons are out of date: use the newest message."), alert=True)
+        await answer_query(
+            update, tr._("These buttons are out of date: use the newest message."), alert=True
+        )
         return
     await answer_query(update, tr._("Sending."))
     started = await repo.get(draft.id)
     assert started is not None
     who = esc(actor.name or tr._("an admin"))
-    await show(update, Screen(esc(tr._("Confirmed by {name}: sending to {count}.", name=who, count=count))))
+    await show(
+        update, Screen(esc(tr._("Confirmed by {name}: sending to {count}.", name=who, count=count)))
+    )
     message = pressed_message(update)
     if message is not None:
-        per_second = min(services.settings.broadcast_per_second, services.settings.pace_overall_per_second)
-        progress = await message.reply_text(ui.progress_text(started, per_second, tr), parse_mode=ParseMode.HTML,
-                                            do_quote=False)
+        per_second = min(
+            services.settings.broadcast_per_second, services.settings.pace_overall_per_second
+        )
+        progress = await message.reply_text(
+            ui.progress_text(started, per_second, tr), parse_mode=ParseMode.HTML, do_quote=False
+        )
         await repo.set_progress_message(started.id, progress.message_id)
     if services.broadcaster is not None:
         services.broadcaster.wake()
-

@@ -50,22 +50,33 @@ async def on_card_button(update: Update, context: BotContext) -> None:
     if action == "as" and value != UNASSIGN:
         assignee = named_assignee(action, value)
         if assignee is None or not await _is_caseworker(context, assignee):
-            await answer_query(update, tr._("Only a current caseworker can be assigned."), alert=True)
+            await answer_query(
+                update, tr._("Only a current caseworker can be assigned."), alert=True
+            )
             return
     mutate = card_mutation(action, value, actor_id=actor.user_id, now=services.clock.now())
     if mutate is None:
         await answer_query(update)
         return
     try:
-        changed = await change(services, row, mutate, actor_id=actor.user_id,
-                               action=f"{action}:{value}" if value else action, detail=None,
-                               dedupe=f"u:{update.update_id}", view="svc" if action == "sv" else "main")
+        changed = await change(
+            services,
+            row,
+            mutate,
+            actor_id=actor.user_id,
+            action=f"{action}:{value}" if value else action,
+            detail=None,
+            dedupe=f"u:{update.update_id}",
+            view="svc" if action == "sv" else "main",
+        )
     except lifecycle.AlreadyClaimed as exc:
         name = services.require_staff().names.get(exc.assignee_id, str(exc.assignee_id))
         await answer_query(update, tr._("Already claimed by {name}.", name=name), alert=True)
         return
     except lifecycle.CaseError:
-        await answer_query(update, tr._("That change is not possible in the case's current status."), alert=True)
+        await answer_query(
+            update, tr._("That change is not possible in the case's current status."), alert=True
+        )
         return
     await answer_query(update, tr._("Saved.") if changed is not None else None)
 
@@ -88,17 +99,30 @@ async def _show_view(update: Update, context: BotContext, row: CaseRow, view: st
         return
     if view == "assign":
         names = context.services.require_staff().names
-        buttons = [Button(name, cb.Card(case_id, "as", str(uid)).pack()) for uid, name in sorted(names.items(), key=lambda kv: kv[1])][:20]
-        buttons.append(Button(tr._("Nobody (back to the queue)"), cb.Card(case_id, "as", "-").pack()))
+        buttons = [
+            Button(name, cb.Card(case_id, "as", str(uid)).pack())
+            for uid, name in sorted(names.items(), key=lambda kv: kv[1])
+        ][:20]
+        buttons.append(
+            Button(tr._("Nobody (back to the queue)"), cb.Card(case_id, "as", "-").pack())
+        )
         rows: tuple[tuple[Button, ...], ...] = (
             *((b,) for b in buttons),
             (Button("⬅️ " + tr._("Back"), cb.Card(case_id, "main").pack()),),
         )
     else:
         assignee = row.record.assignee_id
-        name = context.services.require_staff().names.get(assignee) or f"id {assignee}" if assignee is not None else None
-        rows = case_ui.card_buttons(case_id, tr, view, row.status, assignee=name, services=row.record.services)
-    keyboard = markup(Screen("", rows)) or InlineKeyboardMarkup([[InlineKeyboardButton("·", callback_data=cb.Noop().pack())]])
+        name = (
+            context.services.require_staff().names.get(assignee) or f"id {assignee}"
+            if assignee is not None
+            else None
+        )
+        rows = case_ui.card_buttons(
+            case_id, tr, view, row.status, assignee=name, services=row.record.services
+        )
+    keyboard = markup(Screen("", rows)) or InlineKeyboardMarkup(
+        [[InlineKeyboardButton("·", callback_data=cb.Noop().pack())]]
+    )
     try:
         await query.edit_message_reply_markup(reply_markup=keyboard)
     except BadRequest as exc:

@@ -31,8 +31,18 @@ async def queue_command(update: Update, context: BotContext, actor: Actor) -> No
     tr = staff_tr(services)
     rows = await services.cases.queue(QUEUE_PAGE)
     total = await services.cases.count_open()
-    await _reply(update, staff_ui.queue(rows, total, tr._("Open cases"), tr, services.content.pack,
-                                        services.clock.now(), services.require_staff().names))
+    await _reply(
+        update,
+        staff_ui.queue(
+            rows,
+            total,
+            tr._("Open cases"),
+            tr,
+            services.content.pack,
+            services.clock.now(),
+            services.require_staff().names,
+        ),
+    )
 
 
 @staff_command()
@@ -44,8 +54,19 @@ async def mine_command(update: Update, context: BotContext, actor: Actor) -> Non
     tr = staff_tr(services)
     rows = await services.cases.queue(QUEUE_PAGE, assignee_id=actor.user_id)
     unclaimed = await services.cases.count_unclaimed()
-    await _reply(update, staff_ui.queue(rows, len(rows), tr._("My cases"), tr, services.content.pack,
-                                        services.clock.now(), services.require_staff().names, unclaimed=unclaimed))
+    await _reply(
+        update,
+        staff_ui.queue(
+            rows,
+            len(rows),
+            tr._("My cases"),
+            tr,
+            services.content.pack,
+            services.clock.now(),
+            services.require_staff().names,
+            unclaimed=unclaimed,
+        ),
+    )
 
 
 @staff_command()
@@ -79,9 +100,19 @@ async def find_command(update: Update, context: BotContext, actor: Actor) -> Non
         return
     rows = await services.cases.find(needle)
     await services.records.audit(actor.audit_id, "find", None, services.clock.now())
-    await _reply(update, staff_ui.queue(rows, len(rows), tr._("Found"), tr, services.content.pack,
-                                        services.clock.now(), services.require_staff().names,
-                                        empty=tr._("No case matches that.")))
+    await _reply(
+        update,
+        staff_ui.queue(
+            rows,
+            len(rows),
+            tr._("Found"),
+            tr,
+            services.content.pack,
+            services.clock.now(),
+            services.require_staff().names,
+            empty=tr._("No case matches that."),
+        ),
+    )
 
 
 @staff_command()
@@ -127,9 +158,17 @@ async def block_command(update: Update, context: BotContext, actor: Actor) -> No
         await _reply(update, tr._("No such case, or its person was deleted. Use /block NUMBER."))
         return
     await services.people.set_blocked(row.user_id, block)
-    await services.records.audit(actor.audit_id, "block" if block else "unblock", row.id, services.clock.now())
-    text = (tr._("The person behind case #{number} is blocked: no new requests, messages not relayed.", number=row.id)
-            if block else tr._("The person behind case #{number} is unblocked.", number=row.id))
+    await services.records.audit(
+        actor.audit_id, "block" if block else "unblock", row.id, services.clock.now()
+    )
+    text = (
+        tr._(
+            "The person behind case #{number} is blocked: no new requests, messages not relayed.",
+            number=row.id,
+        )
+        if block
+        else tr._("The person behind case #{number} is unblocked.", number=row.id)
+    )
     await _reply(update, text)
 
 
@@ -145,8 +184,11 @@ async def reload_command(update: Update, context: BotContext, actor: Actor) -> N
         bundle = await services.content_service.reload()
     except PackError as exc:
         problems = "\n".join(str(p) for p in exc.problems[:10])
-        await _reply(update, tr._("The content has errors; the old version stays:") + f"\n<pre>{staff_ui.esc(problems)}</pre>")
+        await _reply(
+            update,
+            tr._("The content has errors; the old version stays:")
+            + f"\n<pre>{staff_ui.esc(problems)}</pre>",
+        )
         return
     await services.records.audit(actor.audit_id, "reload", None, services.clock.now())
     await _reply(update, tr._("Content reloaded: version {version}.", version=bundle.version))
-

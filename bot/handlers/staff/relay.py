@@ -47,10 +47,14 @@ async def on_staff_message(update: Update, context: BotContext) -> None:
         return
     tr = staff_tr(context.services)
     if row.user_id is None or row.deleted_at is not None:
-        await message.reply_text(tr._("This case's personal data was deleted; nothing can be sent."))
+        await message.reply_text(
+            tr._("This case's personal data was deleted; nothing can be sent.")
+        )
         return
     if row.status in ("closed", "deleted"):
-        await message.reply_text(tr._("This case is closed. Reopen it with the Status button to write to the person."))
+        await message.reply_text(
+            tr._("This case is closed. Reopen it with the Status button to write to the person.")
+        )
         return
     kind, file_id = media_of(message)
     sent = await relay_to_person(
@@ -67,7 +71,9 @@ async def on_staff_message(update: Update, context: BotContext) -> None:
         update_id=update.update_id,
     )
     if sent:
-        await context.services.records.audit(actor.audit_id, "reply", row.id, context.services.clock.now())
+        await context.services.records.audit(
+            actor.audit_id, "reply", row.id, context.services.clock.now()
+        )
 
 
 async def _warn_if_orphan_topic(context: BotContext, message: Message) -> None:
@@ -76,9 +82,13 @@ async def _warn_if_orphan_topic(context: BotContext, message: Message) -> None:
     if not message.is_topic_message or topic is None or not topic.name.startswith("#"):
         return  # General, team topics and topics people made themselves are ordinary chat
     tr = staff_tr(context.services)
-    await message.reply_text("⚠️ " + tr._(
-        "This topic belongs to no open case, so the person will not see this message. "
-        "Use /find or /case to open the case's current topic."))
+    await message.reply_text(
+        "⚠️ "
+        + tr._(
+            "This topic belongs to no open case, so the person will not see this message. "
+            "Use /find or /case to open the case's current topic."
+        )
+    )
 
 
 @staff_command()
@@ -90,11 +100,15 @@ async def note_command(update: Update, context: BotContext, actor: Actor) -> Non
     row = await case_of_message(context, message)
     tr = staff_tr(context.services)
     if row is None:
-        await message.reply_text(tr._("Use /note inside a case topic (or as a reply to a case message)."))
+        await message.reply_text(
+            tr._("Use /note inside a case topic (or as a reply to a case message).")
+        )
         return
     text = (message.text or "").partition(" ")[2].strip()
     if not text:
-        await message.reply_text(tr._("Write the note after the command: /note called the school, waiting."))
+        await message.reply_text(
+            tr._("Write the note after the command: /note called the school, waiting.")
+        )
         return
     await add_note(context.services, row, actor.user_id, actor.audit_id, text, update.update_id)
     await message.reply_text("📝 " + tr._("Internal note saved. It was not sent to the person."))
@@ -115,55 +129,99 @@ async def reply_command(update: Update, context: BotContext, actor: Actor) -> No
         await message.reply_text(tr._("Use /reply inside a case topic."))
         return
     if not reply_id or reply_id not in replies.ids():
-        await message.reply_text(tr._("Canned replies: {ids}", ids=", ".join(sorted(replies.ids()))))
+        await message.reply_text(
+            tr._("Canned replies: {ids}", ids=", ".join(sorted(replies.ids())))
+        )
         return
     found = replies.resolve(reply_id, services.content.pack.language_chain(row.record.language))
     if found is None or row.user_id is None:
         return
     lang, text = found
-    language = services.content.pack.languages[lang].name if lang in services.content.pack.languages else lang
-    preview = "\n".join([
-        "👁 <b>" + esc(tr._("Preview of “{id}” in {language}, as the person will read it:", id=reply_id,
-                             language=language)) + "</b>",
-        "",
-        esc(text),
-    ])
-    buttons = ((Button("✅ " + tr._("Send to the person"), cb.Card(row.id, "rp", str(reply_id)).pack()),
-                Button("✖️ " + tr._("Cancel"), cb.Card(row.id, "rpx").pack())),)
+    language = (
+        services.content.pack.languages[lang].name
+        if lang in services.content.pack.languages
+        else lang
+    )
+    preview = "\n".join(
+        [
+            "👁 <b>"
+            + esc(
+                tr._(
+                    "Preview of “{id}” in {language}, as the person will read it:",
+                    id=reply_id,
+                    language=language,
+                )
+            )
+            + "</b>",
+            "",
+            esc(text),
+        ]
+    )
+    buttons = (
+        (
+            Button("✅ " + tr._("Send to the person"), cb.Card(row.id, "rp", str(reply_id)).pack()),
+            Button("✖️ " + tr._("Cancel"), cb.Card(row.id, "rpx").pack()),
+        ),
+    )
     await message.reply_html(preview, reply_markup=markup(Screen(preview, buttons)), do_quote=False)
 
 
-async def send_canned_reply(update: Update, context: BotContext, row: CaseRow, reply_id: str, actor: Actor) -> None:
+async def send_canned_reply(
+    update: Update, context: BotContext, row: CaseRow, reply_id: str, actor: Actor
+) -> None:
     """The Send button under a /reply preview: the reply goes out once, the preview says so."""
     query = update.callback_query
     services = context.services
     tr = staff_tr(services)
     preview = pressed_message(update)
     if query is None or preview is None:
-        await answer_query(update, tr._("This preview is no longer available. Send /reply again."), alert=True)
+        await answer_query(
+            update, tr._("This preview is no longer available. Send /reply again."), alert=True
+        )
         return
-    found = services.content.replies.resolve(reply_id, services.content.pack.language_chain(row.record.language))
+    found = services.content.replies.resolve(
+        reply_id, services.content.pack.language_chain(row.record.language)
+    )
     if found is None:  # the content was reloaded without it since the preview
-        await answer_query(update, tr._("This canned reply no longer exists. Send /reply to see the list."),
-                           alert=True)
+        await answer_query(
+            update,
+            tr._("This canned reply no longer exists. Send /reply to see the list."),
+            alert=True,
+        )
         return
     if row.user_id is None or row.status in ("closed", "deleted"):
-        await answer_query(update, tr._("This case is closed. Reopen it with the Status button to write to the person."),
-                           alert=True)
+        await answer_query(
+            update,
+            tr._("This case is closed. Reopen it with the Status button to write to the person."),
+            alert=True,
+        )
         return
     # A double tap or two caseworkers at once: the preview is sent at most once.
-    if not await services.store.meta.put_once(f"reply_preview:{preview.chat.id}:{preview.message_id}", reply_id):
+    if not await services.store.meta.put_once(
+        f"reply_preview:{preview.chat.id}:{preview.message_id}", reply_id
+    ):
         await answer_query(update, tr._("Already sent."))
         return
     await relay_to_person(
-        services, row, staff_chat_id=preview.chat.id, staff_message_id=preview.message_id,
-        author_id=actor.user_id, author_name=actor.name, text=found[1], caption=None, kind="text",
-        file_id=None, update_id=update.update_id,
+        services,
+        row,
+        staff_chat_id=preview.chat.id,
+        staff_message_id=preview.message_id,
+        author_id=actor.user_id,
+        author_name=actor.name,
+        text=found[1],
+        caption=None,
+        kind="text",
+        file_id=None,
+        update_id=update.update_id,
     )
-    await services.records.audit(actor.audit_id, f"reply_template:{reply_id}", row.id, services.clock.now())
+    await services.records.audit(
+        actor.audit_id, f"reply_template:{reply_id}", row.id, services.clock.now()
+    )
     await answer_query(update, tr._("Sent."))
     await preview.edit_text(
-        f"{preview.text_html}\n\n✅ " + esc(tr._("Canned reply “{id}” queued for the person.", id=reply_id)),
+        f"{preview.text_html}\n\n✅ "
+        + esc(tr._("Canned reply “{id}” queued for the person.", id=reply_id)),
         parse_mode="HTML",
     )
 
@@ -174,8 +232,10 @@ async def cancel_canned_reply(update: Update, context: BotContext) -> None:
     await answer_query(update)
     pressed = pressed_message(update)
     if pressed is not None:
-        await pressed.edit_text(f"{pressed.text_html}\n\n✖️ " + esc(tr._("Cancelled. Nothing was sent.")),
-                                parse_mode="HTML")
+        await pressed.edit_text(
+            f"{pressed.text_html}\n\n✖️ " + esc(tr._("Cancelled. Nothing was sent.")),
+            parse_mode="HTML",
+        )
 
 
 async def note_staff_edit(update: Update, context: BotContext, message: Message) -> None:
@@ -187,5 +247,9 @@ async def note_staff_edit(update: Update, context: BotContext, message: Message)
     if actor is None or await case_of_message(context, message) is None:
         return
     tr = staff_tr(services)
-    await message.reply_text("✏️ " + tr._(
-        "Edits are not sent to the person: they have the first version. Send the correction as a new message."))
+    await message.reply_text(
+        "✏️ "
+        + tr._(
+            "Edits are not sent to the person: they have the first version. Send the correction as a new message."
+        )
+    )
