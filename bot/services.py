@@ -15,7 +15,6 @@ from bot.storage import Store
 if TYPE_CHECKING:
     from bot.bundle import ContentBundle
     from bot.bundle.service import ContentService
-    from bot.delivery.outbox_worker import OutboxWorker
     from bot.storage.abuse import AbuseRepo
     from bot.storage.cases import CasesRepo
     from bot.storage.inbox import InboxRepo
@@ -60,7 +59,7 @@ class Services:
     catalogs: Catalogs
     content: ContentBundle  # swapped whole on /reload
     flood: FloodGuard = field(default_factory=lambda: FloodGuard(20))
-    outbox_worker: OutboxWorker | None = None
+    outbox_worker: Waker | None = None  # the outbox sender of this process (woken on queueing)
     staff: StaffDirectory | None = None  # set once the bot knows its staff chat (post_init)
     content_service: ContentService | None = None  # reloads (and follows other instances')
     # (name, msgid) of the commands /help lists; set from the command table at registration.
