@@ -4,6 +4,8 @@ there. One line each, no token in it, the store closed, the process ends non-zer
 from __future__ import annotations
 
 import asyncio
+import os
+import secrets
 import socket
 import sys
 from pathlib import Path
@@ -13,7 +15,11 @@ import pytest
 from bot.sandbox import Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRET = "987654321:AAHsecretSECRETsecretSECRETsecret12"
+# A token of Telegram's shape, made per run (nothing token-like is committed); TEST_BOT_TOKEN
+# overrides it. The emulator accepts or rejects any token, so it need not be real.
+SECRET = os.environ.get("TEST_BOT_TOKEN") or (
+    f"{secrets.randbelow(9 * 10**8) + 10**8}:AA{secrets.token_urlsafe(25)[:33]}"
+)
 
 
 async def run_bot(env: dict[str, str], tmp_path: Path, timeout: float = 30) -> tuple[int, str]:  # noqa: ASYNC109
