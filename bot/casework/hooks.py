@@ -8,7 +8,7 @@ from typing import Any
 from telegram import Bot
 from telegram.error import BadRequest, TelegramError
 
-from bot.casework.service import THREAD, post_to_case, render_card
+from bot.casework.service import CARD, THREAD, enqueue_in_topic, post_to_case, render_card
 from bot.delivery.outbox_worker import OutboxWorker
 from bot.services import Services
 from bot.storage.outbox import OutboxItem
@@ -42,7 +42,7 @@ def install_outbox_hooks(worker: OutboxWorker, services: Services, bot: Bot) -> 
                 return None
             params["message_id"] = row.card_message_id
         view = str(params.pop("$view", "main"))
-        if params.get("text") == "$card":
+        if params.get("text") == CARD:
             phone = None
             if row.user_id is not None:
                 person = await services.people.get(row.user_id)
@@ -133,32 +133,17 @@ def install_outbox_hooks(worker: OutboxWorker, services: Services, bot: Bot) -> 
                 )
                 if item.kind != "card":
                     async with services.store.transaction() as uow:
-                        await uow.outbox.enqueue(
-                            chat_id=item.chat_id,
-                            method="sendMessage",
-                            params={
-                                "chat_id": item.chat_id,
-                                "text": "$card",
-                                "parse_mode": "HTML",
-                                "message_thread_id": THREAD,
-                            },
-                            kind="card",
-                            case_id=row.id,
-                            now=now,
+                        await enqueue_in_topic(
+                            uow, item.chat_id, CARD, kind="card", case_id=row.id, now=now
                         )
                 log.info("case %s: topic was gone, recreated", row.id)
                 return True
             if item.kind == "card_edit" and "message to edit not found" in message:
                 async with services.store.transaction() as uow:
-                    await uow.outbox.enqueue(
-                        chat_id=item.chat_id,
-                        method="sendMessage",
-                        params={
-                            "chat_id": item.chat_id,
-                            "text": "$card",
-                            "parse_mode": "HTML",
-                            "message_thread_id": THREAD,
-                        },
+                    await enqueue_in_topic(
+                        uow,
+                        item.chat_id,
+                        CARD,
                         kind="card",
                         case_id=row.id,
                         now=services.clock.now(),

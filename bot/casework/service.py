@@ -24,6 +24,39 @@ log = logging.getLogger(__name__)
 
 THREAD = "$thread"  # replaced by the case's forum topic id when the outbox sends
 TEAM_THREAD = "$team_thread"  # replaced by the case team's announcement topic id
+CARD = "$card"  # as a message's text: replaced by the rendered case card when sent
+
+
+async def enqueue_in_topic(
+    uow: UnitOfWork,
+    staff_chat: int,
+    html: str,
+    *,
+    kind: str,
+    case_id: int,
+    now: datetime,
+    dedupe: str | None = None,
+    view: str = "main",
+) -> None:
+    """Queue one HTML message into a case's topic (the outbox fills in the topic when it
+    sends; `CARD` as the text posts the case card, opened at `view`)."""
+    params: dict[str, Any] = {
+        "chat_id": staff_chat,
+        "text": html,
+        "parse_mode": "HTML",
+        "message_thread_id": THREAD,
+    }
+    if view != "main":
+        params["$view"] = view
+    await uow.outbox.enqueue(
+        chat_id=staff_chat,
+        method="sendMessage",
+        params=params,
+        kind=kind,
+        case_id=case_id,
+        dedupe_key=dedupe,
+        now=now,
+    )
 
 
 @dataclass(frozen=True)
@@ -204,19 +237,14 @@ async def _enqueue_staff_opening(
             dedupe_key=f"case:{case_id}:topic",
             now=now,
         )
-    await uow.outbox.enqueue(
-        chat_id=staff_chat,
-        method="sendMessage",
-        params={
-            "chat_id": staff_chat,
-            "text": "$card",
-            "parse_mode": "HTML",
-            "message_thread_id": THREAD,
-        },
+    await enqueue_in_topic(
+        uow,
+        staff_chat,
+        CARD,
         kind="card",
         case_id=case_id,
-        dedupe_key=f"case:{case_id}:card",
         now=now,
+        dedupe=f"case:{case_id}:card",
     )
     if forum and team.thread:
         tr = staff_tr(services)
@@ -283,19 +311,8 @@ async def _enqueue_person_part(
     header = "💬 <b>" + esc(tr._("From the person")) + f"</b> · #{case_id}"
 
     async def send(html: str, key: str) -> None:
-        await uow.outbox.enqueue(
-            chat_id=staff_chat,
-            method="sendMessage",
-            params={
-                "chat_id": staff_chat,
-                "text": html,
-                "parse_mode": "HTML",
-                "message_thread_id": THREAD,
-            },
-            kind="to_staff",
-            case_id=case_id,
-            dedupe_key=key,
-            now=now,
+        await enqueue_in_topic(
+            uow, staff_chat, html, kind="to_staff", case_id=case_id, now=now, dedupe=key
         )
 
     async def copy(key: str, caption: str | None = None) -> None:
@@ -621,23 +638,16 @@ async def resend_card(services: Services, row: CaseRow, dedupe: str, view: str =
     message becomes the card."""
     if row.staff_chat_id is None:
         return
-    params: dict[str, Any] = {
-        "chat_id": row.staff_chat_id,
-        "text": "$card",
-        "parse_mode": "HTML",
-        "message_thread_id": THREAD,
-    }
-    if view != "main":
-        params["$view"] = view
     async with services.store.transaction() as uow:
-        await uow.outbox.enqueue(
-            chat_id=row.staff_chat_id,
-            method="sendMessage",
-            params=params,
+        await enqueue_in_topic(
+            uow,
+            row.staff_chat_id,
+            CARD,
             kind="card",
             case_id=row.id,
-            dedupe_key=dedupe,
             now=services.clock.now(),
+            dedupe=dedupe,
+            view=view,
         )
     services.wake_outbox()
 
@@ -654,7 +664,7 @@ async def _enqueue_card_refresh(
     params: dict[str, Any] = {
         "chat_id": staff_chat,
         "message_id": "$card_id",
-        "text": "$card",
+        "text": CARD,
         "parse_mode": "HTML",
     }
     if view != "main":
@@ -679,19 +689,8 @@ async def _enqueue_staff_note(
     dedupe: str,
     html: str,
 ) -> None:
-    await uow.outbox.enqueue(
-        chat_id=staff_chat,
-        method="sendMessage",
-        params={
-            "chat_id": staff_chat,
-            "text": html,
-            "parse_mode": "HTML",
-            "message_thread_id": THREAD,
-        },
-        kind="staff_note",
-        case_id=row.id,
-        dedupe_key=dedupe,
-        now=now,
+    await enqueue_in_topic(
+        uow, staff_chat, html, kind="staff_note", case_id=row.id, now=now, dedupe=dedupe
     )
 
 
