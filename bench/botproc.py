@@ -53,6 +53,9 @@ class BotStats:
     worst_block: float = 0.0  # longest single event-loop step (watch_loop runs only)
     worst_block_what: str = ""
     blocks_over_20ms: int = 0
+    worst_block_gc: float = 0.0  # garbage-collector time inside the worst step
+    worst_gc_pause: float = 0.0  # the longest single collection
+    worst_steps: list[tuple[float, str, float]] = field(default_factory=list)
 
 
 class _ErrorCounter(logging.Handler):
@@ -220,6 +223,8 @@ async def _child(spec: BotSpec, conn: Connection) -> None:
     if loop is not None:
         stats.worst_block, stats.worst_block_what = loop.worst, loop.worst_what
         stats.blocks_over_20ms = loop.count_over
+        stats.worst_block_gc, stats.worst_gc_pause = loop.worst_gc, loop.gc_worst
+        stats.worst_steps = loop.worst_steps()
     if profiler is not None:
         profiler.disable()
     stats.cpu_seconds = cpu_seconds() - cpu0
@@ -304,6 +309,9 @@ class BotGroup:
             total.peak_rss = max(total.peak_rss, part.peak_rss)
             if part.worst_block > total.worst_block:
                 total.worst_block, total.worst_block_what = part.worst_block, part.worst_block_what
+                total.worst_block_gc = part.worst_block_gc
+            total.worst_gc_pause = max(total.worst_gc_pause, part.worst_gc_pause)
+            total.worst_steps = sorted(total.worst_steps + part.worst_steps, reverse=True)[:5]
             total.blocks_over_20ms += part.blocks_over_20ms
         return total
 

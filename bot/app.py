@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
+from bot import heap
 from bot.abuse import FloodGuard
 from bot.bundle import ContentBundle
 from bot.bundle.service import ContentLoader, ContentService, load_content
@@ -61,6 +62,9 @@ class BotRuntime:
     # Reads the pack at start and on every reload (None: load_content). Tests pass a cache
     # that loads each state of a folder once per run and shares the (never mutated) result.
     content_loader: ContentLoader | None = None
+    # Freeze the long-lived heap after start and each reload (bot.heap); tests that start
+    # hundreds of bots in one process turn it off (a full collection each time).
+    settle_heap: bool = True
     _http: AiohttpRequest | None = None
     _http_updates: AiohttpRequest | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -87,7 +91,11 @@ class BotRuntime:
         )
         self.services = services
         services.content_service = ContentService(
-            settings.content_dir, store.meta, services.publish_content, load
+            settings.content_dir,
+            store.meta,
+            services.publish_content,
+            load,
+            after_swap=heap.settle if self.settle_heap else None,
         )
         await services.content_service.start()
         self._http = AiohttpRequest(
@@ -193,6 +201,8 @@ class BotRuntime:
         if self.claims is not None:
             self._tasks.append(asyncio.create_task(self.claims.run(), name="claims"))
         await post_start(application, services)
+        if self.settle_heap:
+            heap.settle()
         log.info("bot started")
 
     async def accept_updates(self, updates: list[dict[str, Any]]) -> list[InboxRow]:

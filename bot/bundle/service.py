@@ -66,9 +66,15 @@ class ContentService:
     """Swaps the pack and catalogs in whole; on errors (PackError) the old ones stay."""
 
     def __init__(
-        self, root: Path, meta: MetaRepo, publish: Publish, load: ContentLoader = load_content
+        self,
+        root: Path,
+        meta: MetaRepo,
+        publish: Publish,
+        load: ContentLoader = load_content,
+        after_swap: Callable[[], None] | None = None,
     ) -> None:
         self._root = root
+        self._after_swap = after_swap
         self._meta = meta
         self._publish = publish
         self._load = load
@@ -104,4 +110,6 @@ class ContentService:
         self._publish(loaded.bundle, loaded.catalogs)
         # Typed answers match with the served pack's text rules (bot.content.normalize).
         serve(loaded.bundle.pack.text_rules)
+        if self._after_swap is not None:  # e.g. bot.heap.settle: the old pack is garbage now
+            self._after_swap()
         return loaded.bundle

@@ -1,13 +1,17 @@
 """How long the event loop was held by one callback: the worst block while watching.
 
 Every task step and callback the loop runs is an `asyncio.Handle`; timing `Handle._run`
-measures each uninterrupted stretch of work exactly, with no sampling. For tests and
-benchmarks only: it patches asyncio for the whole process while active.
+measures each uninterrupted stretch of work exactly, with no sampling. Garbage-collector
+pauses inside a step are timed too (`gc.callbacks`), so a long step can be told apart from a
+long collection that happened to land in it. For tests and benchmarks only: it patches
+asyncio for the whole process while active.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
+import heapq
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,20 +26,50 @@ class LoopWatch:
     over: float = 0.020
     worst: float = 0.0
     worst_what: str = ""
+    worst_gc: float = 0.0  # collector time inside the worst block
     count_over: int = 0
     blocks: int = 0
-    _marks: list[tuple[str, float]] = field(default_factory=list)
+    gc_worst: float = 0.0  # the longest single collection while watching
+    gc_worst_generation: int = -1
+    # The five longest steps as (seconds, what, of which GC): a heap, smallest first.
+    top: list[tuple[float, str, float]] = field(default_factory=list)
+    _gc_in_step: float = 0.0
+    _gc_started: float = 0.0
 
     def reset(self) -> None:
-        self.worst, self.worst_what, self.count_over, self.blocks = 0.0, "", 0, 0
+        self.worst, self.worst_what, self.worst_gc = 0.0, "", 0.0
+        self.count_over = self.blocks = 0
+        self.gc_worst, self.gc_worst_generation = 0.0, -1
+        self.top.clear()
 
     def _seen(self, seconds: float, handle: Any) -> None:
         self.blocks += 1
+        in_gc, self._gc_in_step = self._gc_in_step, 0.0
         if seconds > self.over:
             self.count_over += 1
         if seconds > self.worst:
             self.worst = seconds
             self.worst_what = _describe(handle)
+            self.worst_gc = in_gc
+        if len(self.top) < 5 or seconds > self.top[0][0]:
+            entry = (seconds, _describe(handle), in_gc)
+            if len(self.top) < 5:
+                heapq.heappush(self.top, entry)
+            else:
+                heapq.heapreplace(self.top, entry)
+
+    def _gc(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+            return
+        took = time.perf_counter() - self._gc_started
+        self._gc_in_step += took
+        if took > self.gc_worst:
+            self.gc_worst, self.gc_worst_generation = took, int(info.get("generation", -1))
+
+    def worst_steps(self) -> list[tuple[float, str, float]]:
+        """The five longest steps, longest first: (seconds, what, of which GC seconds)."""
+        return sorted(self.top, reverse=True)
 
 
 def _describe(handle: Any) -> str:
@@ -65,7 +99,9 @@ def watch_loop(over: float = 0.020) -> Iterator[LoopWatch]:
             watch._seen(perf() - started, self)
 
     asyncio.events.Handle._run = timed_run  # type: ignore[method-assign]
+    gc.callbacks.append(watch._gc)
     try:
         yield watch
     finally:
+        gc.callbacks.remove(watch._gc)
         asyncio.events.Handle._run = original  # type: ignore[method-assign]

@@ -59,6 +59,9 @@ class Harness:
     database_url: str = ""  # PostgreSQL instead of the SQLite file at db_path
     # The pack loaded once per run (tests/content_cache.py); None: each start loads it.
     content_cache: ContentCache | None = None
+    # The shipped bot freezes its heap after start and reloads (bot.heap); off by default
+    # here, where one process starts hundreds of bots and each would pay a full collection.
+    settle_heap: bool = False
 
     async def start(self, **overrides: object) -> BotRuntime:
         base = Settings(
@@ -81,7 +84,7 @@ class Harness:
                 webhook_secret=WEBHOOK_SECRET,
             )
         self.settings = base.with_overrides(**overrides) if overrides else base
-        self.runtime = BotRuntime(self.settings, clock=self.clock)
+        self.runtime = BotRuntime(self.settings, clock=self.clock, settle_heap=self.settle_heap)
         if self.content_cache is not None:
             self.runtime.content_loader = self.content_cache.get
         await self.runtime.start()
@@ -163,6 +166,7 @@ async def harness_factory(
         rate_limits: bool = False,
         webhook: bool = False,
         postgres: bool = False,
+        settle_heap: bool = False,
         **overrides: object,
     ) -> Harness:
         emu = Emulator(rate_limits=rate_limits)
@@ -179,6 +183,7 @@ async def harness_factory(
             admin,
             webhook_port=free_port() if webhook else None,
             content_cache=content_cache,
+            settle_heap=settle_heap,
         )
         if postgres:
             # At the schema already: migrating a blank database is the contract suite's test.

@@ -5,6 +5,7 @@ request, and while a case is open."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -111,3 +112,22 @@ async def test_adversarial_text_is_answered_without_holding_the_loop(
         "SELECT COUNT(*) AS n FROM inbox WHERE status = 'failed'"
     )
     assert rows[0]["n"] == 0
+
+
+async def test_the_loaded_pack_is_frozen_out_of_full_collections(
+    harness_factory: HarnessFactory,
+) -> None:
+    """The shipped bot freezes its long-lived heap at start and after a reload (bot.heap):
+    without it one full collection walks the whole pack and held the loop for 80 ms."""
+    gc.unfreeze()
+    try:
+        harness = await harness_factory(settle_heap=True)
+        assert gc.get_freeze_count() > 100_000  # the pack, its indexes and catalogs
+        assert harness.runtime is not None
+        gc.unfreeze()
+        await harness.runtime.reload_content()
+        assert gc.get_freeze_count() > 100_000
+        person = harness.person("Nigar", "en")
+        await onboard(person)  # and it still answers
+    finally:
+        gc.unfreeze()  # the rest of this test process collects as usual
