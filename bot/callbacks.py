@@ -62,20 +62,18 @@ class CallbackData:
 
     def text(self) -> str:
         """The payload string, whatever its size (content checks measure it with `size`)."""
+        fields, _hints, defaults = _schema(type(self))
         values: list[str] = []
-        for field in dataclasses.fields(self):  # type: ignore[arg-type]
+        for field in fields:
             value = getattr(self, field.name)
             text = "" if value is None else str(value)
             if SEP in text:
                 raise ValueError(f"{type(self).__name__}.{field.name} may not contain {SEP!r}")
             values.append(text)
         # Trailing defaults are omitted ("m:" not "m::"), as payloads were written before.
-        fields = dataclasses.fields(self)  # type: ignore[arg-type]
         while values:
-            default = _default(fields[len(values) - 1])
-            if default is dataclasses.MISSING or values[-1] != (
-                "" if default is None else str(default)
-            ):
+            default = defaults[len(values) - 1]
+            if default is None or values[-1] != default:
                 break
             values.pop()
         return self.prefix + SEP + SEP.join(values)
@@ -87,14 +85,13 @@ class CallbackData:
             return None
         rest = data[len(cls.prefix) + 1 :]
         parts = rest.split(SEP) if rest else []
-        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        fields, hints, defaults = _schema(cls)
         if len(parts) > len(fields):
             return None
-        hints = get_type_hints(cls)
         kwargs: dict[str, Any] = {}
         for i, field in enumerate(fields):
             if i >= len(parts):
-                if _default(field) is dataclasses.MISSING:
+                if defaults[i] is None:
                     return None
                 continue
             value = _convert(parts[i], hints[field.name])
@@ -123,6 +120,29 @@ def parse(data: str | None) -> CallbackData | None:
 
 
 _INVALID = object()
+
+
+_Schema = tuple[tuple[dataclasses.Field[Any], ...], dict[str, Any], tuple[str | None, ...]]
+_schemas: dict[type[CallbackData], _Schema] = {}
+
+
+def _schema(cls: type[CallbackData]) -> _Schema:
+    """A kind's fields, their type hints and each default as payload text (None: required).
+
+    Worked out once per kind: `get_type_hints` evaluates annotations and cost ~0.2 ms a call,
+    once per button press and per button drawn."""
+    known = _schemas.get(cls)
+    if known is not None:
+        return known
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    defaults = tuple(
+        None
+        if (default := _default(field)) is dataclasses.MISSING
+        else ("" if default is None else str(default))
+        for field in fields
+    )
+    _schemas[cls] = schema = (fields, get_type_hints(cls), defaults)
+    return schema
 
 
 def _default(field: dataclasses.Field[Any]) -> Any:
