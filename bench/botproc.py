@@ -56,6 +56,7 @@ class BotStats:
     worst_block_gc: float = 0.0  # garbage-collector time inside the worst step
     worst_gc_pause: float = 0.0  # the longest single collection
     worst_steps: list[tuple[float, str, float]] = field(default_factory=list)
+    gc_seconds: float = 0.0  # all garbage collection while watched
 
 
 class _ErrorCounter(logging.Handler):
@@ -225,6 +226,7 @@ async def _child(spec: BotSpec, conn: Connection) -> None:
         stats.blocks_over_20ms = loop.count_over
         stats.worst_block_gc, stats.worst_gc_pause = loop.worst_gc, loop.gc_worst
         stats.worst_steps = loop.worst_steps()
+        stats.gc_seconds = loop.gc_total
     if profiler is not None:
         profiler.disable()
     stats.cpu_seconds = cpu_seconds() - cpu0
@@ -313,6 +315,7 @@ class BotGroup:
             total.worst_gc_pause = max(total.worst_gc_pause, part.worst_gc_pause)
             total.worst_steps = sorted(total.worst_steps + part.worst_steps, reverse=True)[:5]
             total.blocks_over_20ms += part.blocks_over_20ms
+            total.gc_seconds += part.gc_seconds
         return total
 
     def kill(self) -> None:

@@ -14,9 +14,16 @@ from __future__ import annotations
 
 import gc
 
+# Young-generation collections every 20,000 net allocations instead of CPython's 700: an
+# update allocates thousands of short-lived objects (PTB's parsed update, JSON, SQL rows),
+# and at 700 the collector ran several times per update to find nothing to free (surge bench:
+# 0.9 s of 12 s bot CPU in collections, 0.07 s at 20,000; the worst step did not grow).
+YOUNG_THRESHOLD = (20_000, 20, 10)
+
 
 def settle() -> None:
     """Collect once (everything frozen before included), then freeze what is alive now."""
     gc.unfreeze()
     gc.collect()
     gc.freeze()
+    gc.set_threshold(*YOUNG_THRESHOLD)

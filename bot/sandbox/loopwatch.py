@@ -31,6 +31,8 @@ class LoopWatch:
     blocks: int = 0
     gc_worst: float = 0.0  # the longest single collection while watching
     gc_worst_generation: int = -1
+    gc_total: float = 0.0  # all collections while watching
+    gc_count: int = 0
     # The five longest steps as (seconds, what, of which GC): a heap, smallest first.
     top: list[tuple[float, str, float]] = field(default_factory=list)
     _gc_in_step: float = 0.0
@@ -40,6 +42,7 @@ class LoopWatch:
         self.worst, self.worst_what, self.worst_gc = 0.0, "", 0.0
         self.count_over = self.blocks = 0
         self.gc_worst, self.gc_worst_generation = 0.0, -1
+        self.gc_total, self.gc_count = 0.0, 0
         self.top.clear()
 
     def _seen(self, seconds: float, handle: Any) -> None:
@@ -64,6 +67,8 @@ class LoopWatch:
             return
         took = time.perf_counter() - self._gc_started
         self._gc_in_step += took
+        self.gc_total += took
+        self.gc_count += 1
         if took > self.gc_worst:
             self.gc_worst, self.gc_worst_generation = took, int(info.get("generation", -1))
 

@@ -15,6 +15,7 @@ import pytest_asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot import heap
 from bot.sandbox import UserDriver
 from bot.sandbox.loopwatch import watch_loop
 from tests.e2e.flows_helpers import has_data, onboard, open_request
@@ -120,9 +121,11 @@ async def test_the_loaded_pack_is_frozen_out_of_full_collections(
     """The shipped bot freezes its long-lived heap at start and after a reload (bot.heap):
     without it one full collection walks the whole pack and held the loop for 80 ms."""
     gc.unfreeze()
+    thresholds = gc.get_threshold()
     try:
         harness = await harness_factory(settle_heap=True)
         assert gc.get_freeze_count() > 100_000  # the pack, its indexes and catalogs
+        assert gc.get_threshold() == heap.YOUNG_THRESHOLD
         assert harness.runtime is not None
         gc.unfreeze()
         await harness.runtime.reload_content()
@@ -131,3 +134,4 @@ async def test_the_loaded_pack_is_frozen_out_of_full_collections(
         await onboard(person)  # and it still answers
     finally:
         gc.unfreeze()  # the rest of this test process collects as usual
+        gc.set_threshold(*thresholds)
