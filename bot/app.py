@@ -28,7 +28,7 @@ from bot.delivery.http import AiohttpRequest
 from bot.delivery.inbox_worker import InboxDispatcher
 from bot.delivery.lanes import lane_of
 from bot.delivery.limits import FloodLimits, ReplyLimiter
-from bot.delivery.outbox_worker import OutboxWorker
+from bot.delivery.outbox_worker import DRAIN_SECONDS, OutboxWorker
 from bot.delivery.poller import ALLOWED_UPDATES, MAX_BACKLOG, UpdatePoller
 from bot.delivery.webhook import InboxHealth, Unavailable, WebhookServer
 from bot.handlers.context import BotContext
@@ -318,7 +318,9 @@ class BotRuntime:
                 raise exc
 
     async def stop(self) -> None:
-        """Stop fetching, let handlers in flight finish briefly, then close everything."""
+        """Stop fetching, let handlers and sends in flight finish briefly, then close
+        everything (within about DRAIN_SECONDS + 1: inside `docker stop`'s 10 s)."""
+        deadline = asyncio.get_running_loop().time() + DRAIN_SECONDS + 1
         if self.poller:
             self.poller.stop()
         if self.webhook:
@@ -336,6 +338,13 @@ class BotRuntime:
             except TimeoutError:
                 log.warning("stopping with updates in flight; they will be handled after restart")
             await self.dispatcher.close()
+        # The senders were told to stop: let them end by themselves, so that a send in flight
+        # finishes and is recorded. Cancelled mid-call, it may or may not have arrived; an
+        # announcement cut off so is 'uncertain' after the restart and never sent again.
+        senders = [t for t in self._tasks if t.get_name() in ("outbox", "broadcast")]
+        if senders:
+            left = deadline - asyncio.get_running_loop().time()
+            await asyncio.wait(senders, timeout=max(0.5, left))
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -1,6 +1,9 @@
-"""SIGKILL mid-broadcast, five times: afterwards every subscriber has the announcement at
-most once, and exactly once unless the kill cut their own call off (then the report says
-so: 'uncertain', never sent a second time). The outbox is fed in bounded batches throughout."""
+"""Stopped mid-broadcast five times. With SIGTERM (a deploy, `docker stop`, a restart) every
+subscriber has the announcement exactly once: sends in flight finish before the process
+ends. With SIGKILL at most once, and exactly once unless the kill cut their own call off
+(the Bot API has no idempotency key, so such a call may or may not have arrived: the report
+says 'uncertain', and it is never sent a second time). The outbox is fed in bounded batches
+throughout."""
 
 from __future__ import annotations
 
@@ -10,7 +13,9 @@ import random
 import sqlite3
 import time
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
 from bot.sandbox import Emulator
 from tests.e2e.flows_helpers import has_data
@@ -51,7 +56,19 @@ def _seed(db_path: Path, people: list[tuple[int, str]]) -> None:
         )
 
 
-async def test_sigkill_five_times_mid_broadcast_never_sends_twice(tmp_path: Path) -> None:
+@dataclass
+class Outcome:
+    row: dict[str, Any]  # the broadcast's counts
+    copies: dict[int, int]  # user id -> how many times they have it
+    report: str
+    peak_pending: int
+    exits: list[int]  # exit codes of the stopped runs (SIGKILL: -9)
+    running_at_stop: int  # stops that came while the broadcast was running
+
+
+async def _broadcast_through_five_stops(
+    tmp_path: Path, stop: Literal["term", "kill"], subscribers_n: int
+) -> Outcome:
     rng = random.Random(SEED)
     emu = Emulator(rate_limits=False)
     await emu.start()
@@ -71,7 +88,7 @@ async def test_sigkill_five_times_mid_broadcast_never_sends_twice(tmp_path: Path
     try:
         await _start(bot, emu)  # creates the database
         assert await bot.terminate() == 0
-        subscribers = [emu.add_user(f"Sub{i}", language_code="en") for i in range(SUBSCRIBERS)]
+        subscribers = [emu.add_user(f"Sub{i}", language_code="en") for i in range(subscribers_n)]
         for s in subscribers:  # people who wrote to the bot before (it cannot write first)
             emu.users[s.user_id].started = True
         languages = {s.user_id: rng.choice(["en", "ru", "az"]) for s in subscribers}
@@ -79,10 +96,10 @@ async def test_sigkill_five_times_mid_broadcast_never_sends_twice(tmp_path: Path
         await _start(bot, emu)
         await admin.send_in(staff, "/announce registration-reminder")
         preview = await staff.wait_for(has_data("an:go:"), timeout=20)
-        assert f"{SUBSCRIBERS} recipients" in preview.text
-        await admin.press_in(staff, f"Send to {SUBSCRIBERS}", preview)
+        assert f"{subscribers_n} recipients" in preview.text
+        await admin.press_in(staff, f"Send to {subscribers_n}", preview)
 
-        peak_pending = 0
+        peak_pending, exits, running_at_stop = 0, [], 0
         for _ in range(5):
             deadline = time.monotonic() + rng.uniform(0.4, 1.2)
             while time.monotonic() < deadline:
@@ -93,7 +110,15 @@ async def test_sigkill_five_times_mid_broadcast_never_sends_twice(tmp_path: Path
                 )
                 peak_pending = max(peak_pending, rows[0]["n"])
                 await asyncio.sleep(0.05)
-            await bot.kill()
+            state = await asyncio.to_thread(
+                query, db_path, "SELECT status FROM broadcasts WHERE status != 'draft'"
+            )
+            running_at_stop += state[0]["status"] == "running"
+            if stop == "kill":
+                await bot.kill()
+                exits.append(-9)
+            else:
+                exits.append(await bot.terminate())
             await _start(bot, emu)
         report = await staff.wait_for(lambda m: "report" in m.text, timeout=60)
         await asyncio.sleep(0.5)
@@ -107,24 +132,42 @@ async def test_sigkill_five_times_mid_broadcast_never_sends_twice(tmp_path: Path
             s.user_id: count_containing(emu, s.chat_id, NEEDLES[languages[s.user_id]])
             for s in subscribers
         }
-        twice = [uid for uid, n in copies.items() if n > 1]
-        missing = [uid for uid, n in copies.items() if n == 0]
-        assert twice == [], f"{len(twice)} people got it twice"
-        # Someone without it is someone whose call a kill cut off, and the report counts them.
-        assert len(missing) <= row["uncertain"], (missing, dict(row))
-        assert (
-            row["sent"] + row["uncertain"] == SUBSCRIBERS and row["failed"] == row["blocked"] == 0
-        ), dict(row)
-        assert row["status"] == "done" and row["total"] == SUBSCRIBERS
-        assert sum(copies.values()) >= SUBSCRIBERS - row["uncertain"]
-        if row["uncertain"]:
-            assert "cut off by a restart" in report.text
-        # Each in their language, and nobody queued in one go: at most the sender's window.
-        assert peak_pending <= 2 * PER_SECOND, peak_pending
         assert await asyncio.to_thread(query, db_path, "SELECT * FROM broadcast_deliveries") == []
-        print(
-            f"uncertain after 5 kills: {row['uncertain']}, missing: {len(missing)}, peak pending: {peak_pending}"
-        )
+        return Outcome(dict(row), copies, report.text, peak_pending, exits, running_at_stop)
     finally:
         bot.stop_quietly()
         await emu.stop()
+
+
+def _common(outcome: Outcome, subscribers_n: int) -> None:
+    row = outcome.row
+    assert outcome.running_at_stop == 5, "every stop must come mid-broadcast"
+    assert row["status"] == "done" and row["total"] == subscribers_n, row
+    assert row["sent"] + row["uncertain"] == subscribers_n, row
+    assert row["failed"] == row["blocked"] == 0, row
+    assert [uid for uid, n in outcome.copies.items() if n > 1] == [], "someone got it twice"
+    # Nobody queued in one go: at most the sender's window.
+    assert outcome.peak_pending <= 2 * PER_SECOND, outcome.peak_pending
+
+
+async def test_sigterm_five_times_mid_broadcast_delivers_exactly_once(tmp_path: Path) -> None:
+    n = SUBSCRIBERS
+    outcome = await _broadcast_through_five_stops(tmp_path, "term", n)
+    _common(outcome, n)
+    assert outcome.exits == [0] * 5  # each a clean stop, in-flight sends finished first
+    assert outcome.row["uncertain"] == 0 and outcome.row["sent"] == n, outcome.row
+    assert sorted(set(outcome.copies.values())) == [1]  # every subscriber, exactly once
+    assert "cut off by a restart" not in outcome.report
+
+
+async def test_sigkill_five_times_mid_broadcast_never_sends_twice(tmp_path: Path) -> None:
+    outcome = await _broadcast_through_five_stops(tmp_path, "kill", SUBSCRIBERS)
+    _common(outcome, SUBSCRIBERS)
+    row = outcome.row
+    missing = [uid for uid, n in outcome.copies.items() if n == 0]
+    # Someone without it is someone whose call a kill cut off, and the report counts them.
+    assert len(missing) <= row["uncertain"], (missing, row)
+    assert sum(outcome.copies.values()) >= SUBSCRIBERS - row["uncertain"]
+    if row["uncertain"]:
+        assert "cut off by a restart" in outcome.report
+    print(f"uncertain after 5 kills: {row['uncertain']}, missing: {len(missing)}")
