@@ -374,7 +374,8 @@ class _Loader:
                     self.error(
                         path,
                         data.line_of(key),
-                        f"{what}: {phrase!r}: a word ending in * needs at least {MIN_PREFIX} letters",
+                        f"{what}: {phrase!r}: "
+                        f"a word ending in * needs at least {MIN_PREFIX} letters",
                     )
                 elif not parse_phrase(phrase, self.rules):
                     self.error(
@@ -571,9 +572,9 @@ def collisions(
                             Problem(
                                 relative(root / "text" / lang / FILE_NAME, root),
                                 0,
-                                f"intent {intent_id!r}: the phrase {phrase!r} is also a word of {hits} "
-                                f"{other} answers: messages with it would be taken as {intent_id}; "
-                                "add a second word to the phrase",
+                                f"intent {intent_id!r}: the phrase {phrase!r} is also a word "
+                                f"of {hits} {other} answers: messages with it would be taken as "
+                                f"{intent_id}; add a second word to the phrase",
                                 "warning",
                             )
                         )

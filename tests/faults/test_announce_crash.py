@@ -42,7 +42,8 @@ def _seed(db_path: Path, people: list[tuple[int, str]]) -> None:
     stamp = "2026-12-01T10:00:00.000000Z"
     with closing(sqlite3.connect(db_path)) as conn, conn:
         conn.executemany(
-            "INSERT INTO people (user_id, language, language_chosen, first_seen, last_seen) VALUES (?, ?, 1, ?, ?)",
+            "INSERT INTO people (user_id, language, language_chosen, first_seen, last_seen)"
+            " VALUES (?, ?, 1, ?, ?)",
             [(uid, lang, stamp, stamp) for uid, lang in people],
         )
         conn.executemany(
@@ -89,7 +90,8 @@ async def test_sigkill_five_times_mid_broadcast_never_sends_twice(tmp_path: Path
                 rows = await asyncio.to_thread(
                     query,
                     db_path,
-                    "SELECT COUNT(*) AS n FROM outbox WHERE kind = 'announcement' AND status = 'pending'",
+                    "SELECT COUNT(*) AS n FROM outbox"
+                    " WHERE kind = 'announcement' AND status = 'pending'",
                 )
                 peak_pending = max(peak_pending, rows[0]["n"])
                 await asyncio.sleep(0.05)
@@ -123,7 +125,8 @@ async def test_sigkill_five_times_mid_broadcast_never_sends_twice(tmp_path: Path
         assert peak_pending <= 2 * PER_SECOND, peak_pending
         assert await asyncio.to_thread(query, db_path, "SELECT * FROM broadcast_deliveries") == []
         print(
-            f"uncertain after 5 kills: {row['uncertain']}, missing: {len(missing)}, peak pending: {peak_pending}"
+            f"uncertain after 5 kills: {row['uncertain']}, missing: {len(missing)}, "
+            f"peak pending: {peak_pending}"
         )
     finally:
         bot.stop_quietly()
