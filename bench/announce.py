@@ -63,7 +63,8 @@ def _seed(path: Path, ids: list[int]) -> None:
             ((uid, stamp, stamp) for uid in ids),
         )
         conn.executemany(
-            "INSERT INTO subscriptions (user_id, topic, language, created_at) VALUES (?, ?, 'en', ?)",
+            "INSERT INTO subscriptions (user_id, topic, language, created_at)"
+            " VALUES (?, ?, 'en', ?)",
             ((uid, "documents" if uid % 3 else "*", stamp) for uid in ids),
         )
 

@@ -175,13 +175,15 @@ def build(path: Path, n: int, seed: int = 1) -> float:
     indexes = [
         r[0]
         for r in conn.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cases' AND sql IS NOT NULL"
+            "SELECT sql FROM sqlite_master"
+            " WHERE type = 'index' AND tbl_name = 'cases' AND sql IS NOT NULL"
         )
     ]
     names = [
         r[0]
         for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cases' AND sql IS NOT NULL"
+            "SELECT name FROM sqlite_master"
+            " WHERE type = 'index' AND tbl_name = 'cases' AND sql IS NOT NULL"
         )
     ]
     conn.execute("BEGIN")

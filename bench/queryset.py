@@ -198,7 +198,8 @@ def main() -> int:
     print(f"\nwrongly first most often: {common or 'none'}")
     for query, outcome in s.failures:
         print(
-            f"miss [{query.lang} {query.kind}] {query.q!r} -> {outcome.reply} {list(outcome.items[:3])}"
+            f"miss [{query.lang} {query.kind}] {query.q!r} -> {outcome.reply} "
+            f"{list(outcome.items[:3])}"
         )
     return 1 if s.misses() else 0
 

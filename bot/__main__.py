@@ -106,8 +106,8 @@ def _parser() -> argparse.ArgumentParser:
     copy = db_sub.add_parser(
         "copy",
         help="copy the SQLite store into an empty PostgreSQL database",
-        description="Copy every table of the SQLite store (DATABASE_PATH, or --from) into the empty "
-        "PostgreSQL database at --to, in one transaction. Stop the bot first: what it "
+        description="Copy every table of the SQLite store (DATABASE_PATH, or --from) into the "
+        "empty PostgreSQL database at --to, in one transaction. Stop the bot first: what it "
         "writes during the copy would not be copied. Then set DATABASE_URL to the "
         "new database (and keep the same ABUSE_KEY).",
     )

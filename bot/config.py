@@ -191,7 +191,8 @@ def parse_api_url(raw: str) -> str:
 
 
 def parse_webhook_url(raw: str) -> str:
-    """WEBHOOK_URL: https://host[:port]/path, Telegram's ports only; http:// only on this machine."""
+    """WEBHOOK_URL: https://host[:port]/path, Telegram's ports only; http:// only on this
+    machine."""
     url = raw.strip()
     example = "https://bot.example.org/telegram/webhook"
     try:
@@ -209,8 +210,9 @@ def parse_webhook_url(raw: str) -> str:
     local = host in LOCAL_HOSTS
     if parts.scheme == "http" and not local:
         raise ConfigError(
-            f"WEBHOOK_URL must start with https:// (Telegram posts over HTTPS only; http:// is "
-            f"allowed for 127.0.0.1 and localhost, i.e. the emulator or a local Bot API server), got {url!r}."
+            "WEBHOOK_URL must start with https:// (Telegram posts over HTTPS only; "
+            "http:// is allowed for 127.0.0.1 and localhost, i.e. "
+            f"the emulator or a local Bot API server), got {url!r}."
         )
     if not local and port is not None and port not in WEBHOOK_PORTS:
         raise ConfigError(
@@ -249,8 +251,8 @@ def _webhook_secret(env: Mapping[str, str], url: str) -> str:
     secret = env.get("WEBHOOK_SECRET", "").strip()
     if url and not secret:
         raise ConfigError(
-            "WEBHOOK_SECRET is required when WEBHOOK_URL is set: 1-256 characters of A-Z a-z 0-9 _ - "
-            "(e.g. the output of `openssl rand -hex 32`)."
+            "WEBHOOK_SECRET is required when WEBHOOK_URL is set: "
+            "1-256 characters of A-Z a-z 0-9 _ - (e.g. the output of `openssl rand -hex 32`)."
         )
     if secret and not _WEBHOOK_SECRET.fullmatch(secret):
         # The value itself is never echoed: it is a password.
@@ -287,7 +289,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
             ) from None
         if staff_chat_id >= 0:
             raise ConfigError(
-                f"STAFF_CHAT_ID must be a group id (negative, e.g. -1001234567890), got {staff_raw!r}."
+                "STAFF_CHAT_ID must be a group id (negative, e.g. -1001234567890), "
+                f"got {staff_raw!r}."
             )
 
     admin_ids: set[int] = set()
@@ -319,7 +322,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
             hours = tuple(int(h) for h in hours_raw.split(","))
         except ValueError:
             raise ConfigError(
-                f"FIRST_RESPONSE_HOURS must be comma-separated hours by priority (high,normal,low), got {hours_raw!r}."
+                "FIRST_RESPONSE_HOURS must be comma-separated hours by priority "
+                f"(high,normal,low), got {hours_raw!r}."
             ) from None
         if len(hours) != 3 or any(h <= 0 for h in hours):
             raise ConfigError(

@@ -174,7 +174,8 @@ def compile_catalogs(locales_dir: Path = LOCALES_DIR) -> None:
 
 
 def ui_coverage() -> dict[str, tuple[int, int, int]]:
-    """Per language: (translated UI strings, total, of the translated ones fuzzy) from the .po files.
+    """Per language: (translated UI strings, total, of the translated ones fuzzy) from the .po
+    files.
 
     Fuzzy entries are drafts (machine-assisted, not reviewed by a native speaker). They are
     still compiled (`--use-fuzzy`), so people see the translated UI with the draft notice,

@@ -4,8 +4,9 @@ Parsing and indexing the pack takes most of a bot's start (~1-2 s on a busy mach
 e2e and fault tests start hundreds of bots. A pack is cached under the size and change
 time of every file under its folder and of the compiled catalogs, so a test that edits a
 copy of the pack and starts a bot on it (or reloads) gets that copy loaded afresh; a broken
-pack raises as before (nothing is cached). Bots use it for starts and reloads (BotRuntime.content_loader): a reload
-of an unchanged folder gets the same bundle, as reading it again would give.
+pack raises as before (nothing is cached). Bots use it for starts and reloads
+(BotRuntime.content_loader): a reload of an unchanged folder gets the same bundle, as reading
+it again would give.
 
 The shared bundle is read-only by contract (LoadedContent); `assert_unchanged` (run at the
 end of the session) proves no test or bot code mutated one.

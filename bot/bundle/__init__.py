@@ -191,7 +191,8 @@ def check_extras(pack: Pack, freshness: Freshness | None = None) -> tuple[list[P
                 Problem(
                     f"locales/{lang}",
                     0,
-                    f"no UI catalog for language {lang!r}: `make i18n` creates it from the template",
+                    f"no UI catalog for language {lang!r}: "
+                    "`make i18n` creates it from the template",
                 )
             )
     return problems, coverage

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.content.problems import Problem, relative
+from bot.content.problems import Problem, Reporter, relative
 from bot.content.yamlio import LineDict, YamlError, load_yaml
 
 FILE_NAME = "replies.yaml"
@@ -94,70 +94,51 @@ class Replies:
 
 def _structure(root: Path, problems: list[Problem]) -> tuple[list[Reply], dict[str, int]] | None:
     path = root / FILE_NAME
-    file = relative(path, root)
+    rep = Reporter(relative(path, root), problems)
     if not path.exists():
-        problems.append(
-            Problem(file, 0, "no replies.yaml: caseworkers get no canned replies", "warning")
-        )
+        rep.warning(0, "no replies.yaml: caseworkers get no canned replies")
         return None
     try:
         data = load_yaml(path)
     except YamlError as exc:
-        problems.append(Problem(file, exc.line, exc.message))
+        rep.error(exc.line, exc.message)
         return None
     if data is None:
         return [], {}
     if not isinstance(data, LineDict) or not isinstance(data.get("replies"), list):
-        problems.append(Problem(file, getattr(data, "line", 1), "expected `replies:` with a list"))
+        rep.error(getattr(data, "line", 1), "expected `replies:` with a list")
         return None
     for key in data:
         if key != "replies":
-            problems.append(Problem(file, data.line_of(key), f"unknown key {key!r}", "warning"))
+            rep.warning(data.line_of(key), f"unknown key {key!r}")
     items: list[Reply] = []
     lines: dict[str, int] = {}
     for node in data["replies"]:
         line = getattr(node, "line", 0) or data.line_of("replies")
         if not isinstance(node, LineDict):
-            problems.append(Problem(file, line, "each reply must be a mapping with id and note"))
+            rep.error(line, "each reply must be a mapping with id and note")
             continue
         reply_id = node.get("id")
         if not isinstance(reply_id, str) or not _ID.match(reply_id):
-            problems.append(
-                Problem(
-                    file,
-                    node.line_of("id"),
-                    f"reply id {reply_id!r} must be lowercase ASCII, digits, _ and dots",
-                )
+            rep.error(
+                node.line_of("id"),
+                f"reply id {reply_id!r} must be lowercase ASCII, digits, _ and dots",
             )
             continue
         if reply_id in lines:
-            problems.append(
-                Problem(
-                    file,
-                    node.line_of("id"),
-                    f"reply {reply_id!r} is defined twice (first at line {lines[reply_id]})",
-                )
+            rep.error(
+                node.line_of("id"),
+                f"reply {reply_id!r} is defined twice (first at line {lines[reply_id]})",
             )
             continue
         for key in node:
             if key not in ("id", "note"):
-                problems.append(
-                    Problem(
-                        file,
-                        node.line_of(key),
-                        f"reply {reply_id!r}: unknown key {key!r}",
-                        "warning",
-                    )
-                )
+                rep.warning(node.line_of(key), f"reply {reply_id!r}: unknown key {key!r}")
         note = node.get("note")
         if not isinstance(note, str) or not note.strip():
-            problems.append(
-                Problem(
-                    file,
-                    node.line,
-                    f"reply {reply_id!r} has no note: caseworkers need it to choose a reply",
-                    "warning",
-                )
+            rep.warning(
+                node.line,
+                f"reply {reply_id!r} has no note: caseworkers need it to choose a reply",
             )
             note = ""
         items.append(Reply(reply_id, note.strip()))
@@ -174,70 +155,57 @@ def _texts(
     item_drafts: set[tuple[str, str]],
 ) -> dict[str, str] | None:
     path = root / "text" / lang / FILE_NAME
-    file = relative(path, root)
+    rep = Reporter(relative(path, root), problems)
     if not path.exists():
         return None
     try:
         data = load_yaml(path)
     except YamlError as exc:
-        problems.append(Problem(file, exc.line, exc.message))
+        rep.error(exc.line, exc.message)
         return {}
     if data is None:
         return {}
     if not isinstance(data, LineDict):
-        problems.append(Problem(file, 1, "expected a mapping with `draft:` and `replies:`"))
+        rep.error(1, "expected a mapping with `draft:` and `replies:`")
         return {}
     for key in data:
         if key not in ("draft", "replies"):
-            problems.append(Problem(file, data.line_of(key), f"unknown key {key!r}", "warning"))
+            rep.warning(data.line_of(key), f"unknown key {key!r}")
     draft = data.get("draft", False)
     if not isinstance(draft, bool):
-        problems.append(Problem(file, data.line_of("draft"), "draft must be true or false"))
+        rep.error(data.line_of("draft"), "draft must be true or false")
     elif draft:
         drafts.add(lang)
     node = data.get("replies")
     if node is None:
         return {}
     if not isinstance(node, LineDict):
-        problems.append(
-            Problem(file, data.line_of("replies"), "replies must map reply ids to texts")
-        )
+        rep.error(data.line_of("replies"), "replies must map reply ids to texts")
         return {}
     texts: dict[str, str] = {}
     for reply_id, value in node.items():
         line = node.line_of(reply_id)
         if reply_id not in known:
-            problems.append(
-                Problem(
-                    file,
-                    line,
-                    f"text for unknown reply {reply_id!r} (not in replies.yaml): it is never shown",
-                    "warning",
-                )
+            rep.warning(
+                line,
+                f"text for unknown reply {reply_id!r} (not in replies.yaml): it is never shown",
             )
             continue
         if isinstance(value, LineDict):
             item_draft = value.get("draft", False)
             if not isinstance(item_draft, bool):
-                problems.append(
-                    Problem(file, value.line_of("draft"), "draft must be true or false")
-                )
+                rep.error(value.line_of("draft"), "draft must be true or false")
             elif item_draft:
                 item_drafts.add((lang, reply_id))
             value = value.get("text")
         if not isinstance(value, str) or not value.strip():
-            problems.append(
-                Problem(file, line, f"reply {reply_id!r}: the text must be non-empty text")
-            )
+            rep.error(line, f"reply {reply_id!r}: the text must be non-empty text")
             continue
         text = value.strip()
         if len(text) > MAX_TEXT:
-            problems.append(
-                Problem(
-                    file,
-                    line,
-                    f"reply {reply_id!r} is {len(text)} characters; one message holds {MAX_TEXT}",
-                )
+            rep.error(
+                line,
+                f"reply {reply_id!r} is {len(text)} characters; one message holds {MAX_TEXT}",
             )
             continue
         texts[reply_id] = text
@@ -263,16 +231,13 @@ def load_replies(
         if found is not None:
             texts[lang] = found
     default_texts = texts.get(default_language, {})
-    default_file = relative(root / "text" / default_language / FILE_NAME, root)
+    default_rep = Reporter(relative(root / "text" / default_language / FILE_NAME, root), problems)
     for item in items:
         if item.id not in default_texts:
-            problems.append(
-                Problem(
-                    default_file,
-                    0,
-                    f"reply {item.id!r} has no text in {default_language}, the default "
-                    f"language (replies.yaml line {lines[item.id]})",
-                )
+            default_rep.error(
+                0,
+                f"reply {item.id!r} has no text in {default_language}, the default "
+                f"language (replies.yaml line {lines[item.id]})",
             )
     replies = Replies(items, texts, default_language, drafts, item_drafts)
     total = len(items)

@@ -30,7 +30,8 @@ async def check_overdue(services: Services) -> tuple[int, int]:
                 row,
                 "⏰ "
                 + tr._(
-                    "Case #{number} has waited too long for a first answer. Please claim it and reply.",
+                    "Case #{number} has waited too long for a first answer. "
+                    "Please claim it and reply.",
                     number=row.id,
                 ),
                 f"case:{row.id}:remind",
@@ -41,7 +42,8 @@ async def check_overdue(services: Services) -> tuple[int, int]:
                 row.id, now, escalated_at=sla.mark_escalated(row.record, now).escalated_at
             )
             text = "🚨 " + tr._(
-                "Case #{number} still has no answer after the reminder. Please make sure someone takes it.",
+                "Case #{number} still has no answer after the reminder. "
+                "Please make sure someone takes it.",
                 number=row.id,
             )
             await post_to_case(services, row, text, f"case:{row.id}:escalate")

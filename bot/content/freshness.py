@@ -1,4 +1,5 @@
-"""Source hygiene for `content check`: page-level sources, checked dates not too old, numbers sourced.
+"""Source hygiene for `content check`: page-level sources, checked dates not too old, numbers
+sourced.
 
 A fact is only as good as the page it came from: a homepage proves nothing, a date checked
 long ago may have changed, and a fee or deadline without a page behind it cannot be checked.

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.content.normalize import served
-from bot.content.problems import Problem, relative
+from bot.content.problems import Problem, Reporter, relative
 from bot.content.search import (
     MAX_QUERY_CHARS,
     MAX_TOKEN_CHARS,
@@ -317,49 +317,38 @@ class _Loader:
         self.problems: list[Problem] = []
         self.drafts: dict[str, bool] = {}
 
-    def rel(self, path: Path) -> str:
-        return relative(path, self.root)
+    def reporter(self, path: Path) -> Reporter:
+        """The reporter for one file of the pack, over the loader's shared list."""
+        return Reporter(relative(path, self.root), self.problems)
 
-    def error(self, path: Path, line: int, message: str, severity: str = "error") -> None:
-        self.problems.append(Problem(self.rel(path), line, message, severity))
-
-    def read(self, path: Path) -> LineDict | None:
+    def read(self, path: Path, rep: Reporter) -> LineDict | None:
         if not path.is_file():
             return None
         try:
             data = load_yaml(path)
         except YamlError as exc:
-            self.error(path, exc.line, f"invalid YAML: {exc.message}")
+            rep.error(exc.line, f"invalid YAML: {exc.message}")
             return None
         if data is None:
             data = LineDict()
             data.line, data.key_lines = 1, {}
         if not isinstance(data, LineDict):
-            self.error(path, getattr(data, "line", 1), "the file must be a mapping of keys")
+            rep.error(getattr(data, "line", 1), "the file must be a mapping of keys")
             return None
         return data
 
-    def unknown_keys(self, path: Path, data: LineDict, what: str, allowed: set[str]) -> None:
-        for key in data:
-            if key not in allowed:
-                names = ", ".join(sorted(allowed))
-                self.error(
-                    path, data.line_of(key), f"{what}: unknown key {key!r} (allowed: {names})"
-                )
-
-    def words(self, path: Path, data: LineDict, key: str, what: str) -> tuple[str, ...]:
+    def words(self, rep: Reporter, data: LineDict, key: str, what: str) -> tuple[str, ...]:
         value = data.get(key)
         if value is None:
             return ()
         if not isinstance(value, list):
-            self.error(path, data.line_of(key), f"{what}: must be a list of phrases")
+            rep.error(data.line_of(key), f"{what}: must be a list of phrases")
             return ()
         out: list[str] = []
         for entry in value:
             if isinstance(entry, bool):
                 # yes/no/on/off unquoted read as booleans in YAML
-                self.error(
-                    path,
+                rep.error(
                     data.line_of(key),
                     f"{what}: quote {str(entry).lower()!r} so it stays text",
                 )
@@ -371,50 +360,46 @@ class _Loader:
                     if w.endswith("*") and len(self.rules.normalize(w[:-1])) < MIN_PREFIX
                 ]
                 if bad:
-                    self.error(
-                        path,
+                    rep.error(
                         data.line_of(key),
-                        f"{what}: {phrase!r}: a word ending in * needs at least {MIN_PREFIX} letters",
+                        f"{what}: {phrase!r}: "
+                        f"a word ending in * needs at least {MIN_PREFIX} letters",
                     )
                 elif not parse_phrase(phrase, self.rules):
-                    self.error(
-                        path, data.line_of(key), f"{what}: {phrase!r} has no letters or digits"
-                    )
+                    rep.error(data.line_of(key), f"{what}: {phrase!r} has no letters or digits")
                 else:
                     out.append(phrase)
             else:
-                self.error(path, data.line_of(key), f"{what}: each phrase must be text")
+                rep.error(data.line_of(key), f"{what}: each phrase must be text")
         return tuple(out)
 
     def structure(self) -> tuple[tuple[IntentDef, ...], float]:
         path = self.root / FILE_NAME
-        data = self.read(path)
+        rep = self.reporter(path)
+        data = self.read(path, rep)
         if data is None:
             if not path.is_file():
-                self.error(
-                    path,
+                rep.warning(
                     0,
                     "no intents.yaml: greetings, emergencies in words and requests "
                     "for a person are not recognised",
-                    "warning",
                 )
             return (), DEFAULT_MIN_CONFIDENCE
-        self.unknown_keys(path, data, FILE_NAME, {"search", "intents"})
+        rep.keys(data, FILE_NAME, {"search", "intents"})
         confidence = DEFAULT_MIN_CONFIDENCE
         search = data.get("search")
         if search is not None:
             if not isinstance(search, LineDict):
-                self.error(path, data.line_of("search"), "search: must be a mapping")
+                rep.error(data.line_of("search"), "search: must be a mapping")
             else:
-                self.unknown_keys(path, search, "search", {"min_confidence"})
+                rep.keys(search, "search", {"min_confidence"})
                 value = search.get("min_confidence", DEFAULT_MIN_CONFIDENCE)
                 if (
                     isinstance(value, bool)
                     or not isinstance(value, int | float)
                     or not 0 <= value <= 1
                 ):
-                    self.error(
-                        path,
+                    rep.error(
                         search.line_of("min_confidence"),
                         "search: min_confidence must be a number from 0 to 1",
                     )
@@ -425,41 +410,36 @@ class _Loader:
         if entries is None:
             return (), confidence
         if not isinstance(entries, list):
-            self.error(path, data.line_of("intents"), "intents: must be a list")
+            rep.error(data.line_of("intents"), "intents: must be a list")
             return (), confidence
         seen: set[str] = set()
         for entry in entries:
             if not isinstance(entry, LineDict):
-                self.error(
-                    path,
+                rep.error(
                     getattr(entries, "line", 0),
                     "each intent must be a mapping with id, reply, match",
                 )
                 continue
-            self.unknown_keys(path, entry, "intent", {"id", "reply", "match"})
+            rep.keys(entry, "intent", {"id", "reply", "match"})
             intent_id, reply, match = (
                 entry.get("id"),
                 entry.get("reply"),
                 entry.get("match", "anywhere"),
             )
             if not isinstance(intent_id, str) or not _ID.match(intent_id):
-                self.error(
-                    path, entry.line_of("id"), f"intent id {intent_id!r} must be lowercase ASCII"
-                )
+                rep.error(entry.line_of("id"), f"intent id {intent_id!r} must be lowercase ASCII")
                 continue
             if intent_id in seen:
-                self.error(path, entry.line_of("id"), f"intent {intent_id!r} is defined twice")
+                rep.error(entry.line_of("id"), f"intent {intent_id!r} is defined twice")
                 continue
             if reply not in REPLIES:
-                self.error(
-                    path,
+                rep.error(
                     entry.line_of("reply"),
                     f"intent {intent_id!r}: reply must be one of {', '.join(REPLIES)}",
                 )
                 continue
             if match not in MATCHES:
-                self.error(
-                    path,
+                rep.error(
                     entry.line_of("match"),
                     f"intent {intent_id!r}: match must be one of {', '.join(MATCHES)}",
                 )
@@ -474,34 +454,30 @@ class _Loader:
         dict[str, tuple[str, ...]], tuple[str, ...], dict[str, tuple[str, ...]], dict[str, str]
     ]:
         path = self.root / "text" / lang / FILE_NAME
-        data = self.read(path)
+        rep = self.reporter(path)
+        data = self.read(path, rep)
         if data is None:
             return {}, (), {}, {}
-        self.unknown_keys(
-            path, data, FILE_NAME, {"draft", "intents", "filler", "answers", "equivalents"}
-        )
+        rep.keys(data, FILE_NAME, {"draft", "intents", "filler", "answers", "equivalents"})
         if not isinstance(data.get("draft", False), bool):
-            self.error(path, data.line_of("draft"), "draft: must be true or false")
+            rep.error(data.line_of("draft"), "draft: must be true or false")
         self.drafts[lang] = data.get("draft") is True
         phrases: dict[str, tuple[str, ...]] = {}
         section = data.get("intents")
         if isinstance(section, LineDict):
             for intent_id in section:
                 if intent_id not in known:
-                    self.error(
-                        path,
+                    rep.error(
                         section.line_of(intent_id),
                         f"phrases for unknown intent {intent_id!r}",
                     )
                     continue
                 sub = LineDict({intent_id: section[intent_id]})
                 sub.line, sub.key_lines = section.line, {intent_id: section.line_of(intent_id)}
-                phrases[intent_id] = self.words(path, sub, intent_id, f"intent {intent_id!r}")
+                phrases[intent_id] = self.words(rep, sub, intent_id, f"intent {intent_id!r}")
         elif section is not None:
-            self.error(
-                path, data.line_of("intents"), "intents: must map intent ids to phrase lists"
-            )
-        filler = self.words(path, data, "filler", "filler")
+            rep.error(data.line_of("intents"), "intents: must map intent ids to phrase lists")
+        filler = self.words(rep, data, "filler", "filler")
         answers: dict[str, tuple[str, ...]] = {}
         section = data.get("answers")
         if isinstance(section, LineDict):
@@ -510,11 +486,11 @@ class _Loader:
                 if key in section and word not in section:
                     section[word] = section.pop(key)
                     section.key_lines[word] = section.key_lines.get(key, section.line)
-            self.unknown_keys(path, section, "answers", set(ANSWERS))
+            rep.keys(section, "answers", set(ANSWERS))
             for answer in ANSWERS:
-                answers[answer] = self.words(path, section, answer, f"answers {answer!r}")
+                answers[answer] = self.words(rep, section, answer, f"answers {answer!r}")
         elif section is not None:
-            self.error(path, data.line_of("answers"), "answers: must have yes and no lists")
+            rep.error(data.line_of("answers"), "answers: must have yes and no lists")
         equivalents: dict[str, str] = {}
         section = data.get("equivalents")
         if isinstance(section, LineDict):
@@ -522,15 +498,14 @@ class _Loader:
                 key = self.rules.normalize(str(word))
                 value = self.rules.normalize(str(target)) if isinstance(target, str) else ""
                 if " " in key or not key or not value:
-                    self.error(
-                        path,
+                    rep.error(
                         section.line_of(word),
                         f"equivalents: {word!r} must be one word mapped to words the pack uses",
                     )
                     continue
                 equivalents[key] = value
         elif section is not None:
-            self.error(path, data.line_of("equivalents"), "equivalents: must map words to words")
+            rep.error(data.line_of("equivalents"), "equivalents: must map words to words")
         return phrases, filler, answers, equivalents
 
 
@@ -547,6 +522,7 @@ def collisions(
     }
     problems: list[Problem] = []
     for lang, by_intent in intents.phrases.items():
+        rep = Reporter(relative(root / "text" / lang / FILE_NAME, root), problems)
         for intent_id, phrases in by_intent.items():
             definition = intents.get(intent_id)
             if definition is None or definition.match != "anywhere":
@@ -567,15 +543,11 @@ def collisions(
                         continue
                     hits = sum(1 for words in item_tokens if uses(words))
                     if hits >= 2:
-                        problems.append(
-                            Problem(
-                                relative(root / "text" / lang / FILE_NAME, root),
-                                0,
-                                f"intent {intent_id!r}: the phrase {phrase!r} is also a word of {hits} "
-                                f"{other} answers: messages with it would be taken as {intent_id}; "
-                                "add a second word to the phrase",
-                                "warning",
-                            )
+                        rep.warning(
+                            0,
+                            f"intent {intent_id!r}: the phrase {phrase!r} is also a word "
+                            f"of {hits} {other} answers: messages with it would be taken as "
+                            f"{intent_id}; add a second word to the phrase",
                         )
     return problems
 
@@ -600,14 +572,13 @@ def load_intents(
         phrases[lang], filler[lang], answers[lang], equivalents[lang] = p, f, a, e
         done = sum(1 for d in defs if p.get(d.id))
         coverage[lang] = (done, len(defs), done if loader.drafts.get(lang) else 0)
+    default_rep = loader.reporter(root / "text" / default_language / FILE_NAME)
     for definition in defs:
         if not phrases.get(default_language, {}).get(definition.id):
-            loader.error(
-                root / "text" / default_language / FILE_NAME,
+            default_rep.warning(
                 0,
                 f"intent {definition.id!r} has no phrases in the default language "
                 f"{default_language!r}",
-                "warning",
             )
     intents = Intents(defs, confidence, phrases, filler, answers, equivalents, rules)
     return intents, loader.problems, coverage

@@ -717,7 +717,8 @@ class _PackLoader:
                 self.warning(
                     path,
                     entry.line_of("title"),
-                    f"{what}: title has {len(title)} characters; buttons show about {MAX_TITLE_CHARS}",
+                    f"{what}: title has {len(title)} characters; "
+                    f"buttons show about {MAX_TITLE_CHARS}",
                 )
             pages = split_pages(answer)
             if not pages:
@@ -728,8 +729,8 @@ class _PackLoader:
                     self.error(
                         path,
                         entry.line_of("answer"),
-                        f"{what}: page {number} has {len(page)} characters (at most {MAX_PAGE_CHARS});"
-                        " split it with a line containing only ---",
+                        f"{what}: page {number} has {len(page)} characters (at most "
+                        f"{MAX_PAGE_CHARS}); split it with a line containing only ---",
                     )
             self.text_where[(code, item_id)] = (path, line)
             texts[item_id] = ItemText(

@@ -37,7 +37,8 @@ AcceptFn = Callable[[list[dict[str, Any]]], Awaitable[list[InboxRow]]]
 
 
 class UpdatePoller:
-    """getUpdates → accept (inbox committed, dispatcher fed) → next getUpdates confirms the offset."""
+    """getUpdates → accept (inbox committed, dispatcher fed) → next getUpdates confirms the
+    offset."""
 
     def __init__(
         self,

@@ -159,7 +159,8 @@ def _parse_rules(q: LineDict, question: Question, rep: Reporter) -> tuple[Rule, 
                 if op not in allowed:
                     rep.error(
                         op_line,
-                        f"question {question.id}: operator {op!r} not allowed for {question.kind} (use {', '.join(allowed)})",
+                        f"question {question.id}: operator {op!r} not allowed for {question.kind} "
+                        f"(use {', '.join(allowed)})",
                     )
                     continue
                 values = raw_value if op == "in" else [raw_value]
@@ -170,7 +171,8 @@ def _parse_rules(q: LineDict, question: Question, rep: Reporter) -> tuple[Rule, 
                 if any(p is None for p in parsed):
                     rep.error(
                         op_line,
-                        f"question {question.id}: {raw_value!r} is not a valid {question.kind} answer",
+                        f"question {question.id}: "
+                        f"{raw_value!r} is not a valid {question.kind} answer",
                     )
                     continue
                 clean = [p for p in parsed if p is not None]
@@ -267,7 +269,8 @@ def _check_rule_coverage(question: Question, line: int, rep: Reporter) -> None:
         if index is None:
             rep.error(
                 line,
-                f"question {question.id}: answer {value} matches no rule (dead end): add a default {{goto: ...}}",
+                f"question {question.id}: answer {value} matches no rule (dead end): "
+                f"add a default {{goto: ...}}",
             )
             return
         used.add(index)
@@ -275,7 +278,8 @@ def _check_rule_coverage(question: Question, line: int, rep: Reporter) -> None:
         if index not in used:
             rep.warning(
                 rule.line,
-                f"question {question.id}: this rule never applies (earlier rules catch its answers)",
+                f"question {question.id}: "
+                "this rule never applies (earlier rules catch its answers)",
             )
 
 
@@ -437,7 +441,8 @@ def _parse_flow(path: Path, root: Path, faq_ids: set[str], problems: list[Proble
             if size > CALLBACK_LIMIT:
                 rep.error(
                     q.line,
-                    f"question {q.id}: button data {data_str!r} is {size} bytes, over {CALLBACK_LIMIT}",
+                    f"question {q.id}: button data {data_str!r} is {size} bytes, "
+                    f"over {CALLBACK_LIMIT}",
                 )
     for raw in raw_outcomes:
         o = _parse_outcome(raw, faq_ids, rep)

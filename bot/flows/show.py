@@ -43,7 +43,8 @@ def language_chain(lang: str, default: str, fallbacks: dict[str, list[str]]) -> 
 
 
 def read_faq_ids(root: Path) -> set[str]:
-    """Every `items[].id` in faq/*.yaml (unreadable files are skipped: `content check` reports them)."""
+    """Every `items[].id` in faq/*.yaml (unreadable files are skipped: `content check` reports
+    them)."""
     ids: set[str] = set()
     for path in sorted((root / "faq").glob("*.yaml")):
         try:

@@ -1,4 +1,5 @@
-"""A person's announcements: /subscribe, /unsubscribe, and the n: buttons (see bot/ui/announcements.py)."""
+"""A person's announcements: /subscribe, /unsubscribe, and the n: buttons (see
+bot/ui/announcements.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The person's side of a case: messages to their caseworker, their list, adding, closing, rating."""
+"""The person's side of a case: messages to their caseworker, their list, adding, closing,
+rating."""
 
 from __future__ import annotations
 
@@ -48,8 +49,8 @@ async def relay_if_open_case(update: Update, context: BotContext) -> bool:
             update,
             Screen(
                 context.tr._(
-                    "Your messages cannot be passed to a caseworker at the moment. For urgent help, call the "
-                    "numbers under “Emergency numbers”."
+                    "Your messages cannot be passed to a caseworker at the moment. "
+                    "For urgent help, call the numbers under “Emergency numbers”."
                 )
             ),
         )
@@ -203,7 +204,8 @@ async def _reopen(update: Update, context: BotContext, row: CaseRow) -> None:
         update,
         Screen(
             tr._(
-                "Request {number} is open again. Write your message here: it goes to your caseworker.",
+                "Request {number} is open again. Write your message here: "
+                "it goes to your caseworker.",
                 number=tr.isolate(f"#{row.id}"),
             ),
             (

@@ -70,8 +70,8 @@ async def begin(
             update,
             Screen(
                 tr._(
-                    "You already have an open request {number}. Write here and your message goes to your "
-                    "caseworker.",
+                    "You already have an open request {number}. "
+                    "Write here and your message goes to your caseworker.",
                     number=tr.isolate(f"#{open_row.id}"),
                 ),
                 (
@@ -86,8 +86,9 @@ async def begin(
             update,
             Screen(
                 tr._(
-                    "You have sent several requests today. Please wait until tomorrow, or write in your "
-                    "last request. For urgent help, call the numbers under “Emergency numbers”."
+                    "You have sent several requests today. "
+                    "Please wait until tomorrow, or write in your last request. "
+                    "For urgent help, call the numbers under “Emergency numbers”."
                 )
             ),
         )

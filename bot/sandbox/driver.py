@@ -145,7 +145,10 @@ class BotMessage:
         extra = f" [{self.media_kind}]" if self.media_kind else ""
         labels = f" buttons={self.button_labels()}" if self.buttons else ""
         thread = f" thread={self.thread_id}" if self.thread_id else ""
-        return f"<BotMessage {self.chat_id}/{self.message_id}{thread}{extra} {self.text[:100]!r}{labels}>"
+        return (
+            f"<BotMessage {self.chat_id}/{self.message_id}{thread}{extra} "
+            f"{self.text[:100]!r}{labels}>"
+        )
 
 
 Predicate = Callable[[BotMessage], bool] | str | None

@@ -28,7 +28,8 @@ class AbuseRepo:
         row = await db.fetchone("SELECT value FROM meta WHERE key = 'abuse_key'")
         if row is None:
             await db.execute(
-                "INSERT INTO meta (key, value) VALUES ('abuse_key', ?) ON CONFLICT (key) DO NOTHING",
+                "INSERT INTO meta (key, value) VALUES ('abuse_key', ?)"
+                " ON CONFLICT (key) DO NOTHING",
                 (secrets.token_hex(32),),
             )
             row = await db.fetchone("SELECT value FROM meta WHERE key = 'abuse_key'")

@@ -89,8 +89,9 @@ class BroadcastsRepo:
                 (author_id,),
             )
             row = await tx.fetchone(
-                "INSERT INTO broadcasts (status, step, author_id, chat_id, thread_id, announcement_id,"
-                " topics, created_at) VALUES ('draft', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                "INSERT INTO broadcasts (status, step, author_id, chat_id, thread_id,"
+                " announcement_id, topics, created_at)"
+                " VALUES ('draft', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     step,
                     author_id,
@@ -138,7 +139,8 @@ class BroadcastsRepo:
     async def discard_draft(self, broadcast_id: int) -> bool:
         return bool(
             await self.db.execute(
-                "UPDATE broadcasts SET status = 'cancelled', version = version + 1 WHERE id = ? AND status = 'draft'",
+                "UPDATE broadcasts SET status = 'cancelled', version = version + 1"
+                " WHERE id = ? AND status = 'draft'",
                 (broadcast_id,),
             )
         )
@@ -191,8 +193,8 @@ class BroadcastsRepo:
         found ('queued' means go ahead). A record found 'sending' was cut off by a crash mid
         call: it becomes 'uncertain' and is not sent again. None: no record (erased)."""
         if await self.db.execute(  # the usual case, in one statement
-            "UPDATE broadcast_deliveries SET status = 'sending' WHERE broadcast_id = ? AND user_id = ?"
-            " AND status = 'queued'",
+            "UPDATE broadcast_deliveries SET status = 'sending'"
+            " WHERE broadcast_id = ? AND user_id = ? AND status = 'queued'",
             (broadcast_id, user_id),
         ):
             return "queued"
@@ -207,7 +209,8 @@ class BroadcastsRepo:
             status = str(row["status"])
             if status == "queued":
                 await tx.execute(
-                    "UPDATE broadcast_deliveries SET status = 'sending' WHERE broadcast_id = ? AND user_id = ?",
+                    "UPDATE broadcast_deliveries SET status = 'sending'"
+                    " WHERE broadcast_id = ? AND user_id = ?",
                     (broadcast_id, user_id),
                 )
             elif status == "sending":
@@ -217,8 +220,8 @@ class BroadcastsRepo:
     async def requeue(self, broadcast_id: int, user_id: int) -> None:
         """The call surely did not deliver (429, no connection): it may be made again."""
         await self.db.execute(
-            "UPDATE broadcast_deliveries SET status = 'queued' WHERE broadcast_id = ? AND user_id = ?"
-            " AND status = 'sending'",
+            "UPDATE broadcast_deliveries SET status = 'queued'"
+            " WHERE broadcast_id = ? AND user_id = ? AND status = 'sending'",
             (broadcast_id, user_id),
         )
 
@@ -234,7 +237,8 @@ class BroadcastsRepo:
         row's end and its record's): 'uncertain', never sent again. Returns how many."""
         async with self.db.transaction() as tx:
             rows = await tx.fetchall(
-                "SELECT user_id FROM broadcast_deliveries WHERE broadcast_id = ? AND status IN ('queued', 'sending')",
+                "SELECT user_id FROM broadcast_deliveries"
+                " WHERE broadcast_id = ? AND status IN ('queued', 'sending')",
                 (broadcast_id,),
             )
             for r in rows:
@@ -252,7 +256,8 @@ class BroadcastsRepo:
         """Running → cancelled: what is queued is skipped when its turn comes."""
         return bool(
             await self.db.execute(
-                "UPDATE broadcasts SET status = 'cancelled', version = version + 1 WHERE id = ? AND status = 'running'",
+                "UPDATE broadcasts SET status = 'cancelled', version = version + 1"
+                " WHERE id = ? AND status = 'running'",
                 (broadcast_id,),
             )
         )
@@ -262,8 +267,10 @@ class BroadcastsRepo:
         is nobody's business once nothing can be sent twice); the counts stay."""
         async with self.db.transaction() as tx:
             changed = await tx.execute(
-                "UPDATE broadcasts SET status = CASE WHEN status = 'running' THEN 'done' ELSE status END,"
-                " finished_at = ? WHERE id = ? AND status IN ('running', 'cancelled') AND finished_at IS NULL",
+                "UPDATE broadcasts"
+                " SET status = CASE WHEN status = 'running' THEN 'done' ELSE status END,"
+                " finished_at = ?"
+                " WHERE id = ? AND status IN ('running', 'cancelled') AND finished_at IS NULL",
                 (to_db(now), broadcast_id),
             )
             await tx.execute(
@@ -288,7 +295,8 @@ class BroadcastsRepo:
     async def deliveries_of(self, user_id: int) -> list[dict[str, object]]:
         """For /mydata: announcements being sent to this person right now."""
         rows = await self.db.fetchall(
-            "SELECT broadcast_id, status FROM broadcast_deliveries WHERE user_id = ? ORDER BY broadcast_id",
+            "SELECT broadcast_id, status FROM broadcast_deliveries"
+            " WHERE user_id = ? ORDER BY broadcast_id",
             (user_id,),
         )
         return [dict(r) for r in rows]
@@ -296,7 +304,8 @@ class BroadcastsRepo:
     async def forget_person(self, user_id: int) -> None:
         """Erasure: their delivery records go; one still open counts as skipped."""
         rows = await self.db.fetchall(
-            "SELECT broadcast_id FROM broadcast_deliveries WHERE user_id = ? AND status IN ('queued', 'sending')",
+            "SELECT broadcast_id FROM broadcast_deliveries"
+            " WHERE user_id = ? AND status IN ('queued', 'sending')",
             (user_id,),
         )
         for r in rows:
@@ -326,7 +335,8 @@ async def _finish(
 ) -> bool:
     marks = ", ".join("?" * len(from_))
     changed = await tx.execute(
-        f"UPDATE broadcast_deliveries SET status = ? WHERE broadcast_id = ? AND user_id = ? AND status IN ({marks})",
+        "UPDATE broadcast_deliveries SET status = ?"
+        f" WHERE broadcast_id = ? AND user_id = ? AND status IN ({marks})",
         (status, broadcast_id, user_id, *from_),
     )
     if changed:

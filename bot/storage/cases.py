@@ -155,8 +155,9 @@ class CasesRepo:
         """Insert a case (inside the unit of work); None if this update already made one."""
         row = await self.db.fetchone(
             "INSERT INTO cases (user_id, source_update_id, category, language, audience,"
-            " region, adults, children, vulnerabilities, description, priority, team, staff_chat_id,"
-            " flow_id, flow_version, flow_answers, flow_outcome, created_at, updated_at)"
+            " region, adults, children, vulnerabilities, description, priority, team,"
+            " staff_chat_id, flow_id, flow_version, flow_answers, flow_outcome, created_at,"
+            " updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (source_update_id) DO NOTHING RETURNING id",
             (
@@ -203,7 +204,8 @@ class CasesRepo:
     async def open_case_of(self, user_id: int) -> CaseRow | None:
         """The person's most recent open case: where their next message belongs."""
         row = await self.db.fetchone(
-            f"SELECT * FROM cases WHERE user_id = ? AND status IN {_OPEN_SQL} ORDER BY id DESC LIMIT 1",
+            f"SELECT * FROM cases WHERE user_id = ? AND status IN {_OPEN_SQL}"
+            " ORDER BY id DESC LIMIT 1",
             (user_id, *_OPEN),
         )
         return _row(row) if row else None
@@ -223,7 +225,8 @@ class CasesRepo:
 
     async def by_thread(self, staff_chat_id: int, thread_id: int) -> CaseRow | None:
         row = await self.db.fetchone(
-            "SELECT * FROM cases WHERE staff_chat_id = ? AND thread_id = ? ORDER BY id DESC LIMIT 1",
+            "SELECT * FROM cases WHERE staff_chat_id = ? AND thread_id = ?"
+            " ORDER BY id DESC LIMIT 1",
             (staff_chat_id, thread_id),
         )
         return _row(row) if row else None
@@ -336,7 +339,8 @@ class CasesRepo:
         like = self.db.dialect.like
         rows = await self.db.fetchall(
             "SELECT * FROM cases WHERE id IN ("
-            f"  SELECT id FROM cases WHERE description {like} ? ESCAPE '\\' OR region {like} ? ESCAPE '\\'"
+            f"  SELECT id FROM cases WHERE description {like} ? ESCAPE '\\'"
+            f" OR region {like} ? ESCAPE '\\'"
             f"  UNION SELECT case_id FROM case_messages WHERE text {like} ? ESCAPE '\\')"
             " ORDER BY id DESC LIMIT ?",
             (pattern, pattern, pattern, limit),
@@ -396,7 +400,8 @@ class CasesRepo:
     async def latest_of(self, user_id: int) -> CaseRow | None:
         """The person's most recent case that is not deleted (open or recently ended)."""
         row = await self.db.fetchone(
-            "SELECT * FROM cases WHERE user_id = ? AND status != 'deleted' ORDER BY id DESC LIMIT 1",
+            "SELECT * FROM cases WHERE user_id = ? AND status != 'deleted'"
+            " ORDER BY id DESC LIMIT 1",
             (user_id,),
         )
         return _row(row) if row else None

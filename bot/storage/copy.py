@@ -137,21 +137,23 @@ async def _refuse_foreign_tables(url: str, where: str) -> None:
         conn = await asyncpg.connect(dsn=url)
     except (asyncpg.PostgresError, OSError) as exc:
         raise StorageError(
-            f"cannot reach the database {where} ({type(exc).__name__}): is it created and the URL right?"
+            f"cannot reach the database {where} ({type(exc).__name__}): "
+            "is it created and the URL right?"
         ) from exc
     try:
         names = {
             r["table_name"]
             for r in await conn.fetch(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = current_schema()"
             )
         }
     finally:
         await conn.close()
     if names and "schema_version" not in names:
         raise StorageError(
-            f"{where} is not empty (it has tables this bot did not create: {', '.join(sorted(names)[:5])}): "
-            "the copy goes into a new, empty database only"
+            f"{where} is not empty (it has tables this bot did not create: "
+            f"{', '.join(sorted(names)[:5])}): the copy goes into a new, empty database only"
         )
 
 

@@ -63,7 +63,8 @@ class InboxRepo:
         """The getUpdates offset that confirms everything already stored."""
         row = await self.db.fetchone(
             "SELECT MAX(m) AS m FROM (SELECT MAX(update_id) AS m FROM inbox"
-            " UNION ALL SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'inbox_floor') AS highest"
+            " UNION ALL SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'inbox_floor')"
+            " AS highest"
         )
         highest = row["m"] if row and row["m"] is not None else None
         return int(highest) + 1 if highest is not None else 0
@@ -127,8 +128,8 @@ class InboxRepo:
     async def mark_failed(self, update_id: int, error: str, now: datetime) -> None:
         """A handler raised: keep the error class and message, never the update's text."""
         await self.db.execute(
-            "UPDATE inbox SET status = 'failed', payload = NULL, lane = '', attempts = attempts + 1,"
-            " error = ?, finished_at = ? WHERE update_id = ?",
+            "UPDATE inbox SET status = 'failed', payload = NULL, lane = '',"
+            " attempts = attempts + 1, error = ?, finished_at = ? WHERE update_id = ?",
             (error[:500], to_db(now), update_id),
         )
 
@@ -144,7 +145,8 @@ class InboxRepo:
         """Forget finished rows older than `before`, remembering the highest id as a floor."""
         async with self.db.transaction() as tx:
             row = await tx.fetchone(
-                "SELECT MAX(update_id) AS top FROM inbox WHERE status != 'pending' AND finished_at < ?",
+                "SELECT MAX(update_id) AS top FROM inbox"
+                " WHERE status != 'pending' AND finished_at < ?",
                 (to_db(before),),
             )
             if not row or row["top"] is None:

@@ -57,8 +57,8 @@ class LeaseRepo:
             return []
         marks = ", ".join("?" * len(lanes))
         rows = await self.db.fetchall(
-            f"SELECT update_id, lane, payload FROM inbox WHERE status = 'pending' AND lane IN ({marks})"
-            " ORDER BY update_id",
+            "SELECT update_id, lane, payload FROM inbox"
+            f" WHERE status = 'pending' AND lane IN ({marks}) ORDER BY update_id",
             tuple(lanes),
         )
         return [InboxRow(int(r["update_id"]), str(r["lane"]), r["payload"] or "{}") for r in rows]

@@ -84,14 +84,15 @@ class OutboxRepo:
 
     async def mark_sent(self, item_id: int, message_id: int | None, now: datetime) -> None:
         await self.db.execute(
-            f"UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, {self._FORGET},"
-            " result_message_id = ?, error = NULL WHERE id = ?",
+            "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?,"
+            f" {self._FORGET}, result_message_id = ?, error = NULL WHERE id = ?",
             (to_db(now), message_id, item_id),
         )
 
     async def retry_later(self, item_id: int, at: datetime, error: str) -> None:
         await self.db.execute(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, error = ? WHERE id = ?",
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, error = ?"
+            " WHERE id = ?",
             (to_db(at), error[:300], item_id),
         )
 
@@ -106,7 +107,8 @@ class OutboxRepo:
         """Moot by the time it was due (its case deleted, its topic there already): not sent,
         and nothing went wrong."""
         await self.db.execute(
-            f"UPDATE outbox SET status = 'skipped', sent_at = ?, error = ?, {self._FORGET} WHERE id = ?",
+            f"UPDATE outbox SET status = 'skipped', sent_at = ?, error = ?, {self._FORGET}"
+            " WHERE id = ?",
             (to_db(now), reason[:300], item_id),
         )
 

@@ -64,8 +64,8 @@ class PeopleRepo:
         stale = person.last_seen is None or now - person.last_seen > TOUCH_GRANULARITY
         if stale or (person.unreachable and reachable):
             await self.db.execute(
-                "UPDATE people SET last_seen = ?, unreachable = CASE WHEN ? = 1 THEN unreachable ELSE 0 END"
-                " WHERE user_id = ?",
+                "UPDATE people SET last_seen = ?,"
+                " unreachable = CASE WHEN ? = 1 THEN unreachable ELSE 0 END WHERE user_id = ?",
                 (to_db(now), 0 if reachable else 1, user_id),
             )
             person.last_seen = now
@@ -112,7 +112,8 @@ class PeopleRepo:
     async def leave_intake(self, user_id: int, phone: str | None) -> None:
         """The request was sent: the draft goes, a phone shared for it stays."""
         await self.db.execute(
-            "UPDATE people SET state = NULL, state_data = NULL, phone = COALESCE(?, phone) WHERE user_id = ?",
+            "UPDATE people SET state = NULL, state_data = NULL, phone = COALESCE(?, phone)"
+            " WHERE user_id = ?",
             (phone, user_id),
         )
 

@@ -70,11 +70,17 @@ def kind_of(exc: BaseException) -> str:
 def describe(exc: BaseException, where: str) -> str:
     kind = kind_of(exc)
     if kind == errors.UNAVAILABLE:
-        return f"cannot reach the database {where} ({type(exc).__name__}): is PostgreSQL running and DATABASE_URL right?"
+        return (
+            f"cannot reach the database {where} ({type(exc).__name__}): "
+            "is PostgreSQL running and DATABASE_URL right?"
+        )
     if kind == errors.FULL:
         return f"the disk of the database {where} is full: free space"
     if kind == errors.READ_ONLY:
-        return f"the database {where} refuses writes (read-only or no privilege): check the user's rights"
+        return (
+            f"the database {where} refuses writes (read-only or no privilege): "
+            "check the user's rights"
+        )
     if kind == errors.CONFLICT:
         return f"concurrent writers collided on {where}; trying again"
     return f"database error on {where}: {type(exc).__name__}: {exc}"

@@ -99,8 +99,8 @@ class PrivacyRepo:
             open_ids = [int(r["id"]) for r in rows if r["status"] in OPEN_STATUSES]
             for case_id in open_ids:
                 await tx.execute(
-                    "UPDATE cases SET status = 'deleted', closed_at = ?, deleted_at = ?, updated_at = ?"
-                    " WHERE id = ?",
+                    "UPDATE cases SET status = 'deleted', closed_at = ?, deleted_at = ?,"
+                    " updated_at = ? WHERE id = ?",
                     (stamp, stamp, stamp, case_id),
                 )
             for case_id in case_ids:
@@ -165,7 +165,7 @@ async def _erase_case_texts(tx: Executor, case_ids: list[int]) -> None:
             (case_id, *PERSONAL_KINDS),
         )
         await tx.execute(
-            "UPDATE cases SET user_id = NULL, description = NULL, region = NULL, rating_comment = NULL,"
-            " flow_answers = NULL WHERE id = ?",
+            "UPDATE cases SET user_id = NULL, description = NULL, region = NULL,"
+            " rating_comment = NULL, flow_answers = NULL WHERE id = ?",
             (case_id,),
         )

@@ -67,8 +67,10 @@ class RecordsRepo:
 
     async def save_flow_session(self, session: FlowSession, now: datetime) -> None:
         await self.db.execute(
-            "INSERT INTO flow_sessions (user_id, flow_id, flow_version, answers, started_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET flow_id = excluded.flow_id,"
+            "INSERT INTO flow_sessions"
+            " (user_id, flow_id, flow_version, answers, started_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET flow_id = excluded.flow_id,"
             " flow_version = excluded.flow_version, answers = excluded.answers,"
             " updated_at = excluded.updated_at",
             (

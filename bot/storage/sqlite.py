@@ -47,7 +47,10 @@ def describe(exc: BaseException, path: Path) -> str:
     """One clear line for an operator, from a low-level SQLite error."""
     text = str(exc).lower()
     if "readonly" in text or "read-only" in text:
-        return f"the database {path} is read-only: give the bot's user write access to it and its folder"
+        return (
+            f"the database {path} is read-only: "
+            "give the bot's user write access to it and its folder"
+        )
     if "disk is full" in text or "database or disk is full" in text:
         return f"the disk holding {path} is full: free space, then restart"
     if "locked" in text or "busy" in text:
@@ -244,7 +247,10 @@ class SqliteDriver:
             await conn.executescript(
                 "BEGIN IMMEDIATE;\n"
                 + script
-                + f"\nINSERT INTO schema_version(version, name) VALUES ({number}, '{name}');\nCOMMIT;"
+                + (
+                    "\nINSERT INTO schema_version(version, name)"
+                    f" VALUES ({number}, '{name}');\nCOMMIT;"
+                )
             )
 
     async def _check_writable(self) -> None:

@@ -25,7 +25,10 @@ class Recipient:
 def _audience_where(topics: Sequence[str], language: str | None) -> tuple[str, list[object]]:
     """Subscriptions matching an announcement's topics (or '*'), of reachable people, of one
     language (None: any). Blocked people and those who blocked the bot are left out."""
-    lang = "CASE WHEN p.language_chosen = 1 AND p.language IS NOT NULL THEN p.language ELSE s.language END"
+    lang = (
+        "CASE WHEN p.language_chosen = 1 AND p.language IS NOT NULL"
+        " THEN p.language ELSE s.language END"
+    )
     clauses = ["p.unreachable = 0", "p.blocked = 0"]
     params: list[object] = []
     if ALL_TOPICS not in topics:
@@ -75,8 +78,8 @@ class SubscriptionsRepo:
             for topic in wanted:
                 if topic not in current:
                     await tx.execute(
-                        "INSERT INTO subscriptions (user_id, topic, language, created_at) VALUES (?, ?, ?, ?)"
-                        " ON CONFLICT (user_id, topic) DO NOTHING",
+                        "INSERT INTO subscriptions (user_id, topic, language, created_at)"
+                        " VALUES (?, ?, ?, ?) ON CONFLICT (user_id, topic) DO NOTHING",
                         (user_id, topic, language, to_db(now)),
                     )
             if wanted:
@@ -117,7 +120,10 @@ class SubscriptionsRepo:
         only matching rows are read). A person with several matching topics appears once per
         row; the delivery record keeps them to one message."""
         where, params = _audience_where(topics, language)
-        lang = "CASE WHEN p.language_chosen = 1 AND p.language IS NOT NULL THEN p.language ELSE s.language END"
+        lang = (
+            "CASE WHEN p.language_chosen = 1 AND p.language IS NOT NULL"
+            " THEN p.language ELSE s.language END"
+        )
         rows = await self.db.fetchall(
             f"SELECT s.id, s.user_id, {lang} AS lang FROM subscriptions s"
             f" JOIN people p ON p.user_id = s.user_id WHERE s.id > ? AND {where}"

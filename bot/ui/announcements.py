@@ -78,12 +78,15 @@ def subscribe_screen(
             "",
             esc(
                 tr._(
-                    "Choose what you want to hear about: rule changes (deadlines, fees) and events such as legal-aid days. We send only what you choose, in your language, and nothing else."
+                    "Choose what you want to hear about: rule changes (deadlines, fees) "
+                    "and events such as legal-aid days. We send only what you choose, "
+                    "in your language, and nothing else."
                 )
             ),
             esc(
                 tr._(
-                    "You can stop at any time with /unsubscribe or the button under every announcement."
+                    "You can stop at any time with /unsubscribe or the button "
+                    "under every announcement."
                 )
             ),
         ]
@@ -146,7 +149,8 @@ def ask_text(tr: Tr) -> str:
             "📣 " + esc(tr._("New announcement. Send its text as your next message in this chat.")),
             esc(
                 tr._(
-                    "Telegram HTML is allowed (<b>, <i>, <a href>); at most 4096 characters. /announce cancel stops."
+                    "Telegram HTML is allowed (<b>, <i>, <a href>); at most 4096 characters. "
+                    "/announce cancel stops."
                 )
             ),
         ]
@@ -191,7 +195,8 @@ def audience_screen(b: Broadcast, ann: Announcements, pack: Pack, tr: Tr) -> Scr
         lines.append(
             esc(
                 tr._(
-                    "Typed text goes to subscribers of one language, or to all when it reads the same in every language (a date, a link)."
+                    "Typed text goes to subscribers of one language, "
+                    "or to all when it reads the same in every language (a date, a link)."
                 )
             )
         )
@@ -270,7 +275,8 @@ def progress_text(b: Broadcast, per_second: float, tr: Tr, *, final: bool = Fals
         lines.append(
             esc(
                 tr._(
-                    "Not sent: {skipped} (unsubscribed, deleted or cancelled) · unknown after a restart: {uncertain}",
+                    "Not sent: {skipped} (unsubscribed, deleted or cancelled) · "
+                    "unknown after a restart: {uncertain}",
                     skipped=b.skipped,
                     uncertain=b.uncertain,
                 )
@@ -310,8 +316,10 @@ def report_text(b: Broadcast, tr: Tr) -> str:
         lines.append(
             esc(
                 tr.ngettext(
-                    "{count} send was cut off by a restart and not repeated (never twice): that person may not have it.",
-                    "{count} sends were cut off by a restart and not repeated (never twice): those people may not have it.",
+                    "{count} send was cut off by a restart and not repeated (never twice): "
+                    "that person may not have it.",
+                    "{count} sends were cut off by a restart and not repeated (never twice): "
+                    "those people may not have it.",
                     b.uncertain,
                 )
             )

@@ -119,7 +119,8 @@ def intake_category(pack: Pack, tr: Tr, about: str = "") -> Screen:
 def intake_describe(tr: Tr, parts: int) -> Screen:
     text = tr._(
         "Describe your situation in your own words, in as many messages as you need. "
-        "You can also send photos, documents or voice messages. Press “Done” when you have finished."
+        "You can also send photos, documents or voice messages. "
+        "Press “Done” when you have finished."
     )
     rows: list[tuple[Button, ...]] = []
     if parts:
@@ -205,8 +206,8 @@ def intake_consent(
         [
             esc(
                 tr._(
-                    "You also told us, and the caseworkers will see, so that urgent requests are answered "
-                    "first: {marks}.",
+                    "You also told us, and the caseworkers will see, "
+                    "so that urgent requests are answered first: {marks}.",
                     marks="; ".join(chosen),
                 )
             )
@@ -227,7 +228,8 @@ def intake_consent(
             *marks,
             esc(
                 tr._(
-                    "Only the caseworkers of the service that runs this bot see your request, to help you."
+                    "Only the caseworkers of the service that runs this bot see "
+                    "your request, to help you."
                 )
             ),
             esc(
@@ -239,7 +241,8 @@ def intake_consent(
             ),
             esc(
                 tr._(
-                    "You can see your data with /mydata and delete it at any time with /delete. More: /privacy"
+                    "You can see your data with /mydata and delete it at any time "
+                    "with /delete. More: /privacy"
                 )
             ),
         ]
@@ -297,8 +300,8 @@ def my_requests(rows: list[CaseRow], tr: Tr, pack: Pack) -> Screen:
         rec = row.record
         category = pack.label("categories", rec.category, tr.lang)
         lines.append(
-            f"{esc(tr.isolate('#' + str(rec.id)))} · {esc(category)} · {esc(tr._(STATUS_LABELS[rec.status]))}"
-            f" · {tr.date(rec.created_at)}"
+            f"{esc(tr.isolate('#' + str(rec.id)))} · {esc(category)} · "
+            f"{esc(tr._(STATUS_LABELS[rec.status]))} · {tr.date(rec.created_at)}"
         )
         if rec.status in ("new", "in_progress", "waiting"):
             buttons.append(

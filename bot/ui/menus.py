@@ -225,7 +225,10 @@ def contact_label(pack: Pack, contact_id: str, number: str, lang: str) -> str:
 def emergency_lines(pack: Pack, tr: Tr) -> list[str]:
     """One line per emergency number: the number in bold, then what it is for."""
     return [
-        f"☎️ <b>{esc(tr.isolate(c.number))}</b> — {esc(contact_label(pack, c.id, c.number, tr.lang))}"
+        (
+            f"☎️ <b>{esc(tr.isolate(c.number))}</b> — "
+            f"{esc(contact_label(pack, c.id, c.number, tr.lang))}"
+        )
         for c in pack.emergency_contacts()
     ]
 

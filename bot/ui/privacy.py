@@ -17,12 +17,14 @@ def notice(tr: Tr, closed_days: int, inactive_days: int) -> Screen:
         "<b>" + esc(tr._("What we store")) + "</b>",
         esc(
             tr._(
-                "Your Telegram account number (not your name), your language, and which group describes you if you said so."
+                "Your Telegram account number (not your name), your language, "
+                "and which group describes you if you said so."
             )
         ),
         esc(
             tr._(
-                "If you send a request: what you wrote and sent, its category, and your phone number, region and household size if you gave them; the caseworkers' replies."
+                "If you send a request: what you wrote and sent, its category, and your phone "
+                "number, region and household size if you gave them; the caseworkers' replies."
             )
         ),
         esc(
@@ -31,26 +33,34 @@ def notice(tr: Tr, closed_days: int, inactive_days: int) -> Screen:
         esc(tr._("Questions you type to search are not stored.")),
         esc(
             tr._(
-                "If you subscribe to announcements: the topics you chose, your language and since when. While an announcement is being sent to you we note that it was sent, so that you never get it twice; that note is deleted when the sending ends."
+                "If you subscribe to announcements: the topics you chose, your language and "
+                "since when. While an announcement is being sent to you we note that it was sent, "
+                "so that you never get it twice; that note is deleted when the sending ends."
             )
         ),
         esc(
             tr._(
-                "If caseworkers block you, or you open a request, we also keep a one-way code made from your account number (not the number itself) with the block and how many requests you opened that day. It stays after /delete, so that deleting cannot undo a block or the daily limit; it holds nothing else, and is removed two days after your last request unless you are blocked."
+                "If caseworkers block you, or you open a request, "
+                "we also keep a one-way code made from your account number (not the number itself) "
+                "with the block and how many requests you opened that day. It stays after /delete, "
+                "so that deleting cannot undo a block or the daily limit; it holds nothing else, "
+                "and is removed two days after your last request unless you are blocked."
             )
         ),
         "",
         "<b>" + esc(tr._("Why")) + "</b>",
         esc(
             tr._(
-                "Only to answer you and to help you through a caseworker; and to count, without names, how many people were helped."
+                "Only to answer you and to help you through a caseworker; "
+                "and to count, without names, how many people were helped."
             )
         ),
         "",
         "<b>" + esc(tr._("Who sees it")) + "</b>",
         esc(
             tr._(
-                "Only the caseworkers of the service that runs this bot, in their private staff group. Nobody else."
+                "Only the caseworkers of the service that runs this bot, "
+                "in their private staff group. Nobody else."
             )
         ),
         "",
@@ -73,12 +83,15 @@ def notice(tr: Tr, closed_days: int, inactive_days: int) -> Screen:
         "<b>" + esc(tr._("Your rights")) + "</b>",
         esc(
             tr._(
-                "/mydata shows everything stored about you, including the caseworkers' internal notes on your requests and what was done on them (but not which caseworker did it). /delete deletes it."
+                "/mydata shows everything stored about you, "
+                "including the caseworkers' internal notes on your requests and what was done on "
+                "them (but not which caseworker did it). /delete deletes it."
             )
         ),
         esc(
             tr._(
-                "Telegram itself keeps this chat on your phone and its servers; we cannot delete that for you."
+                "Telegram itself keeps this chat on your phone and its servers; "
+                "we cannot delete that for you."
             )
         ),
     ]
@@ -153,7 +166,9 @@ def confirm_delete(tr: Tr) -> Screen:
             "",
             esc(
                 tr._(
-                    "This deletes your profile, phone number, requests and their messages, your eligibility answers and feedback. Open requests are closed. This cannot be undone."
+                    "This deletes your profile, phone number, requests and their messages, "
+                    "your eligibility answers and feedback. Open requests are closed. "
+                    "This cannot be undone."
                 )
             ),
         ]
@@ -189,12 +204,15 @@ def deleted_text(tr: Tr, cases: int) -> str:
             "",
             esc(
                 tr._(
-                    "What we cannot delete: the messages in this chat stay in Telegram on your device. You can delete the chat yourself; Telegram lets us remove our own messages only for 48 hours."
+                    "What we cannot delete: the messages in this chat stay in "
+                    "Telegram on your device. You can delete the chat yourself; "
+                    "Telegram lets us remove our own messages only for 48 hours."
                 )
             ),
             esc(
                 tr._(
-                    "Copies of your messages that were shown to caseworkers in Telegram may remain in their group until they remove them."
+                    "Copies of your messages that were shown to caseworkers in Telegram may remain "
+                    "in their group until they remove them."
                 )
             ),
             esc(tr._("If you write again, you start as a new person.")),

@@ -43,9 +43,10 @@ def case_line(row: CaseRow, tr: Tr, pack: Pack, now: datetime, names: Mapping[in
             tr.ngettext("{count} vulnerability", "{count} vulnerabilities", count)
         )
     return (
-        f"#{rec.id} · {esc(pack.label('categories', rec.category, tr.lang))} · {esc(rec.language)} · "
-        f"{esc(tr._(case_ui.PRIORITY_LABELS[rec.priority]))} · {esc(tr._(case_ui.STAFF_STATUS_LABELS[rec.status]))}"
-        f" · {esc(who)} · {esc(_age(tr, rec.created_at, now))}{flags}"
+        f"#{rec.id} · {esc(pack.label('categories', rec.category, tr.lang))} · "
+        f"{esc(rec.language)} · {esc(tr._(case_ui.PRIORITY_LABELS[rec.priority]))} · "
+        f"{esc(tr._(case_ui.STAFF_STATUS_LABELS[rec.status]))} · {esc(who)} · "
+        f"{esc(_age(tr, rec.created_at, now))}{flags}"
     )
 
 
@@ -68,8 +69,10 @@ def queue(
             "",
             esc(
                 tr.ngettext(
-                    "{count} open case is not assigned to anyone yet: see /queue, and claim it on its card.",
-                    "{count} open cases are not assigned to anyone yet: see /queue, and claim them on their cards.",
+                    "{count} open case is not assigned to anyone yet: "
+                    "see /queue, and claim it on its card.",
+                    "{count} open cases are not assigned to anyone yet: "
+                    "see /queue, and claim them on their cards.",
                     unclaimed,
                 )
             ),

@@ -34,7 +34,8 @@ async def open_request(
     photo: bool = False,
     voice: bool = False,
 ) -> int:
-    """Ask a caseworker: category, description (+media), skip details, consent. Returns the case id."""
+    """Ask a caseworker: category, description (+media), skip details, consent. Returns the
+    case id."""
     await person.press_data("r:new", person.last().message_id)
     await person.wait_for(has_data("i:cat:"))
     await person.press_data(f"i:cat:{category}", person.last().message_id)

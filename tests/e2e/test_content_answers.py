@@ -108,9 +108,9 @@ async def test_russian_dual_citizenship_by_typing_and_by_buttons_and_corrected_o
     await person.press_data(_answer(q5, "no"), q5.message_id)
     outcome = await person.wait_for(has_data("r:flow:reintegration"))
     assert (
-        "Вы подходите под профиль, которому помогала программа; что действует сегодня, проверит консультант"
-        in outcome.text
-    )
+        "Вы подходите под профиль, которому помогала программа; "
+        "что действует сегодня, проверит консультант"
+    ) in outcome.text
     assert "Скорее всего, вы имеете право" not in outcome.text
     assert "Время возвращения" in outcome.text  # gender-neutral summary, not "Вернулся"
 

@@ -76,7 +76,10 @@ async def test_playground_in_webhook_mode(tmp_path: Path, content_cache: Content
 async def test_wrong_topics_and_bytes_that_are_not_utf8_do_not_stop_it(
     tmp_path: Path, content_cache: ContentCache
 ) -> None:
-    script = b"/start\n!press English\n!press Skip\n\xff\xfe broken\n!staff\n!topic 999\n!topic abc\n!quit\n"
+    script = (
+        b"/start\n!press English\n!press Skip\n\xff\xfe broken\n"
+        b"!staff\n!topic 999\n!topic abc\n!quit\n"
+    )
     out = io.StringIO()
     stdin = io.TextIOWrapper(io.BytesIO(script), encoding="utf-8")
     code = await run_playground(

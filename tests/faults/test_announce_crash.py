@@ -47,7 +47,8 @@ def _seed(db_path: Path, people: list[tuple[int, str]]) -> None:
     stamp = "2026-12-01T10:00:00.000000Z"
     with closing(sqlite3.connect(db_path)) as conn, conn:
         conn.executemany(
-            "INSERT INTO people (user_id, language, language_chosen, first_seen, last_seen) VALUES (?, ?, 1, ?, ?)",
+            "INSERT INTO people (user_id, language, language_chosen, first_seen, last_seen)"
+            " VALUES (?, ?, 1, ?, ?)",
             [(uid, lang, stamp, stamp) for uid, lang in people],
         )
         conn.executemany(
@@ -106,7 +107,8 @@ async def _broadcast_through_five_stops(
                 rows = await asyncio.to_thread(
                     query,
                     db_path,
-                    "SELECT COUNT(*) AS n FROM outbox WHERE kind = 'announcement' AND status = 'pending'",
+                    "SELECT COUNT(*) AS n FROM outbox"
+                    " WHERE kind = 'announcement' AND status = 'pending'",
                 )
                 peak_pending = max(peak_pending, rows[0]["n"])
                 await asyncio.sleep(0.05)

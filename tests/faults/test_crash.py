@@ -170,7 +170,8 @@ async def test_sigkill_five_times_while_fifty_people_and_a_caseworker_talk(world
         task.cancel()
     errors = [t.exception() for t in done if t.exception() is not None]
     assert not pending and not errors, (
-        f"{len(pending)} stuck, errors: {errors[:3]}; bot alive: {bot.alive()}\n{bot.logs()[-3000:]}"
+        f"{len(pending)} stuck, errors: {errors[:3]}; bot alive: "
+        f"{bot.alive()}\n{bot.logs()[-3000:]}"
     )
     await wait_quiet(db_path, emu)
     assert await bot.terminate() == 0, bot.logs()[-3000:]
@@ -333,10 +334,10 @@ async def _wait_for_text(
         if time.monotonic() > deadline:
             poll_age = time.monotonic() - (emu.last_poll_t or 0)
             raise AssertionError(
-                f"{text!r} never reached chat {chat_id}: {all_bot_messages(emu, chat_id)[-3:]}; emulator: "
-                f"{emu.pending_updates} unconfirmed, {emu.undelivered_updates} never fetched, "
-                f"{emu.calls['getUpdates']} getUpdates, last {poll_age:.1f}s ago, {emu._inflight} calls in flight; "
-                f"bot: {diagnose() if diagnose else ''}"
+                f"{text!r} never reached chat {chat_id}: {all_bot_messages(emu, chat_id)[-3:]}; "
+                f"emulator: {emu.pending_updates} unconfirmed, {emu.undelivered_updates} never "
+                f"fetched, {emu.calls['getUpdates']} getUpdates, last {poll_age:.1f}s ago, "
+                f"{emu._inflight} calls in flight; bot: {diagnose() if diagnose else ''}"
             )
         await emu.wait_change(0.5)
 

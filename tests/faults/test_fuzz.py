@@ -394,7 +394,8 @@ async def test_random_updates_never_break_the_bot(
     for person, mid in expect.messages:
         later = [m for m in all_bot_messages(emu, person.chat_id) if m.message_id > mid]
         assert later, (
-            f"no answer after message {mid} of {person}: {emu.chats[person.chat_id].messages.get(mid)}"
+            f"no answer after message {mid} of {person}: "
+            f"{emu.chats[person.chat_id].messages.get(mid)}"
         )
     unanswered = [q for q in expect.presses if not emu.callback_queries[q].answered]
     assert not unanswered, [emu.callback_queries[q].data for q in unanswered]

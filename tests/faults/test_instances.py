@@ -152,16 +152,18 @@ async def cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
 
 
 async def _overdue_case(url: str, person_id: int, staff_chat: int) -> int:
-    """A case opened 30 hours ago (past the normal priority's 24) that nobody answered (so the SLA job reminds it)."""
+    """A case opened 30 hours ago (past the normal priority's 24) that nobody answered (so the
+    SLA job reminds it)."""
     await (await open_store(url)).close()  # the schema, by the bot's own migrations
     conn = await asyncpg.connect(url)
     try:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime(time.time() - 30 * 3600))
         return int(
             await conn.fetchval(
-                "INSERT INTO cases (user_id, category, language, vulnerabilities, description, status,"
-                " priority, team, staff_chat_id, services, created_at, updated_at)"
-                " VALUES ($1, 'documents', 'en', '', 'old request', 'new', 1, 'general', $2, '', $3, $3)"
+                "INSERT INTO cases (user_id, category, language, vulnerabilities, description,"
+                " status, priority, team, staff_chat_id, services, created_at, updated_at)"
+                " VALUES ($1, 'documents', 'en', '', 'old request', 'new', 1, 'general', $2, '',"
+                " $3, $3)"
                 " RETURNING id",
                 person_id,
                 staff_chat,
@@ -331,7 +333,8 @@ async def test_three_instances_on_one_postgres_survive_a_sigkill(cluster: Cluste
             )
     assert all(n > 0 for n in c.proxy.per_instance), c.proxy.per_instance
     print(
-        f"\nthree instances: {produced} updates, webhook deliveries per instance {c.proxy.per_instance}"
+        f"\nthree instances: {produced} updates, "
+        f"webhook deliveries per instance {c.proxy.per_instance}"
     )
 
 

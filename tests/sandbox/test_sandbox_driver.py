@@ -179,7 +179,9 @@ async def test_group_actions_topics_and_anonymous_admin(
     tid = (await tg_bot.create_forum_topic(staff.chat_id, "Case #3")).message_thread_id
     await tg_bot.send_message(
         staff.chat_id, "Case #3", message_thread_id=tid,
-        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("Claim", callback_data="c:3:claim")]]),
+        reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton("Claim", callback_data="c:3:claim")]]
+        ),
     )  # fmt: skip
     card = await staff.wait_for("Case #3", thread_id=tid)
     await kamala.send_in(staff, "I'll take it", thread_id=tid)

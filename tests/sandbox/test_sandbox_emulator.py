@@ -421,7 +421,7 @@ async def test_answer_callback_query_too_late() -> None:
         assert user.callback_answers == []
 
 
-# ----------------------------------------------------------------------------- who may be written to
+# ---------------------------------------------------------------------------- who may be written to
 
 
 async def test_blocked_user_gets_forbidden(emulator: Emulator, tg_bot: telegram.Bot) -> None:

@@ -146,7 +146,10 @@ def test_missing_default_language_text(tmp_path: Path) -> None:
 
 
 def test_missing_default_language_outcome(tmp_path: Path) -> None:
-    senior = '      senior:\n        title: "Senior"\n        explanation: "Seniors qualify."\n        next_steps: ["Apply."]\n'
+    senior = (
+        '      senior:\n        title: "Senior"\n'
+        '        explanation: "Seniors qualify."\n        next_steps: ["Apply."]\n'
+    )
     root = _pack(tmp_path, {EN_FILE: [(senior, "")]})
     _, problems, _ = _load(root)
     messages = {p.message for p in _errors(problems)}

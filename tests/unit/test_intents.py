@@ -109,7 +109,8 @@ def test_problems_have_file_and_line(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     (pack / "text" / "ru" / "intents.yaml").write_text(
-        "draft: true\nintents:\n  greting: [привет]\n  emergency: [ok, 'x*']\nanswers:\n  yes: [да]\n  no: [no]\n",
+        "draft: true\nintents:\n  greting: [привет]\n  emergency: [ok, 'x*']\n"
+        "answers:\n  yes: [да]\n  no: [no]\n",
         encoding="utf-8",
     )
     _intents, problems, coverage = load_intents(pack, LANGS, "en")

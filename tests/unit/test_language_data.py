@@ -138,7 +138,10 @@ def test_bad_data_is_a_content_check_problem_with_file_and_line(tmp_path: Path) 
         f"{where}:3: error: uk language.yaml: folds: 'Ґ' is already read as 'ґ'",
         f"{where}:5: error: uk language.yaml: folds: 'ї' is already read as 'і'",
         f"{where}:6: error: uk language.yaml: 'keyboard' must list 34 keys",
-        f"{where}:8: error: uk language.yaml: transliteration: 'Sh' must be lower-case Latin letters",
+        (
+            f"{where}:8: error: uk language.yaml: transliteration: "
+            "'Sh' must be lower-case Latin letters"
+        ),
         f"{where}:9: error: uk language.yaml: transliteration: what 'zh' stands for must be text",
         f"{where}:10: error: uk language.yaml: 'stemming' needs the 'alphabet'",
         f"{where}:11: error: uk language.yaml: unknown key 'colour'",

@@ -56,7 +56,8 @@ async def announce_command(update: Update, context: BotContext, actor: Actor) ->
                 message,
                 esc(
                     tr._(
-                        "Announcement #{id} is being cancelled: nothing more is queued; a report follows.",
+                        "Announcement #{id} is being cancelled: "
+                        "nothing more is queued; a report follows.",
                         id=running.id,
                     )
                 ),
@@ -77,7 +78,8 @@ async def announce_command(update: Update, context: BotContext, actor: Actor) ->
             message,
             esc(
                 tr._(
-                    "Announcement #{id} is being sent ({done} of {total}). Wait for its report, or stop it with /announce cancel.",
+                    "Announcement #{id} is being sent ({done} of {total}). "
+                    "Wait for its report, or stop it with /announce cancel.",
                     id=running.id,
                     done=running.done_count,
                     total=running.total,
@@ -180,7 +182,8 @@ def _problem(text: str, tr: Tr) -> str | None:
     if checked.problem:
         return esc(
             tr._(
-                "Telegram would refuse this text: {problem}. Nothing was saved; send the corrected text.",
+                "Telegram would refuse this text: {problem}. Nothing was saved; "
+                "send the corrected text.",
                 problem=checked.problem,
             )
         )

@@ -1,4 +1,5 @@
-"""Staff commands: /queue, /mine, /case, /find, /report; admins: /audit, /block, /unblock, /reload."""
+"""Staff commands: /queue, /mine, /case, /find, /report; admins: /audit, /block, /unblock,
+/reload."""
 
 from __future__ import annotations
 

@@ -250,6 +250,7 @@ async def note_staff_edit(update: Update, context: BotContext, message: Message)
     await message.reply_text(
         "✏️ "
         + tr._(
-            "Edits are not sent to the person: they have the first version. Send the correction as a new message."
+            "Edits are not sent to the person: they have the first version. "
+            "Send the correction as a new message."
         )
     )
