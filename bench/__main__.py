@@ -464,6 +464,24 @@ def instances_section(args: argparse.Namespace) -> Section:
             verdict=verdict(run.in_order == n),
         )
     cpu = {label: statistics.median(r.cpu_per_update for r in runs) for label, runs in fire.items()}
+
+    def machine_cpu(label: str) -> tuple[float, float, float, float]:
+        """Per update (medians): bots, emulator + people, PostgreSQL; and all cores' share."""
+        runs = fire[label]
+        bots = statistics.median(r.cpu_per_update for r in runs)
+        emulator = statistics.median(r.emulator_cpu / max(r.updates, 1) for r in runs)
+        server = statistics.median(r.server_cpu / max(r.updates, 1) for r in runs)
+        busy = statistics.median(
+            (
+                r.bot.cpu_seconds
+                + r.emulator_cpu
+                + (r.server_cpu if r.server_cpu == r.server_cpu else 0.0)
+            )
+            / max(r.wall * cores, 1e-9)
+            for r in runs
+        )
+        return bots, emulator, server, busy
+
     two = rate(Topology(2, postgres=True).label)
     cores = os.cpu_count() or 1
     s.params = [
@@ -490,6 +508,18 @@ def instances_section(args: argparse.Namespace) -> Section:
         "same CPUs: the scaling figure is a floor for machines where the bots have cores of "
         "their own.",
     ]
+    for t in topologies:
+        if not t.postgres:
+            continue
+        bots, emulator, server, busy = machine_cpu(t.label)
+        whole = bots + emulator + server
+        s.notes.append(
+            f"- Where the CPU goes, {t.label}: per update bots {ms(bots)} + emulator and people "
+            f"{ms(emulator)} + PostgreSQL {ms(server)} = {ms(whole)}; the machine was "
+            f"{busy:.0%} busy, so {cores} cores allow at most about "
+            f"{cores / whole if whole > 0 else float('nan'):.0f} updates/s for this set-up, "
+            "however many bot processes share them."
+        )
     errors = [e for runs in fire.values() for r in runs for e in r.bot.errors]
     errors += [e for r in surge.values() for e in r.bot.errors]
     if errors:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench import pg
 from bench.botproc import BotGroup, BotSpec, BotStats
 from bench.common import ROOT, cpu_seconds, percentile
 from bench.queries import LANGUAGES, QUERIES
@@ -531,6 +532,7 @@ class FirehoseRun:
     bot: BotStats
     emulator_cpu: float
     api_calls: int = 0  # Bot API calls other than getUpdates
+    server_cpu: float = float("nan")  # PostgreSQL's CPU seconds (PostgreSQL rows only)
 
     @property
     def rate(self) -> float:
@@ -590,6 +592,7 @@ async def firehose_run(
                 counted = ("new", "edit") if kind == "full" else ("new", "edit", "answer")
                 expected = len(actions)
                 calls0 = sum(n for m, n in emu.calls.items() if m != "getUpdates")
+                server0 = pg.server_cpu_seconds() if topology.postgres else float("nan")
                 cpu0, t0 = cpu_seconds(), time.monotonic()
                 for act in actions:
                     act()
@@ -602,8 +605,11 @@ async def firehose_run(
                     await emu.wait_change(0.2)
                 last = max((s.t for log in emu.seen.values() for s in log), default=t0)
                 emulator_cpu = cpu_seconds() - cpu0
+                server_cpu = (
+                    pg.server_cpu_seconds() - server0 if topology.postgres else float("nan")
+                )
                 calls = sum(n for m, n in emu.calls.items() if m != "getUpdates") - calls0
                 stats = await proc.stop()
         finally:
             await emu.stop()
-    return FirehoseRun(kind, expected, replies, last - t0, stats, emulator_cpu, calls)
+    return FirehoseRun(kind, expected, replies, last - t0, stats, emulator_cpu, calls, server_cpu)

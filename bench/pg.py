@@ -45,3 +45,36 @@ async def fresh_database() -> AsyncIterator[str]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+def server_cpu_seconds() -> float:
+    """CPU seconds used so far by the PostgreSQL server on this machine: every `postgres`
+    process (the postmaster and its backends, from /proc) plus what exited backends left in
+    the postmaster's children times. NaN where it cannot be read (no /proc, a remote server)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    stats: dict[int, tuple[int, list[str]]] = {}
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return float("nan")
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", encoding="ascii", errors="replace") as f:
+                raw = f.read()
+        except OSError:
+            continue
+        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+        if comm != "postgres":
+            continue
+        fields = raw[raw.rindex(")") + 2 :].split()  # fields from the 3rd (state) on
+        stats[int(name)] = (int(fields[1]), fields)
+    if not stats:
+        return float("nan")
+    total = 0
+    for _pid, (ppid, fields) in stats.items():
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+        if ppid not in stats:  # the postmaster: add its reaped children
+            total += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return total / ticks
