@@ -181,7 +181,7 @@ async def open_case(services: Services, draft: Draft, source_update_id: int | No
             now=now,
         )
         if case_id is None:  # this update was handled before a crash: the case exists
-            existing = await services.cases.by_source_update(source_update_id or 0)
+            existing = await uow.cases.by_source_update(source_update_id or 0)
             return existing.id if existing else 0
         if services.abuse is not None:
             await uow.abuse.count_request(draft.user_id, now.date())
@@ -728,7 +728,7 @@ async def add_note(
     """An internal note in a case: stored and audited together, never sent to the person."""
     now = services.clock.now()
     async with services.store.transaction() as uow:
-        await uow.cases.add_message(
+        fresh = await uow.cases.add_message(
             case_id=row.id,
             direction="note",
             author_id=author_id,
@@ -738,7 +738,8 @@ async def add_note(
             update_id=update_id,
             now=now,
         )
-        await uow.records.audit(audit_id, "note", row.id, now)
+        if fresh:  # a replayed update stored nothing new: nothing new to audit
+            await uow.records.audit(audit_id, "note", row.id, now)
 
 
 async def post_to_case(services: Services, row: CaseRow, html: str, dedupe: str) -> None:

@@ -12,8 +12,11 @@ from bot.storage.broadcasts import BroadcastsRepo
 from bot.storage.sql import Executor
 from bot.storage.timefmt import to_db
 
-# Outbox rows that carry what was said to or by the person (texts, their chat id).
-PERSONAL_KINDS = ("to_person", "to_staff", "notice")
+# Outbox rows that carry what was said to or by the person (texts, their chat id). Staff
+# notes too: one may quote the person (their comment on the help they got), and the others
+# (reminders, reopen notes) are moot once the case is erased. The note that the person deleted
+# their data is queued after the erasure.
+PERSONAL_KINDS = ("to_person", "to_staff", "notice", "staff_note")
 _ENDED = ("closed", "resolved", "deleted")
 
 

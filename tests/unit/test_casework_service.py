@@ -227,13 +227,6 @@ async def test_open_case_stores_the_case_and_queues_the_staff_opening(services: 
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TimeoutError,
-    reason="open_case looks the existing case up with services.cases (the store's autocommit"
-    " executor) inside its own transaction; on SQLite that waits for the driver lock the"
-    " transaction holds, so a replayed opening hangs forever instead of returning the case",
-)
 async def test_a_replayed_opening_returns_the_same_case_and_queues_nothing(
     services: Services,
 ) -> None:
@@ -640,11 +633,6 @@ async def test_a_note_is_stored_and_audited_and_never_queued(services: Services)
     assert await _outbox(services, last) == []  # never sent to anyone
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="add_note writes the audit row even when add_message finds the update already"
-    " recorded (a replay), so one note is audited twice",
-)
 async def test_a_replayed_note_is_neither_stored_nor_audited_twice(services: Services) -> None:
     row = await _new_case(services)
     await add_note(services, row, CASEWORKER, CASEWORKER, "called the school", 910)

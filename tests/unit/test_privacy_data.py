@@ -529,12 +529,6 @@ async def test_erase_and_tell_staff_queues_a_notice_and_a_card_update_per_case(
     assert len(await outbox_rows(services, last)) == len(expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="erase_person/anonymise_cases only delete outbox rows of kinds to_person, to_staff"
-    " and notice (PERSONAL_KINDS); the person's rating comment is queued for the staff chat"
-    " as a staff_note by save_rating_comment, so it stays in the outbox (and is still sent)",
-)
 async def test_a_rating_comment_waiting_for_the_staff_chat_is_erased_too(
     services: Services, db_path: Path, two_people: tuple[Stored, Stored]
 ) -> None:
