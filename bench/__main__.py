@@ -213,17 +213,20 @@ def reply_section(args: argparse.Namespace) -> Section:
         "typos or missing diacritics) → “Ask a caseworker” → pick a category (the first intake "
         "step). 9 updates per person; the echo bot gets the same updates (texts echoed, presses "
         "answered). Everyone starts at the same instant.",
-        f"Two profiles: **think** (a pause of {0.5 * think:.1f}–{1.5 * think:.1f} s between steps, as "
+        f"Two profiles: **think** (a pause of {0.5 * think:.1f}–{1.5 * think:.1f} s between steps, "
+        "as "
         "a person reads and taps) and **surge** (each person sends the next update as soon as the "
         f"reply arrives); {n} and {big} people.",
-        f"Emulator (bot.sandbox) with {lat * 1000:.0f} ms latency on every Bot API call (getUpdates "
+        f"Emulator (bot.sandbox) with {lat * 1000:.0f} ms latency on every Bot API call "
+        "(getUpdates "
         "included) and Telegram-like flood control ON (a reply to a person who just wrote passes; "
         "what a bot starts is capped at ~30/s overall and ~1/s per chat; groups 20/min); every 429 "
         "it answers is counted.",
         "Full bot: exactly what `python -m bot run` does with only BOT_TOKEN set (`load_settings` "
         "from the environment: BOT_API_URL points at the emulator, DATABASE_URL at a temporary "
         "file, CONTENT_DIR at this checkout's pack; every other setting at its default: polling "
-        "with a 25 s long poll, durable inbox with synchronous=FULL, reply limiter and outbox pacing "
+        "with a 25 s long poll, durable inbox with synchronous=FULL, reply limiter and outbox "
+        "pacing "
         "at Telegram's limits, 64 chats at once, log level INFO).",
         "Echo bot: PTB `Application` with its default `Updater` polling and default settings "
         "(updates handled one at a time), a MessageHandler echoing text and a "
@@ -254,9 +257,11 @@ def reply_section(args: argparse.Namespace) -> Section:
         f"{ms(full.p(95))} against the echo bot's {ms(echo.p(95))}.",
         "",
         f"- Surge per step, p50/p95: {per_step}.",
-        f"- In the surge the bot handled {surge.rate:.0f} updates/s at {1000 * cpu_per:.1f} ms CPU per "
+        f"- In the surge the bot handled {surge.rate:.0f} updates/s at {1000 * cpu_per:.1f} ms CPU "
+        "per "
         f"update (process busy {surge.busy:.0%} of one core over its whole life, "
-        f"{calls_full:.2f} Bot API calls per update). In a closed loop of {n} people with no pause, "
+        f"{calls_full:.2f} Bot API calls per update). In a closed loop of {n} people with no "
+        "pause, "
         f"the reply time is about {n} / throughput: {n / max(surge.rate, 1) * 1000:.0f} ms here.",
         f"- A reply cannot be faster than its Bot API round trips: the update waits for the "
         f"running getUpdates (one at a time per token, {lat * 1000:.0f} ms each here), then the "
@@ -265,7 +270,8 @@ def reply_section(args: argparse.Namespace) -> Section:
         f"{ms(runs['full surge big'].p(95))} at {runs['full surge big'].rate:.0f} updates/s.",
         f"- Hostile updates: the longest single event-loop step was {ms(block)} "
         f"({hostile.bot.worst_block_what or 'n/a'}; of which garbage collection "
-        f"{ms(hostile.bot.worst_block_gc)}); the longest collection {ms(hostile.bot.worst_gc_pause)}"
+        f"{ms(hostile.bot.worst_block_gc)}); the longest collection "
+        f"{ms(hostile.bot.worst_gc_pause)}"
         f"; {hostile.bot.blocks_over_20ms} steps over 20 ms in the whole run. The loaded pack is "
         "frozen out of full collections after start and reloads (bot.heap): before, one full "
         "collection walked it and was the only step over 20 ms (80–120 ms).",
@@ -657,12 +663,14 @@ def storage_section(args: argparse.Namespace) -> Section:
     s.params = [
         f"Cases: {', '.join(f'{r.cases:,}' for r in results)} synthetic cases bulk-inserted with "
         "SQL into a temporary database created by `open_store` (all migrations): three years "
-        f"of intake in id order; {open_share:.1%} open (recent intake plus a thin stale tail), the rest "
+        f"of intake in id order; {open_share:.1%} open (recent intake plus a thin stale tail), the "
+        "rest "
         "mostly closed; languages az 45% / ru 30% / en 10% / fa 8% / tr 7%; seven categories; "
         "regions Baku-heavy with 24% unknown; 25% with vulnerabilities; households 1–4 adults, "
         "0–4 children; outcomes, services, ratings on closed cases; descriptions of 12–60 words; "
         "15% with questionnaire answers. No ANALYZE (the bot never runs it).",
-        f"Queue ops: {repeats} rounds of /queue, count_open and /mine (12 caseworkers) and 5 random "
+        f"Queue ops: {repeats} rounds of /queue, count_open and /mine (12 caseworkers) and 5 "
+        "random "
         "case lookups each, interleaved, through `CasesRepo` on the bot's own connection settings; "
         "3 /find searches.",
         "Report and export run over every case, each in a fresh process (so the peak RSS is "
@@ -685,9 +693,11 @@ def storage_section(args: argparse.Namespace) -> Section:
     queue_p99 = max(percentile(r.times["queue"], 99) for r in results if r.cases == largest)
     big = next(r for r in results if r.cases == largest)
     s.notes = [
-        f"**Target queue ops p99 ≤ 20 ms at {largest:,} cases: {'met' if queue_ok else 'missed'}** — "
+        f"**Target queue ops p99 ≤ 20 ms at {largest:,} cases: {'met' if queue_ok else 'missed'}** "
+        "— "
         f"/queue p99 {ms(queue_p99)} with {big.open_cases:,} open cases "
-        f"({'under' if queue_p99 <= queue_target else 'over'} by {ms(abs(queue_target - queue_p99))}).",
+        f"({'under' if queue_p99 <= queue_target else 'over'} by "
+        f"{ms(abs(queue_target - queue_p99))}).",
         "",
         "- /queue filters `status IN (open)` through the `cases_queue` index and sorts the open "
         "cases in a temporary B-tree (ORDER BY `assignee_id IS NOT NULL`, priority, created_at), "
@@ -732,6 +742,11 @@ def storage_section(args: argparse.Namespace) -> Section:
             f"- {res.cases:,} cases ({res.open_cases:,} open, database "
             f"{mb(res.db_bytes)}, built in {res.insert_seconds:.0f} s): " + "; ".join(parts) + "."
         )
+    same_records = (
+        "the same records as iter_records"
+        if all(r.fast_equal for r in results)
+        else "RECORDS DIFFER from iter_records"
+    )
     s.notes += [
         f"- Today's path collects every record before aggregating: memory grows "
         f"~{per_case / 1024:.1f} KB per case ({mb(per_case * 1_000_000)} at a million), and "
@@ -742,7 +757,7 @@ def storage_section(args: argparse.Namespace) -> Section:
         "- The streamed path uses `CasesRepo.iter_records_fast` (added at the end of "
         "bot/storage/cases.py: only the columns a CaseRecord has, `datetime.fromisoformat`, "
         "next batch fetched while the current one is consumed; "
-        f"{'the same records as iter_records' if all(r.fast_equal for r in results) else 'RECORDS DIFFER from iter_records'}"
+        f"{same_records}"
         f" in this run's check of {sum(r.fast_checked for r in results):,} records) "
         "and runs `build_report` / `write_csv` in a worker thread over a bounded queue; memory "
         "stays near the idle process plus a few batches (build_report keeps two lists of "
@@ -783,7 +798,8 @@ def conversation_section(args: argparse.Namespace) -> Section:
     common = ", ".join(f"{i} ({n})" for i, n in scores.wrong_first.most_common(3))
     s.notes = [
         "Targets (issue 12): top-3 ≥ 95%; right reaction ≥ 90% for greetings, requests for a "
-        f"person, emergencies and out-of-scope questions: {'all met' if not scores.misses() else 'missed: ' + '; '.join(scores.misses())}.",
+        "person, emergencies and out-of-scope questions: "
+        f"{'all met' if not scores.misses() else 'missed: ' + '; '.join(scores.misses())}.",
         f"- Items most often first when they should not be: {common or 'none'}.",
         *(
             f"- Miss: [{q.lang} {q.kind}] “{q.q}” → {o.reply} {', '.join(o.items[:3])}"
@@ -841,13 +857,16 @@ def announcements_section(args: argparse.Namespace) -> Section:
     s.params = [
         f"{n} subscribers (people who used the bot, topic documents or everything, English) seeded "
         "into the bot's SQLite file; an admin sends `/announce registration-reminder` in the staff "
-        "group and confirms; the bot sends it through the outbox (fed from the broadcast's cursor in "
+        "group and confirms; the bot sends it through the outbox (fed from the broadcast's cursor "
+        "in "
         "batches of two seconds' worth), at BROADCAST_PER_SECOND (default 25) inside the overall "
         "pace of 30/s.",
-        f"Emulator with {args.latency * 1000:.0f} ms per Bot API call and Telegram-like flood control "
+        f"Emulator with {args.latency * 1000:.0f} ms per Bot API call and Telegram-like flood "
+        "control "
         "ON (what a bot starts: ~30/s overall, ~1/s per chat; groups 20/min, edits included): the "
         "progress message in the staff group is edited every 10 s.",
-        "Meanwhile 20 people each send /help every 2–6 s (inside MAX_MESSAGES_PER_MINUTE); their reply time is measured from the "
+        "Meanwhile 20 people each send /help every 2–6 s (inside MAX_MESSAGES_PER_MINUTE); their "
+        "reply time is measured from the "
         "update to the bot's message. Delivery rate: announcements delivered, first to last.",
         "Shipped defaults: `python -m bot run` with BOT_TOKEN, plus STAFF_CHAT_ID and ADMIN_IDS.",
     ]
@@ -889,7 +908,13 @@ def main(argv: list[str]) -> int:
                 )
         print(f"running {name} ...", flush=True)
         interference = Interference()
-        section = SECTIONS[name](args)
+        try:
+            section = SECTIONS[name](args)
+        except Exception as exc:  # one broken benchmark must not lose the others' figures
+            section = Section(f"{name} (failed)")
+            section.add(name, "benchmark failed", f"{type(exc).__name__}: {exc}"[:200])
+            section.notes = ["The run raised before finishing; rerun this section alone."]
+            print(f"{name} failed: {exc!r}", file=sys.stderr, flush=True)
         section.others_cores = interference.cores()
         if section.others_cores > 0.2:
             print(

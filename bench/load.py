@@ -354,7 +354,8 @@ class Person:
         return self.result
 
     async def session(self, plan: Plan, think: float, rng: random.Random) -> PersonResult:
-        """start → language → skip audience → topic → two answers (double tap) → search → request."""
+        """start → language → skip audience → topic → two answers (double tap) → search →
+        request."""
         self.result.first_t = time.monotonic()
 
         async def pause() -> None:
