@@ -88,12 +88,18 @@ async def test_a_lane_is_let_go_when_done_and_kept_while_updates_keep_coming(
     await _until(lambda: handled == [1, 2] and not claims.held)
     await other.round()  # the lane is free again, and there is nothing in it to take
     assert other.held == frozenset() and handled == [1, 2]
-    await store.inbox.add([InboxRow(3, "c1", "{}")], SystemClock().now())
-    await other.round()  # now b holds c1: a must not take it
-    assert other.held == {"c1"}
-    claims.wake()
-    await asyncio.sleep(0.1)
-    assert "c1" not in claims.held
+    # a stops looking while b claims the lane (else either may win the free lane first,
+    # both correct), then looks again: b holds c1 now, so a must not take it.
     claims.stop()
+    await runner
+    await store.inbox.add([InboxRow(3, "c1", "{}")], SystemClock().now())
+    await other.round()
+    assert other.held == {"c1"}
+    again = LaneClaims(store.leases, dispatcher, owner="a", idle_look=0.01)
+    runner = asyncio.create_task(again.run())
+    again.wake()
+    await asyncio.sleep(0.1)
+    assert "c1" not in again.held and again.claimed == 0
+    again.stop()
     await runner
     await store.close()
