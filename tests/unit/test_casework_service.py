@@ -39,6 +39,7 @@ from bot.storage import open_store
 from bot.storage.cases import CaseRow
 from bot.ui.bidi import plain_units
 from bot.ui.screen import TEXT_LIMIT
+from tests.unit.staff_double import ForumStaff
 
 STAFF = -100_555
 ADMIN = 11
@@ -48,31 +49,6 @@ ESCAPED = "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;a href='x'&gt;link&lt;/a&gt;"
 
 _people = itertools.count(8_000_001)
 _updates = itertools.count(1)
-
-
-class ForumStaff:
-    """The staff directory port for a staff chat with forum topics (no Telegram behind it)."""
-
-    def __init__(self) -> None:
-        self.names: dict[int, str] = {}
-
-    def is_admin(self, user_id: int) -> bool:
-        return user_id == ADMIN
-
-    async def is_member(self, user_id: int) -> bool:
-        return user_id in (ADMIN, CASEWORKER)
-
-    def remember_name(self, user_id: int, first_name: str) -> None:
-        self.names[user_id] = first_name
-
-    async def refresh_forum(self) -> bool | None:
-        return True
-
-    async def uses_topics(self) -> bool:
-        return True
-
-    def is_staff_chat(self, chat_id: int | None) -> bool:
-        return chat_id == STAFF
 
 
 @pytest_asyncio.fixture
@@ -85,7 +61,7 @@ async def services(tmp_path: Path, real_content: LoadedContent) -> AsyncIterator
         catalogs=real_content.catalogs,
         content=real_content.bundle,
         flood=FloodGuard(20),
-        staff=ForumStaff(),
+        staff=ForumStaff(STAFF, ADMIN, (CASEWORKER,)),
     )
     await store.close()
 
@@ -252,7 +228,7 @@ async def test_without_forum_topics_there_is_no_topic_and_no_team_note(
     services.staff = None  # the bot does not know (yet) that the staff chat has topics
     row = await _new_case(services)
     assert [r["kind"] for r in await _outbox(services)] == ["card", "to_staff"]
-    services.staff = ForumStaff()
+    services.staff = ForumStaff(STAFF, ADMIN, (CASEWORKER,))
     general = await _new_case(services, category="other")  # its team has no topic of its own
     kinds = [r["kind"] for r in await _outbox(services) if r["case_id"] == general.id]
     assert row.record.team == "documents" and general.record.team == "general"

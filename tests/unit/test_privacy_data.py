@@ -37,6 +37,7 @@ from bot.privacy.data import anonymise_cases, collect, erase_and_tell_staff, era
 from bot.services import Services
 from bot.storage import open_store
 from bot.storage.records import FlowSession
+from tests.unit.staff_double import ForumStaff
 
 STAFF = -100_777
 ADMIN = 11
@@ -47,31 +48,6 @@ OTHER = 7_309_876_543
 PLANTED = "Quillwort-Narwhal-5581"
 OTHER_PLANTED = "Bramble-Ocelot-2290"
 PHONES = {PERSON: "+994 50 555 01 23", OTHER: "+994 55 444 98 76"}
-
-
-class ForumStaff:
-    """The staff directory port for a staff chat with forum topics (no Telegram behind it)."""
-
-    def __init__(self) -> None:
-        self.names: dict[int, str] = {}
-
-    def is_admin(self, user_id: int) -> bool:
-        return user_id == ADMIN
-
-    async def is_member(self, user_id: int) -> bool:
-        return user_id in (ADMIN, CASEWORKER)
-
-    def remember_name(self, user_id: int, first_name: str) -> None:
-        self.names[user_id] = first_name
-
-    async def refresh_forum(self) -> bool | None:
-        return True
-
-    async def uses_topics(self) -> bool:
-        return True
-
-    def is_staff_chat(self, chat_id: int | None) -> bool:
-        return chat_id == STAFF
 
 
 @pytest.fixture
@@ -93,7 +69,7 @@ async def services(db_path: Path, real_content: LoadedContent) -> AsyncIterator[
         catalogs=real_content.catalogs,
         content=real_content.bundle,
         flood=FloodGuard(20),
-        staff=ForumStaff(),
+        staff=ForumStaff(STAFF, ADMIN, (CASEWORKER,)),
     )
     yield services
     await store.close()
