@@ -135,6 +135,19 @@ def _status_to(status: str, services: Services) -> Any:
     return lambda r: lifecycle.transition(r, status, now)
 
 
+async def _set_status(services: Services, row: CaseRow, status: str, dedupe: str) -> Any:
+    """A caseworker's status button: `change` as the staff card calls it."""
+    return await change(
+        services,
+        row,
+        _status_to(status, services),
+        actor_id=CASEWORKER,
+        action="st",
+        detail=status,
+        dedupe=dedupe,
+    )
+
+
 # -- open_case ------------------------------------------------------------------------------------
 
 
@@ -315,15 +328,7 @@ async def test_a_message_to_a_waiting_case_reopens_it_and_tells_the_staff(
     assert await _reply(services, row, "send a photo please", 630)  # claimed: in progress
     current = await services.cases.get(row.id)
     assert current is not None
-    assert await change(
-        services,
-        current,
-        _status_to("waiting", services),
-        actor_id=CASEWORKER,
-        action="st",
-        detail="waiting",
-        dedupe="u:631",
-    )
+    assert await _set_status(services, current, "waiting", "u:631")
     last = await _last_outbox_id(services)
 
     assert await relay_from_person(services, row, 63, "text", "here it is", None, 632)
@@ -446,15 +451,7 @@ async def test_relay_to_person_of_a_closed_or_deleted_case_sends_nothing(
     services: Services,
 ) -> None:
     closed = await _new_case(services)
-    assert await change(
-        services,
-        closed,
-        _status_to("closed", services),
-        actor_id=CASEWORKER,
-        action="st",
-        detail="closed",
-        dedupe="u:740",
-    )
+    assert await _set_status(services, closed, "closed", "u:740")
     deleted = await _new_case(services)
     assert deleted.user_id is not None
     await erase_person(services, deleted.user_id, services.clock.now())
@@ -475,15 +472,7 @@ async def test_change_saves_audits_refreshes_the_card_and_tells_the_person(
     row = await _new_case(services)
     last = await _last_outbox_id(services)
 
-    record = await change(
-        services,
-        row,
-        _status_to("waiting", services),
-        actor_id=CASEWORKER,
-        action="st",
-        detail="waiting",
-        dedupe="cb:800",
-    )
+    record = await _set_status(services, row, "waiting", "cb:800")
 
     assert record is not None and record.status == "waiting"
     current = await services.cases.get(row.id)
@@ -502,15 +491,7 @@ async def test_change_saves_audits_refreshes_the_card_and_tells_the_person(
 async def test_closing_asks_the_person_for_a_rating(services: Services) -> None:
     row = await _new_case(services)
     last = await _last_outbox_id(services)
-    record = await change(
-        services,
-        row,
-        _status_to("closed", services),
-        actor_id=CASEWORKER,
-        action="st",
-        detail="closed",
-        dedupe="cb:810",
-    )
+    record = await _set_status(services, row, "closed", "cb:810")
     assert record is not None and record.status == "closed" and record.closed_at is not None
     (notice,) = [r for r in await _outbox(services, last) if r["kind"] == "notice"]
     keyboard = notice["params"]["reply_markup"]["inline_keyboard"]
@@ -522,28 +503,12 @@ async def test_change_refuses_an_invalid_transition_and_records_nothing(
     services: Services,
 ) -> None:
     row = await _new_case(services)
-    assert await change(
-        services,
-        row,
-        _status_to("closed", services),
-        actor_id=CASEWORKER,
-        action="st",
-        detail="closed",
-        dedupe="cb:820",
-    )
+    assert await _set_status(services, row, "closed", "cb:820")
     last = await _last_outbox_id(services)
     audit = await _audit(services, row.id)
 
     with pytest.raises(InvalidTransition):
-        await change(
-            services,
-            row,
-            _status_to("waiting", services),  # closed → waiting is not allowed
-            actor_id=CASEWORKER,
-            action="st",
-            detail="waiting",
-            dedupe="cb:821",
-        )
+        await _set_status(services, row, "waiting", "cb:821")  # closed → waiting is not allowed
 
     current = await services.cases.get(row.id)
     assert current is not None and current.status == "closed"
