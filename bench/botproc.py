@@ -224,7 +224,7 @@ async def _child(spec: BotSpec, conn: Connection) -> None:
     if loop is not None:
         stats.worst_block, stats.worst_block_what = loop.worst, loop.worst_what
         stats.blocks_over_20ms = loop.count_over
-        stats.worst_block_gc, stats.worst_gc_pause = loop.worst_gc, loop.gc_worst
+        stats.worst_block_gc, stats.worst_gc_pause = loop.worst_block_gc, loop.gc_longest
         stats.worst_steps = loop.worst_steps()
         stats.gc_seconds = loop.gc_total
     if profiler is not None:

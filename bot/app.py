@@ -68,6 +68,7 @@ class BotRuntime:
     _http: AiohttpRequest | None = None
     _http_updates: AiohttpRequest | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _senders: list[asyncio.Task[None]] = field(default_factory=list)  # outbox, broadcast
 
     async def start(self) -> None:
         """Open storage, load content, initialise PTB, replay unfinished updates, start workers."""
@@ -193,11 +194,11 @@ class BotRuntime:
                 timeout=settings.poll_timeout,
             )
             ingress = asyncio.create_task(self.poller.run(), name="poller")
-        self._tasks = [
-            ingress,
+        self._senders = [
             asyncio.create_task(outbox_run(), name="outbox"),
             asyncio.create_task(self.broadcaster.run(), name="broadcast"),
         ]
+        self._tasks = [ingress, *self._senders]
         if self.claims is not None:
             self._tasks.append(asyncio.create_task(self.claims.run(), name="claims"))
         await post_start(application, services)
@@ -341,10 +342,9 @@ class BotRuntime:
         # The senders were told to stop: let them end by themselves, so that a send in flight
         # finishes and is recorded. Cancelled mid-call, it may or may not have arrived; an
         # announcement cut off so is 'uncertain' after the restart and never sent again.
-        senders = [t for t in self._tasks if t.get_name() in ("outbox", "broadcast")]
-        if senders:
+        if self._senders:
             left = deadline - asyncio.get_running_loop().time()
-            await asyncio.wait(senders, timeout=max(0.5, left))
+            await asyncio.wait(self._senders, timeout=max(0.5, left))
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

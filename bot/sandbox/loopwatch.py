@@ -26,11 +26,11 @@ class LoopWatch:
     over: float = 0.020
     worst: float = 0.0
     worst_what: str = ""
-    worst_gc: float = 0.0  # collector time inside the worst block
+    worst_block_gc: float = 0.0  # collector time inside the worst block
     count_over: int = 0
     blocks: int = 0
-    gc_worst: float = 0.0  # the longest single collection while watching
-    gc_worst_generation: int = -1
+    gc_longest: float = 0.0  # the longest single collection while watching
+    gc_longest_generation: int = -1
     gc_total: float = 0.0  # all collections while watching
     gc_count: int = 0
     # The five longest steps as (seconds, what, of which GC): a heap, smallest first.
@@ -39,9 +39,9 @@ class LoopWatch:
     _gc_started: float = 0.0
 
     def reset(self) -> None:
-        self.worst, self.worst_what, self.worst_gc = 0.0, "", 0.0
+        self.worst, self.worst_what, self.worst_block_gc = 0.0, "", 0.0
         self.count_over = self.blocks = 0
-        self.gc_worst, self.gc_worst_generation = 0.0, -1
+        self.gc_longest, self.gc_longest_generation = 0.0, -1
         self.gc_total, self.gc_count = 0.0, 0
         self.top.clear()
 
@@ -53,7 +53,7 @@ class LoopWatch:
         if seconds > self.worst:
             self.worst = seconds
             self.worst_what = _describe(handle)
-            self.worst_gc = in_gc
+            self.worst_block_gc = in_gc
         if len(self.top) < 5 or seconds > self.top[0][0]:
             entry = (seconds, _describe(handle), in_gc)
             if len(self.top) < 5:
@@ -69,8 +69,8 @@ class LoopWatch:
         self._gc_in_step += took
         self.gc_total += took
         self.gc_count += 1
-        if took > self.gc_worst:
-            self.gc_worst, self.gc_worst_generation = took, int(info.get("generation", -1))
+        if took > self.gc_longest:
+            self.gc_longest, self.gc_longest_generation = took, int(info.get("generation", -1))
 
     def worst_steps(self) -> list[tuple[float, str, float]]:
         """The five longest steps, longest first: (seconds, what, of which GC seconds)."""
