@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.abuse import FloodGuard
 from bot.bundle.service import LoadedContent
 from bot.cases import lifecycle
 from bot.cases.lifecycle import InvalidTransition
@@ -31,15 +30,13 @@ from bot.casework.service import (
     relay_to_person,
     render_card,
 )
-from bot.clock import OffsetClock
 from bot.config import Settings
 from bot.privacy.data import erase_person
 from bot.services import Services
-from bot.storage import open_store
 from bot.storage.cases import CaseRow
 from bot.ui.bidi import plain_units
 from bot.ui.screen import TEXT_LIMIT
-from tests.unit.staff_double import ForumStaff
+from tests.unit.core_services import ForumStaff, core_services
 
 STAFF = -100_555
 ADMIN = 11
@@ -53,17 +50,10 @@ _updates = itertools.count(1)
 
 @pytest_asyncio.fixture
 async def services(tmp_path: Path, real_content: LoadedContent) -> AsyncIterator[Services]:
-    store = await open_store(tmp_path / "casework.db", abuse_key="k" * 32)
-    yield Services(
-        settings=Settings(staff_chat_id=STAFF, admin_ids=frozenset({ADMIN})),
-        clock=OffsetClock(),
-        store=store,
-        catalogs=real_content.catalogs,
-        content=real_content.bundle,
-        flood=FloodGuard(20),
-        staff=ForumStaff(STAFF, ADMIN, (CASEWORKER,)),
-    )
-    await store.close()
+    settings = Settings(staff_chat_id=STAFF, admin_ids=frozenset({ADMIN}))
+    staff = ForumStaff(STAFF, ADMIN, (CASEWORKER,))
+    async with core_services(tmp_path / "casework.db", real_content, settings, staff=staff) as s:
+        yield s
 
 
 def _draft(user_id: int, parts: list[Part], **fields: Any) -> Draft:
@@ -251,20 +241,10 @@ async def test_without_forum_topics_there_is_no_topic_and_no_team_note(
 async def test_without_a_staff_chat_the_case_is_stored_and_nothing_queued(
     real_content: LoadedContent, tmp_path: Path
 ) -> None:
-    store = await open_store(tmp_path / "nostaff.db", abuse_key="k" * 32)
-    services = Services(
-        settings=Settings(),
-        clock=OffsetClock(),
-        store=store,
-        catalogs=real_content.catalogs,
-        content=real_content.bundle,
-    )
-    try:
+    async with core_services(tmp_path / "nostaff.db", real_content, Settings()) as services:
         row = await _new_case(services)
         assert row.staff_chat_id is None and len(await services.cases.messages(row.id)) == 1
         assert await _outbox(services) == []
-    finally:
-        await store.close()
 
 
 # -- relay_from_person ----------------------------------------------------------------------------

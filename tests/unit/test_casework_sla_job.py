@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest_asyncio
 
-from bot.abuse import FloodGuard
 from bot.bundle.service import LoadedContent
 from bot.casework.sla_job import check_overdue
 from bot.clock import OffsetClock
 from bot.config import Settings
 from bot.services import Services
-from bot.storage import open_store
+from tests.unit.core_services import core_services
 
 STAFF = -100_123
 ADMINS = frozenset({11, 12})
@@ -22,19 +21,11 @@ ADMINS = frozenset({11, 12})
 
 @pytest_asyncio.fixture
 async def services(tmp_path: Path, real_content: LoadedContent) -> AsyncIterator[Services]:
-    store = await open_store(tmp_path / "sla.db", abuse_key="k" * 32)
     settings = Settings(
         staff_chat_id=STAFF, admin_ids=ADMINS, first_response_hours=(4, 24, 72), escalation_hours=24
     )
-    yield Services(
-        settings=settings,
-        clock=OffsetClock(),
-        store=store,
-        catalogs=real_content.catalogs,
-        content=real_content.bundle,
-        flood=FloodGuard(20),
-    )
-    await store.close()
+    async with core_services(tmp_path / "sla.db", real_content, settings) as services:
+        yield services
 
 
 _ids = iter(range(1, 1000))

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.abuse import FloodGuard
 from bot.bundle.service import LoadedContent
 from bot.cases import lifecycle
 from bot.casework.service import (
@@ -35,9 +34,8 @@ from bot.delivery.broadcast import BROADCAST_KEY
 from bot.delivery.broadcast import KIND as ANNOUNCEMENT
 from bot.privacy.data import anonymise_cases, collect, erase_and_tell_staff, erase_person
 from bot.services import Services
-from bot.storage import open_store
 from bot.storage.records import FlowSession
-from tests.unit.staff_double import ForumStaff
+from tests.unit.core_services import ForumStaff, core_services
 
 STAFF = -100_777
 ADMIN = 11
@@ -57,22 +55,14 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest_asyncio.fixture
 async def services(db_path: Path, real_content: LoadedContent) -> AsyncIterator[Services]:
-    store = await open_store(db_path, abuse_key="k" * 32)
     clock = OffsetClock()
     # Midday UTC: the day's request count cannot roll over in the middle of a test.
     today = datetime.now(UTC).date()
     clock.offset = datetime.combine(today, time(12), UTC) - datetime.now(UTC)
-    services = Services(
-        settings=Settings(staff_chat_id=STAFF, admin_ids=frozenset({ADMIN})),
-        clock=clock,
-        store=store,
-        catalogs=real_content.catalogs,
-        content=real_content.bundle,
-        flood=FloodGuard(20),
-        staff=ForumStaff(STAFF, ADMIN, (CASEWORKER,)),
-    )
-    yield services
-    await store.close()
+    settings = Settings(staff_chat_id=STAFF, admin_ids=frozenset({ADMIN}))
+    staff = ForumStaff(STAFF, ADMIN, (CASEWORKER,))
+    async with core_services(db_path, real_content, settings, clock=clock, staff=staff) as services:
+        yield services
 
 
 @pytest_asyncio.fixture

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.abuse import FloodGuard
 from bot.bundle.service import LoadedContent
 from bot.cases import lifecycle
 from bot.casework.service import Draft, Part, change, open_case, relay_from_person, relay_to_person
@@ -21,7 +20,7 @@ from bot.config import Settings
 from bot.privacy.data import erase_person
 from bot.privacy.retention import apply_retention
 from bot.services import Services
-from bot.storage import open_store
+from tests.unit.core_services import core_services
 
 STAFF = -100_321
 CASEWORKER = 5_550_002
@@ -35,21 +34,13 @@ _updates = itertools.count(1)
 
 @pytest_asyncio.fixture
 async def services(tmp_path: Path, real_content: LoadedContent) -> AsyncIterator[Services]:
-    store = await open_store(tmp_path / "retention.db", abuse_key="k" * 32)
     settings = Settings(
         staff_chat_id=STAFF,
         retention_closed_days=CLOSED_DAYS,
         retention_inactive_days=INACTIVE_DAYS,
     )
-    yield Services(
-        settings=settings,
-        clock=OffsetClock(),
-        store=store,
-        catalogs=real_content.catalogs,
-        content=real_content.bundle,
-        flood=FloodGuard(20),
-    )
-    await store.close()
+    async with core_services(tmp_path / "retention.db", real_content, settings) as services:
+        yield services
 
 
 def _clock(services: Services) -> OffsetClock:
