@@ -127,9 +127,11 @@ def reply_section(args: argparse.Namespace) -> Section:
     runs["full think big"] = asyncio.run(reply_run("full", big, lat, think))
     runs["full surge big"] = asyncio.run(reply_run("full", big, lat, 0.0))
     hostile = asyncio.run(reply_run("full", n, lat, think, attackers=max(2, n // 40)))
-    what_if = None
+    what_if = floor = None
     if args.what_if:
         what_if = asyncio.run(reply_run("full", n, lat, 0.0, experiments=what_ifs()))
+        # PTB's own floor on this machine: the echo bot with its updates run at once.
+        floor = asyncio.run(reply_run("echo-concurrent", n, lat, 0.0))
 
     b = "1 reply"
     targets = {  # p95, p99 (seconds) by (people, profile)
@@ -201,6 +203,20 @@ def reply_section(args: argparse.Namespace) -> Section:
             b,
             f"what-if {' + '.join(what_ifs())}, surge: p50 / p95 / p99",
             f"{ms(what_if.p(50))} / {ms(what_if.p(95))} / {ms(what_if.p(99))}",
+            target="(informational)",
+        )
+    if floor is not None:
+        s.add(
+            b,
+            "what-if echo bot, concurrent_updates=True, surge: p50 / p95 / p99 "
+            f"({n} people; PTB's defaults otherwise)",
+            f"{ms(floor.p(50))} / {ms(floor.p(95))} / {ms(floor.p(99))}",
+            target="(informational)",
+        )
+        s.add(
+            b,
+            "what-if echo bot, concurrent_updates=True, surge: updates/s / CPU per update",
+            f"{floor.rate:.0f} / {ms(floor.bot.cpu_seconds / max(floor.bot.handled, 1))}",
             target="(informational)",
         )
 

@@ -27,7 +27,7 @@ from bench.common import ROOT, cpu_seconds, peak_rss_bytes
 class BotSpec:
     """What to run and where its Bot API is."""
 
-    kind: str  # "full" (BotRuntime, durable inbox) or "echo" (bare PTB Application)
+    kind: str  # "full" (BotRuntime), "echo" (bare PTB Application), "echo-concurrent"
     base_url: str
     token: str
     workdir: str
@@ -131,7 +131,10 @@ async def _run_echo(
             await update.callback_query.answer()
         stats.handled += 1
 
-    app = Application.builder().token(spec.token).base_url(spec.base_url).build()
+    builder = Application.builder().token(spec.token).base_url(spec.base_url)
+    if spec.kind == "echo-concurrent":  # what-if: PTB's own floor with updates run at once
+        builder = builder.concurrent_updates(True)
+    app = builder.build()
     app.add_handler(MessageHandler(filters.TEXT, echo))
     app.add_handler(CallbackQueryHandler(answer))
     await app.initialize()

@@ -155,8 +155,11 @@ class InboxDispatcher:
         try:
             while lane and self._fatal is None:
                 row = lane[0]
+                # The slot bounds handlers at work; the mark after is a wait for the shared
+                # commit, so it gives its slot to the next chat. The lane still waits for it.
                 async with self._slots:
-                    await self._handle(row)
+                    error = await self._run(row)
+                await self._mark(row, error)
                 lane.popleft()
                 self._queued -= 1
                 if self.settled is not None:  # before it leaves _since: see RecentlySettled
@@ -187,7 +190,8 @@ class InboxDispatcher:
         except Exception as exc:  # the lease runs out by itself; the updates stay pending
             log.warning("could not release a lane: %s", type(exc).__name__)
 
-    async def _handle(self, row: InboxRow) -> None:
+    async def _run(self, row: InboxRow) -> str | None:
+        """Handle one update (again while the database is merely locked); the error, if any."""
         attempt = 0
         while True:
             outcome = UpdateOutcome(row.update_id)
@@ -204,9 +208,12 @@ class InboxDispatcher:
             # someone else: handle it again later. Read-only, full, damaged: stop (raise).
             await self._storage_trouble(outcome.error, attempt)
             attempt += 1
+        return describe_error(outcome.error) if outcome.error is not None else None
+
+    async def _mark(self, row: InboxRow, error: str | None) -> None:
+        """Record the update handled (or failed), retrying while the database is locked."""
         now = self._clock.now()
         attempt = 0
-        error = describe_error(outcome.error) if outcome.error is not None else None
         if error is not None:
             self.failed += 1
             log.error("update %s failed: %s", row.update_id, error)

@@ -1,7 +1,8 @@
 """The embedded backend: one SQLite file through aiosqlite (WAL, synchronous=FULL).
 
-One connection carries every statement, serialised by an asyncio lock, so a transaction
-never interleaves with another task's statements (SQLite allows one writer at a time).
+One connection carries every write and every transaction, serialised by an asyncio lock, so a
+transaction never interleaves with another task's statements (SQLite allows one writer at a
+time); plain reads outside a transaction go through a second, read-only connection.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -107,6 +109,57 @@ def _migrations(backend: str) -> list[tuple[int, str, str]]:
     return found
 
 
+def _is_query(sql: str) -> bool:
+    """A statement that only reads (no INSERT … RETURNING, no PRAGMA that writes)."""
+    return sql.lstrip()[:6].upper() == "SELECT"
+
+
+# Most statements a batch carries under a surge is a few dozen; the cap bounds one trip.
+MAX_WRITE_BATCH = 256
+WriteResult = int | sqlite3.Error
+
+
+def _write_batch(
+    conn: sqlite3.Connection, writes: list[tuple[str, Sequence[Any]]]
+) -> list[WriteResult]:
+    """Run on SQLite's thread: the writes in one transaction (one commit, one fsync), each its
+    own rowcount or error. A failing statement is undone alone (SQLite's statement rollback)
+    unless SQLite rolled the whole transaction back, which fails them all: none committed."""
+    if len(writes) == 1:
+        sql, params = writes[0]
+        try:
+            return [conn.execute(sql, params).rowcount]
+        except sqlite3.Error as exc:
+            return [exc]
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:
+        return [exc] * len(writes)
+    results: list[WriteResult] = []
+    for sql, params in writes:
+        try:
+            results.append(conn.execute(sql, params).rowcount)
+        except sqlite3.Error as exc:
+            if not conn.in_transaction:
+                return [exc] * len(writes)
+            results.append(exc)
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        return [exc] * len(writes)
+    return results
+
+
+@dataclass
+class _Write:
+    sql: str
+    params: Sequence[Any]
+    done: asyncio.Future[int]
+
+
 class _Statements:
     """Statements on the one connection (under the lock, or inside a transaction holding it)."""
 
@@ -118,7 +171,15 @@ class _Statements:
         self._locked = locked  # inside a transaction: the lock is already held
 
     @asynccontextmanager
-    async def _use(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def _use(self, sql: str = "") -> AsyncIterator[aiosqlite.Connection]:
+        reader = self._db.reader
+        if not self._locked and reader is not None and _is_query(sql):
+            # A plain read outside a transaction: the reading connection, past the lock.
+            try:
+                yield reader
+            except sqlite3.Error as exc:
+                raise self._db.error(exc) from exc
+            return
         if self._locked:
             assert self._conn is not None
             conn = self._conn
@@ -135,18 +196,20 @@ class _Statements:
                 raise self._db.error(exc) from exc
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        async with self._use() as conn:
+        async with self._use(sql) as conn:
             return list(await conn.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         # One trip to SQLite's thread (execute and fetch together), not two.
-        async with self._use() as conn:
+        async with self._use(sql) as conn:
             rows = await conn.execute_fetchall(sql, params)
         for row in rows:
             return row
         return None
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        if not self._locked:
+            return await self._db.write(sql, params)
         async with self._use() as conn:
             cur = await conn.execute(sql, params)
             return int(cur.rowcount)
@@ -175,8 +238,14 @@ class SqliteDriver:
         self.path = path
         self.description = f"SQLite {path}"
         self._conn: aiosqlite.Connection | None = None
+        # A second connection for plain reads (WAL lets it read beside the writer): a read
+        # never waits behind the lock, whose every hand-over costs a turn of the event loop.
+        # Under a surge that hand-over, not SQLite, capped the bot (see bench/RESULTS.md).
+        self.reader: aiosqlite.Connection | None = None
         self.lock = asyncio.Lock()
         self._locks: dict[str, asyncio.Lock] = {}
+        self._writes: list[_Write] = []
+        self._writer: asyncio.Task[None] | None = None
         self.executor = _Statements(self, None, locked=False)
 
     def error(self, exc: BaseException) -> StorageError:
@@ -205,9 +274,15 @@ class SqliteDriver:
                 await db._conn.execute(pragma)
             await db._migrate()
             await db._check_writable()
+            if str(path) != ":memory:":
+                db.reader = await aiosqlite.connect(str(path), isolation_level=None)
+                db.reader.row_factory = aiosqlite.Row
+                for pragma in (f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}", "PRAGMA query_only=ON"):
+                    await db.reader.execute(pragma)
         except (sqlite3.Error, OSError) as exc:
-            if db._conn is not None:
-                await db._conn.close()
+            for conn in (db.reader, db._conn):
+                if conn is not None:
+                    await conn.close()
             kind = kind_of(exc) if isinstance(exc, sqlite3.Error) else errors.UNAVAILABLE
             raise StorageError(describe(exc, path), kind) from exc
         return db
@@ -218,7 +293,77 @@ class SqliteDriver:
             raise StorageError("database is closed", errors.UNAVAILABLE)
         return self._conn
 
+    async def write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One statement outside a transaction, committed when this returns.
+
+        Writes that arrive while a commit is under way share the next one (group commit):
+        one trip to SQLite's thread and one fsync for all of them. One at a time, each paid
+        its own fsync and two turns of the event loop while holding the lock, and under a
+        surge the people waiting on those writes, not the CPU, set the pace.
+        """
+        done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._writes.append(_Write(sql, params, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_batches(), name="sqlite-writes")
+        return await done
+
+    async def _write_batches(self) -> None:
+        while self._writes:
+            batch: list[_Write] = []
+            try:
+                async with self.lock:
+                    # Taken once the lock is held: a caller who gave up (cancelled) while a
+                    # transaction ran writes nothing.
+                    batch = [w for w in self._writes[:MAX_WRITE_BATCH] if not w.done.done()]
+                    del self._writes[:MAX_WRITE_BATCH]
+                    if not batch:
+                        continue
+                    results = await self._run_in_thread(batch)
+            except BaseException as exc:
+                failure = self.error(exc) if isinstance(exc, sqlite3.Error) else exc
+                for w in batch:
+                    if not w.done.done():
+                        w.done.set_exception(failure)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                continue
+            for w, result in zip(batch, results, strict=True):
+                if w.done.done():
+                    continue
+                if isinstance(result, sqlite3.Error):
+                    failure = self.error(result)
+                    failure.__cause__ = result
+                    w.done.set_exception(failure)
+                else:
+                    w.done.set_result(int(result))
+
+    async def _run_in_thread(self, batch: list[_Write]) -> list[WriteResult]:
+        conn = self.conn
+        writes = [(w.sql, w.params) for w in batch]
+        # aiosqlite has no public call for "run this on the connection's thread"; its
+        # _execute is what every public method uses (0.20 to 0.22). Without it: one by one.
+        run = getattr(conn, "_execute", None)
+        try:
+            raw = getattr(conn, "_conn", None) if run is not None else None
+        except ValueError:  # aiosqlite's word for a connection already closed
+            raise StorageError("database is closed", errors.UNAVAILABLE) from None
+        if run is None or not isinstance(raw, sqlite3.Connection):
+            out: list[WriteResult] = []
+            for sql, params in writes:
+                try:
+                    out.append(int((await conn.execute(sql, params)).rowcount))
+                except sqlite3.Error as exc:
+                    out.append(exc)
+            return out
+        results: list[WriteResult] = await run(_write_batch, raw, writes)
+        return results
+
     async def close(self) -> None:
+        if self._writer is not None and not self._writer.done():
+            await asyncio.wait({self._writer}, timeout=5)
+        if self.reader is not None:
+            await self.reader.close()
+            self.reader = None
         if self._conn is not None:
             await self._conn.close()
             self._conn = None

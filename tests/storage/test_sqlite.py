@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -66,5 +68,78 @@ async def test_the_outbox_rebuild_keeps_rows_ids_and_the_id_sequence(tmp_path: P
         )
         top = await ex.fetchone("SELECT MAX(id) AS top FROM outbox")
         assert top is not None and top["top"] == 4
+    finally:
+        await db.close()
+
+
+async def _kv_table(db: SqliteDriver) -> None:
+    await db.executor.execute("CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER NOT NULL)")
+
+
+async def test_writes_arriving_together_share_one_commit_and_fail_alone(tmp_path: Path) -> None:
+    db = await SqliteDriver.open(tmp_path / "a.db")
+    trips: list[int] = []
+    real = db._run_in_thread
+
+    async def counting(batch):
+        trips.append(len(batch))
+        return await real(batch)
+
+    db._run_in_thread = counting  # type: ignore[method-assign]
+    try:
+        await _kv_table(db)
+        trips.clear()
+        ex = db.executor
+        results = await asyncio.gather(
+            *(ex.execute("INSERT INTO kv (k, v) VALUES (?, ?)", (f"k{i}", i)) for i in range(20)),
+            ex.execute("INSERT INTO kv (k, v) VALUES ('k3', 99)"),  # duplicate key: fails alone
+            ex.execute("UPDATE kv SET v = v + 1 WHERE k IN ('k1', 'k2')"),
+            return_exceptions=True,
+        )
+        assert results[:20] == [1] * 20
+        assert isinstance(results[20], StorageError)
+        assert results[21] == 2
+        assert sum(trips) == 22 and len(trips) <= 3  # not one trip (and one fsync) per write
+        rows = await ex.fetchall("SELECT k, v FROM kv ORDER BY v")
+        assert len(rows) == 20
+        assert present(await ex.fetchone("SELECT v FROM kv WHERE k = 'k3'"))[0] == 3
+        assert present(await ex.fetchone("SELECT v FROM kv WHERE k = 'k2'"))[0] == 3
+    finally:
+        await db.close()
+
+
+async def test_a_write_is_committed_when_it_returns_and_reads_never_see_a_transaction(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "a.db"
+    db = await SqliteDriver.open(path)
+    try:
+        await _kv_table(db)
+        await db.executor.execute("INSERT INTO kv (k, v) VALUES ('a', 1)")
+        other = sqlite3.connect(path)  # another connection sees it: committed, not buffered
+        assert other.execute("SELECT v FROM kv WHERE k = 'a'").fetchone() == (1,)
+        other.close()
+        async with db.transaction() as tx:
+            await tx.execute("UPDATE kv SET v = 2 WHERE k = 'a'")
+            assert present(await tx.fetchone("SELECT v FROM kv WHERE k = 'a'"))[0] == 2
+            # A plain read beside the open transaction sees only what is committed.
+            assert present(await db.executor.fetchone("SELECT v FROM kv WHERE k = 'a'"))[0] == 1
+        assert present(await db.executor.fetchone("SELECT v FROM kv WHERE k = 'a'"))[0] == 2
+    finally:
+        await db.close()
+
+
+async def test_a_cancelled_writer_that_had_not_started_writes_nothing(tmp_path: Path) -> None:
+    db = await SqliteDriver.open(tmp_path / "a.db")
+    try:
+        await _kv_table(db)
+        async with db.lock:  # a transaction under way: the write must wait
+            task = asyncio.create_task(db.executor.execute("INSERT INTO kv VALUES ('x', 1)"))
+            await asyncio.sleep(0.05)
+            task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await db.executor.execute("INSERT INTO kv VALUES ('y', 1)")
+        rows = await db.executor.fetchall("SELECT k FROM kv")
+        assert [r["k"] for r in rows] == ["y"]
     finally:
         await db.close()
