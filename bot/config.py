@@ -57,7 +57,7 @@ class Settings:
     max_requests_per_day: int = 3
     max_messages_per_minute: int = 20
     # Updates handled at once across different chats; one chat is always sequential.
-    max_concurrent_chats: int = 64
+    max_concurrent_chats: int = 128
     poll_timeout: int = 25
     # Outbox pacing to Telegram's limits; lower only against a local Bot API server or tests.
     pace_overall_per_second: float = 30.0
@@ -360,7 +360,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         retention_inactive_days=_int(env, "RETENTION_INACTIVE_DAYS", 365, 1),
         max_requests_per_day=_int(env, "MAX_REQUESTS_PER_DAY", 3, 1),
         max_messages_per_minute=_int(env, "MAX_MESSAGES_PER_MINUTE", 20, 1),
-        max_concurrent_chats=_int(env, "MAX_CONCURRENT_CHATS", 64, 1),
+        max_concurrent_chats=_int(env, "MAX_CONCURRENT_CHATS", 128, 1),
         pace_group_per_minute=_int(env, "PACE_GROUP_PER_MINUTE", 20, 1),
         pace_overall_per_second=_float(env, "PACE_OVERALL_PER_SECOND", 30.0, 0.1),
         broadcast_per_second=_float(env, "BROADCAST_PER_SECOND", 25.0, 0.1),
