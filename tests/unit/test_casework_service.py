@@ -612,3 +612,12 @@ async def test_the_card_of_a_deleted_case_says_so_and_has_no_buttons(services: S
     assert "Deleted at the person's request." in text
     assert "+994" not in text and "Ganja" not in text
     assert markup == {"inline_keyboard": []}
+
+
+async def test_an_audited_relay_writes_its_audit_entry_once_with_the_relay(
+    services: Services,
+) -> None:
+    row = await _new_case(services)
+    assert await _reply(services, row, "hello", 760, audit=True, audit_actor=None)
+    assert not await _reply(services, row, "hello", 760, audit=True, audit_actor=None)  # replay
+    assert await _audit(services, row.id) == [(None, "reply", None)]

@@ -57,7 +57,7 @@ async def on_staff_message(update: Update, context: BotContext) -> None:
         )
         return
     kind, file_id = media_of(message)
-    sent = await relay_to_person(
+    await relay_to_person(
         context.services,
         row,
         staff_chat_id=message.chat.id,
@@ -69,11 +69,9 @@ async def on_staff_message(update: Update, context: BotContext) -> None:
         kind=kind,
         file_id=file_id,
         update_id=update.update_id,
+        audit=True,
+        audit_actor=actor.audit_id,
     )
-    if sent:
-        await context.services.records.audit(
-            actor.audit_id, "reply", row.id, context.services.clock.now()
-        )
 
 
 async def _warn_if_orphan_topic(context: BotContext, message: Message) -> None:
