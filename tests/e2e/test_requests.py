@@ -193,18 +193,19 @@ async def test_a_former_caseworker_removed_from_the_staff_chat_loses_access(
     murad = harness.caseworkers[1]
     await murad.send_in(harness.staff, "first reply", thread_id=thread)
     await person.wait_for("first reply")
+    await harness.settle()  # the card now shows the claim the reply made
     harness.staff.remove_member(murad)
     assert isinstance(harness.services.staff, StaffDirectory)
     harness.services.staff.forget(
         murad.user_id
     )  # the membership cache is short; skip waiting it out
     card = _card(harness, thread)
-    await murad.press_in(harness.staff, "Claim", card)
+    await murad.press_in(harness.staff, "Unclaim", card)
     await harness.settle()
     row = await harness.services.cases.get(case_id)
     assert (
         row is not None and row.record.assignee_id == murad.user_id
-    )  # from the reply, not the press
+    )  # claimed by the reply; the former caseworker's press changed nothing
     assert row.status == "in_progress"
     assert any("Only current caseworkers" in (a.get("text") or "") for a in murad.callback_answers)
     assert not any("second reply" in m.text for m in person.messages())
