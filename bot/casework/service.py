@@ -438,11 +438,11 @@ async def relay_to_person(
     kind: str,
     file_id: str | None,
     update_id: int,
-    audit: bool = False,
+    audit_action: str | None = None,
     audit_actor: int | None = None,
 ) -> bool:
     """A caseworker's message to the person: stored, signed, queued; first response recorded
-    (and, with audit, the audit entry in the same transaction: never a relay without it).
+    (and audit_action, if given, audited in the same transaction: never a relay without it).
 
     False if nothing was sent: a replay, or the case was deleted or closed since the caller
     read it (it is read again inside the transaction, which holds the write lock).
@@ -491,8 +491,8 @@ async def relay_to_person(
         if not fresh:
             return False
         await uow.cases.save(record, now)
-        if audit:
-            await uow.records.audit(audit_actor, "reply", row.id, now)
+        if audit_action is not None:
+            await uow.records.audit(audit_actor, audit_action, row.id, now)
         if kind == "text" and text is not None:
             # Telegram counts characters after parsing: cut the plain text, never the HTML.
             for n, html in enumerate(isolated_pieces(header, text, TEXT_LIMIT)):

@@ -31,6 +31,10 @@ async def test_canned_reply_goes_out_in_the_persons_language(harness: Harness) -
     await aysel.press_in(harness.staff, "Send to the person", preview)
     reply = await person.wait_for("919")
     assert any("\u0400" <= ch <= "\u04ff" for ch in reply.text)  # Russian text
+    await harness.settle()
+    entries = await harness.services.records.audit_for(case_id)
+    sent = [e for e in entries if e.action == "reply_template:call_centre"]
+    assert len(sent) == 1 and sent[0].actor_id is not None  # audited with the relay, once
 
 
 async def test_case_find_mine_and_report(harness: Harness) -> None:

@@ -618,6 +618,7 @@ async def test_an_audited_relay_writes_its_audit_entry_once_with_the_relay(
     services: Services,
 ) -> None:
     row = await _new_case(services)
-    assert await _reply(services, row, "hello", 760, audit=True, audit_actor=None)
-    assert not await _reply(services, row, "hello", 760, audit=True, audit_actor=None)  # replay
+    audited = {"audit_action": "reply", "audit_actor": None}
+    assert await _reply(services, row, "hello", 760, **audited)
+    assert not await _reply(services, row, "hello", 760, **audited)  # a replay audits nothing
     assert await _audit(services, row.id) == [(None, "reply", None)]

@@ -69,7 +69,7 @@ async def on_staff_message(update: Update, context: BotContext) -> None:
         kind=kind,
         file_id=file_id,
         update_id=update.update_id,
-        audit=True,
+        audit_action="reply",
         audit_actor=actor.audit_id,
     )
 
@@ -212,9 +212,8 @@ async def send_canned_reply(
         kind="text",
         file_id=None,
         update_id=update.update_id,
-    )
-    await services.records.audit(
-        actor.audit_id, f"reply_template:{reply_id}", row.id, services.clock.now()
+        audit_action=f"reply_template:{reply_id}",
+        audit_actor=actor.audit_id,
     )
     await answer_query(update, tr._("Sent."))
     await preview.edit_text(
