@@ -339,23 +339,16 @@ class SqliteDriver:
 
     async def _run_in_thread(self, batch: list[_Write]) -> list[WriteResult]:
         conn = self.conn
-        writes = [(w.sql, w.params) for w in batch]
-        # aiosqlite has no public call for "run this on the connection's thread"; its
-        # _execute is what every public method uses (0.20 to 0.22). Without it: one by one.
-        run = getattr(conn, "_execute", None)
+        # aiosqlite has no public call for "run this on the connection's thread"; _execute is
+        # what each of its public methods uses (pyproject caps aiosqlite to the versions
+        # checked). The storage tests break at the first write if it ever changes.
         try:
-            raw = getattr(conn, "_conn", None) if run is not None else None
+            raw = conn._conn
         except ValueError:  # aiosqlite's word for a connection already closed
             raise StorageError("database is closed", errors.UNAVAILABLE) from None
-        if run is None or not isinstance(raw, sqlite3.Connection):
-            out: list[WriteResult] = []
-            for sql, params in writes:
-                try:
-                    out.append(int((await conn.execute(sql, params)).rowcount))
-                except sqlite3.Error as exc:
-                    out.append(exc)
-            return out
-        results: list[WriteResult] = await run(_write_batch, raw, writes)
+        results: list[WriteResult] = await conn._execute(
+            _write_batch, raw, [(w.sql, w.params) for w in batch]
+        )
         return results
 
     async def close(self) -> None:
